@@ -1,0 +1,17 @@
+"""The rules, gathered explicitly (no import-time registration). Each family is one module."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from .base import Hit, Rule, rule
+
+__all__ = ["Hit", "Rule", "all_rules", "rule"]
+
+
+@cache
+def all_rules() -> tuple[Rule, ...]:
+    """Every rule, in documentation order. Imports the families on first call."""
+    from . import inputs, roles, scps
+
+    return inputs.RULES + scps.RULES + roles.RULES
