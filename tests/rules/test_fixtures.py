@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, apply_overlay, copy_example, expected_markers, lint
+from support import FIXTURES, apply_overlay, copy_example, expected_markers, lint
 
 CASES = sorted(p for p in (FIXTURES / "rules").glob("*/*/*") if p.is_dir())
 

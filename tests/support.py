@@ -1,0 +1,58 @@
+"""Test helpers: a copy of the example repository, overlays with `# expect:` markers, lint runs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
+EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+?)\s*$")
+
+
+def copy_example(dest: Path) -> Path:
+    """The example organization (YAML only), copied to ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in EXAMPLE_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        elif src.is_file():
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def apply_overlay(repo: Path, overlay: Path) -> list[str]:
+    """Copy the overlay's files over the repository; a file holding only `# delete` removes it."""
+    changed = []
+    for src in sorted(p for p in overlay.rglob("*") if p.is_file()):
+        rel = src.relative_to(overlay).as_posix()
+        target = repo / rel
+        if src.read_text(encoding="utf-8", errors="replace").strip() == "# delete":
+            target.unlink()
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(src, target)
+        changed.append(rel)
+    return changed
+
+
+def expected_markers(repo: Path, files: list[str]) -> set[tuple[str, str, int]]:
+    """(rule, file, line) of every `# expect: rule[, rule]` comment in the given files."""
+    found = set()
+    for rel in files:
+        for number, line in enumerate((repo / rel).read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            m = EXPECT.search(line)
+            if m:
+                for rule in m.group(1).split(","):
+                    found.add((rule.strip(), rel, number))
+    return found
+
+
+def lint(path: Path):
+    from consolezero.lint import run_lint
+    from consolezero.repository import load_repository
+
+    return run_lint(load_repository(path))
