@@ -36,7 +36,7 @@ _STANDARD_TAGS = {
     "tag:yaml.org,2002:binary",
 }
 _INT_TAG = "tag:yaml.org,2002:int"
-_SUPPRESS = re.compile(r"#\s*consolezero:\s*ignore\[([a-z0-9,\s-]+)\]\s*(.*)$")
+_SUPPRESS = re.compile(r"#\s*consolezero:\s*ignore\[([a-z0-9,\s-]+)\]\s*(.*?)(?:\s+#.*)?$")
 
 
 @dataclass(frozen=True)
