@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test lint docs check-docs bench fmt clean
+.PHONY: demo test check-workflows lint docs check-docs bench fmt clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,11 +16,16 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/consolezero demo
 
-## test: ruff, the rule docs check, and the whole pytest suite
-test: $(STAMP)
+## test: ruff, the rule docs check, the workflow checkers, and the whole pytest suite
+test: $(STAMP) check-workflows
 	$(BIN)/ruff check tooling tests benchmarks
 	$(BIN)/consolezero rules --check-docs docs/rules
 	$(BIN)/python -m pytest
+
+## check-workflows: the GitHub workflows, offline: zizmor and GitHub's workflow schema
+check-workflows: $(STAMP)
+	$(BIN)/zizmor --offline --strict-collection .github
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
 
 ## lint: lint this repository's own organization
 lint: $(STAMP)

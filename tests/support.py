@@ -8,7 +8,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
+EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml", ".github", "bootstrap")
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+?)\s*$")
 
 

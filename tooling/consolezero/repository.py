@@ -37,6 +37,9 @@ ORGANIZATION_FILE = "accounts/organization.yaml"
 OU_FILE = "_ou.yaml"
 KIND_DIRS = {"roles": "role", "scps": "scp", "requests": "request"}
 YAML_SUFFIXES = (".yaml", ".yml")
+WORKFLOWS_DIR = ".github/workflows"  # kind "workflow": no schema, the CI rules read them
+BOOTSTRAP_DIR = "bootstrap"  # kind "bootstrap": CloudFormation templates (and bare policy documents)
+BOOTSTRAP_SUFFIXES = (*YAML_SUFFIXES, ".json")
 
 
 class RepositoryError(Exception):
@@ -47,7 +50,7 @@ class RepositoryError(Exception):
 class Repository:
     root: Path
     documents: dict[str, Document]
-    kinds: dict[str, str]  # file -> organization | account | ou | role | scp | request | config
+    kinds: dict[str, str]  # file -> organization | account | ou | role | scp | request | config | workflow | bootstrap
     model: Model
     config: Config
     extra: dict[str, Any] = field(default_factory=dict)  # caches for later stages
@@ -56,7 +59,7 @@ class Repository:
         return [f for f, k in self.kinds.items() if k == kind]
 
 
-def _yaml_files(root: Path, top: str) -> Iterator[str]:
+def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[str]:
     base = root / top
     if not base.is_dir():
         return
@@ -64,7 +67,7 @@ def _yaml_files(root: Path, top: str) -> Iterator[str]:
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = Path(folder).relative_to(root).as_posix()
         for name in sorted(files):
-            if name.endswith(YAML_SUFFIXES) and not name.startswith("."):
+            if name.endswith(suffixes) and not name.startswith("."):
                 yield f"{rel}/{name}"
 
 
@@ -82,6 +85,11 @@ def discover(root: Path) -> dict[str, str]:
     for top, kind in KIND_DIRS.items():
         for file in _yaml_files(root, top):
             kinds[file] = kind
+    for file in _yaml_files(root, WORKFLOWS_DIR):
+        if file.count("/") == 2:  # GitHub reads only the folder itself, not its subfolders
+            kinds[file] = "workflow"
+    for file in _yaml_files(root, BOOTSTRAP_DIR, BOOTSTRAP_SUFFIXES):
+        kinds[file] = "bootstrap"
     return kinds
 
 

@@ -12,6 +12,6 @@ __all__ = ["Hit", "Rule", "all_rules", "rule"]
 @cache
 def all_rules() -> tuple[Rule, ...]:
     """Every rule, in documentation order. Imports the families on first call."""
-    from . import inputs, roles, scps
+    from . import inputs, oidc, roles, scps, workflows
 
-    return inputs.RULES + scps.RULES + roles.RULES
+    return inputs.RULES + scps.RULES + roles.RULES + workflows.RULES + oidc.RULES
