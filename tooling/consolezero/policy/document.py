@@ -1,0 +1,266 @@
+"""A tolerant parser of IAM policy documents (identity policies, boundaries and SCPs).
+
+``parse_policy`` never raises on bad input: it keeps what it can read and reports the rest as
+:class:`Problem` entries whose ``path`` points into the document (``("Statement", 0, "Action", 1)``),
+so a linter can map them back to a line. Grammar problems have kind ``"invalid-policy"``; a condition
+operator that IAM does not know has kind ``"unknown-condition-operator"``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+VERSIONS = ("2012-10-17", "2008-10-17")
+TOP_KEYS = ("Version", "Id", "Statement")
+STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource",
+                  "Condition")
+# base operator -> value type
+OPERATORS: dict[str, str] = {
+    "StringEquals": "String", "StringNotEquals": "String", "StringEqualsIgnoreCase": "String",
+    "StringNotEqualsIgnoreCase": "String", "StringLike": "String", "StringNotLike": "String",
+    "NumericEquals": "Numeric", "NumericNotEquals": "Numeric", "NumericLessThan": "Numeric",
+    "NumericLessThanEquals": "Numeric", "NumericGreaterThan": "Numeric", "NumericGreaterThanEquals": "Numeric",
+    "DateEquals": "Date", "DateNotEquals": "Date", "DateLessThan": "Date", "DateLessThanEquals": "Date",
+    "DateGreaterThan": "Date", "DateGreaterThanEquals": "Date",
+    "Bool": "Bool", "BinaryEquals": "Binary", "IpAddress": "Ip", "NotIpAddress": "Ip",
+    "ArnEquals": "Arn", "ArnLike": "Arn", "ArnNotEquals": "Arn", "ArnNotLike": "Arn",
+    "Null": "Null",
+}
+NEGATED = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
+                     "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike"})
+_BY_LOWER = {op.lower(): op for op in OPERATORS}
+_QUALIFIERS = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
+_SID = re.compile(r"[A-Za-z0-9]*")
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class OperatorInfo:
+    operator: str  # canonical spelling of the whole operator, e.g. "ForAnyValue:StringLikeIfExists"
+    base: str  # e.g. "StringLike"
+    if_exists: bool
+    set_qualifier: str | None  # "ForAllValues" | "ForAnyValue" | None
+    type: str  # String | Numeric | Date | Bool | Binary | Ip | Arn | Null
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Condition:
+    operator: str  # as written
+    key: str
+    values: tuple[str, ...]  # stringified (booleans as "true"/"false")
+    path: Path  # ("Statement", i, "Condition", operator, key)
+    base_operator: str | None  # None when the operator is unknown
+    if_exists: bool = False
+    set_qualifier: str | None = None
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: Path
+    message: str
+    kind: str = "invalid-policy"
+
+
+@dataclass(frozen=True)
+class Statement:
+    index: int
+    sid: str | None
+    effect: str | None  # "Allow" | "Deny" | None (missing or invalid)
+    actions: tuple[str, ...] | None
+    not_actions: tuple[str, ...] | None
+    resources: tuple[str, ...] | None
+    not_resources: tuple[str, ...] | None
+    principal_present: bool
+    conditions: tuple[Condition, ...]
+    path: Path
+
+    @property
+    def name(self) -> str:
+        """The Sid, or ``Statement[i]`` when there is none."""
+        return self.sid if self.sid else f"Statement[{self.index}]"
+
+
+@dataclass(frozen=True, eq=False)
+class Policy:
+    """A parsed document. Compares and hashes by identity (engines cache compiled forms per object)."""
+
+    statements: tuple[Statement, ...]
+    problems: tuple[Problem, ...]
+    version: str | None = None
+    id: str | None = None
+
+
+def parse_operator(op: object) -> OperatorInfo | None:
+    """Parse ``[ForAllValues:|ForAnyValue:]Base[IfExists]`` (names matched case-insensitively)."""
+    if not isinstance(op, str) or not op:
+        return None
+    qualifier = None
+    rest = op
+    if ":" in op:
+        head, _, rest = op.partition(":")
+        qualifier = _QUALIFIERS.get(head.lower())
+        if qualifier is None:
+            return None
+    low = rest.lower()
+    if_exists = low.endswith("ifexists")
+    base = _BY_LOWER.get(low[: -len("ifexists")] if if_exists else low)
+    if base is None or (if_exists and base == "Null"):
+        return None
+    canonical = (f"{qualifier}:" if qualifier else "") + base + ("IfExists" if if_exists else "")
+    return OperatorInfo(canonical, base, if_exists, qualifier, OPERATORS[base], base in NEGATED)
+
+
+def minify(doc: object) -> str:
+    """The document as compact JSON (what is uploaded)."""
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def minified_size(doc: object) -> int:
+    """The size AWS counts for an SCP: characters of the minified JSON."""
+    return len(minify(doc))
+
+
+def _strings(value: object, path: Path, problems: list[Problem], what: str) -> tuple[str, ...]:
+    items = value if isinstance(value, list) else [value]
+    out: list[str] = []
+    for j, item in enumerate(items):
+        where = path + (j,) if isinstance(value, list) else path
+        if isinstance(item, str) and item:
+            out.append(item)
+        else:
+            problems.append(Problem(where, f"{what} entries must be non-empty strings, got {item!r}"))
+    if isinstance(value, list) and not value:
+        problems.append(Problem(path, f"{what} must not be empty"))
+    return tuple(out)
+
+
+def _value_text(v: object) -> str | None:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (str, int, float)):
+        return str(v)
+    return None
+
+
+def _conditions(block: object, path: Path, problems: list[Problem]) -> tuple[Condition, ...]:
+    if not isinstance(block, Mapping):
+        problems.append(Problem(path, "Condition must be a mapping of operator to {key: values}"))
+        return ()
+    out: list[Condition] = []
+    for op, body in block.items():
+        op_path = path + (op,)
+        info = parse_operator(op)
+        if info is None:
+            problems.append(Problem(op_path, f"unknown condition operator {op!r}", "unknown-condition-operator"))
+        if not isinstance(body, Mapping) or not body:
+            problems.append(Problem(op_path, f"condition {op!r} must map condition keys to values"))
+            continue
+        for key, raw in body.items():
+            key_path = op_path + (key,)
+            if not isinstance(key, str) or not key:
+                problems.append(Problem(key_path, f"condition key must be a string, got {key!r}"))
+                continue
+            items = raw if isinstance(raw, list) else [raw]
+            values: list[str] = []
+            for j, v in enumerate(items):
+                text = _value_text(v)
+                if text is None:
+                    where = key_path + (j,) if isinstance(raw, list) else key_path
+                    problems.append(Problem(where, f"condition values must be strings, numbers or booleans, got {v!r}"))
+                else:
+                    values.append(text)
+            if isinstance(raw, list) and not raw:
+                problems.append(Problem(key_path, "condition values must not be empty"))
+            out.append(Condition(
+                operator=str(op), key=key, values=tuple(values), path=key_path,
+                base_operator=info.base if info else None,
+                if_exists=info.if_exists if info else False,
+                set_qualifier=info.set_qualifier if info else None,
+            ))
+    return tuple(out)
+
+
+def _statement(i: int, raw: object, path: Path, problems: list[Problem]) -> Statement | None:
+    if not isinstance(raw, Mapping):
+        problems.append(Problem(path, "a statement must be a mapping"))
+        return None
+    for key in raw:
+        if key not in STATEMENT_KEYS:
+            problems.append(Problem(path + (key,), f"unknown statement element {key!r}"))
+    sid = raw.get("Sid")
+    if sid is not None and (not isinstance(sid, str) or not _SID.fullmatch(sid)):
+        problems.append(Problem(path + ("Sid",), "Sid must be a string of letters and digits"))
+        sid = str(sid)
+    effect = raw.get("Effect")
+    if "Effect" not in raw:
+        problems.append(Problem(path, "statement has no Effect"))
+    elif effect not in ("Allow", "Deny"):
+        problems.append(Problem(path + ("Effect",), f"Effect must be Allow or Deny, got {effect!r}"))
+        effect = None
+
+    def read(key: str, what: str) -> tuple[str, ...] | None:
+        return _strings(raw[key], path + (key,), problems, what) if key in raw else None
+
+    actions, not_actions = read("Action", "Action"), read("NotAction", "NotAction")
+    if actions is not None and not_actions is not None:
+        problems.append(Problem(path + ("NotAction",), "a statement may have Action or NotAction, not both"))
+    elif actions is None and not_actions is None:
+        problems.append(Problem(path, "statement has neither Action nor NotAction"))
+    resources, not_resources = read("Resource", "Resource"), read("NotResource", "NotResource")
+    if resources is not None and not_resources is not None:
+        problems.append(Problem(path + ("NotResource",), "a statement may have Resource or NotResource, not both"))
+    elif resources is None and not_resources is None:
+        problems.append(Problem(path, "statement has neither Resource nor NotResource"))
+    conditions = _conditions(raw["Condition"], path + ("Condition",), problems) if "Condition" in raw else ()
+    return Statement(
+        index=i, sid=sid, effect=effect, actions=actions, not_actions=not_actions, resources=resources,
+        not_resources=not_resources, principal_present="Principal" in raw or "NotPrincipal" in raw,
+        conditions=conditions, path=path,
+    )
+
+
+def parse_policy(doc: object) -> Policy:
+    """Parse a policy document (a mapping as loaded from YAML or JSON), reporting every problem."""
+    problems: list[Problem] = []
+    if isinstance(doc, str):
+        try:
+            doc = json.loads(doc)
+        except ValueError as exc:
+            return Policy((), (Problem((), f"policy is not valid JSON: {exc}"),))
+    if not isinstance(doc, Mapping):
+        return Policy((), (Problem((), "a policy document must be a mapping"),))
+    for key in doc:
+        if key not in TOP_KEYS:
+            problems.append(Problem((key,), f"unknown top-level element {key!r}"))
+    version = doc.get("Version")
+    if "Version" in doc and version not in VERSIONS:
+        problems.append(Problem(("Version",), f"Version must be \"2012-10-17\", got {version!r}"))
+    raw = doc.get("Statement")
+    statements: list[Statement] = []
+    if raw is None:
+        problems.append(Problem((), "policy has no Statement"))
+    elif isinstance(raw, Mapping):
+        st = _statement(0, raw, ("Statement",), problems)
+        statements += [st] if st else []
+    elif isinstance(raw, list):
+        if not raw:
+            problems.append(Problem(("Statement",), "Statement must not be empty"))
+        for i, item in enumerate(raw):
+            st = _statement(i, item, ("Statement", i), problems)
+            statements += [st] if st else []
+    else:
+        problems.append(Problem(("Statement",), "Statement must be a list of statements or one statement"))
+    seen: set[str] = set()
+    for st in statements:
+        if st.sid:
+            if st.sid in seen:
+                problems.append(Problem(st.path + ("Sid",), f"duplicate Sid {st.sid!r}"))
+            seen.add(st.sid)
+    doc_id = doc.get("Id")
+    return Policy(tuple(statements), tuple(problems), version if isinstance(version, str) else None,
+                  doc_id if isinstance(doc_id, str) else None)
