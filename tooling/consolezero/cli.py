@@ -119,6 +119,219 @@ def rules_cmd(
     emit(render_rule_list(rules))
 
 
+# --- plan, apply, demo (AWS-facing; boto3 is imported only inside these commands) ------------------
+class PlanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+EndpointOpt = Annotated[str | None, typer.Option(
+    "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL",
+    help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
+AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
+                                                             "ISO 8601 timestamp instead of the current time.")]
+CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
+ScanAssignmentsOpt = Annotated[bool, typer.Option(
+    help="Also find assignments of managed permission sets to principals the repository never names "
+         "(one call per account and permission set).")]
+
+
+def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoPort; imported lazily
+    from .aws.boto import make_port
+
+    organization = repo.model.organization
+    return make_port(endpoint_url, organization.region if organization else "us-east-1")
+
+
+def _aws_now(text: str | None):  # noqa: ANN202 - returns datetime | None
+    from datetime import UTC, datetime
+
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--now: not an ISO 8601 timestamp: {text!r}")
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@app.command("plan")
+def plan_cmd(
+    path: PathArg = Path("."),
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (with its fingerprint and documents) "
+                                                           "for `apply --plan`.")] = None,
+    endpoint_url: EndpointOpt = None,
+    create_accounts: CreateAccountsOpt = False,
+    detailed_exitcode: Annotated[bool, typer.Option(help="Exit 0 no changes, 1 error, 2 changes.")] = False,
+    now: AwsNowOpt = None,
+    scan_all_assignments: ScanAssignmentsOpt = False,
+    output: OutputOpt = None,
+) -> None:
+    """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from .aws.port import AwsError
+    from .plan import build_plan
+    from .plan_live import read_live
+    from .plan_render import dump_plan, render_json, render_markdown, render_text
+
+    error_code = 1 if detailed_exitcode else 2
+    repo = _load(path)
+    when = _aws_now(now)
+    try:
+        live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
+    except AwsError as exc:
+        fail(f"cannot read the live organization: {exc}", error_code)
+    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts)
+    if out is not None:
+        try:
+            out.write_text(dump_plan(plan), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror}", error_code)
+    if format is PlanFormat.json:
+        text = render_json(plan)
+    elif format is PlanFormat.markdown:
+        text = render_markdown(plan)
+    else:
+        text = render_text(plan, color=_color() and output is None)
+    emit(text, output)
+    if plan.errors:
+        raise typer.Exit(error_code)
+    raise typer.Exit(2 if detailed_exitcode and plan.changes else 0)
+
+
+@app.command("apply")
+def apply_cmd(
+    path: PathArg = Path("."),
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this saved plan (refused if the "
+                                                                  "organization changed since).")] = None,
+    auto_approve: Annotated[bool, typer.Option(help="Do not ask for confirmation.")] = False,
+    allow_static_credentials: Annotated[bool, typer.Option(help="Accept long-term access keys (AKIA...).")] = False,
+    create_accounts: CreateAccountsOpt = False,
+    endpoint_url: EndpointOpt = None,
+    now: AwsNowOpt = None,
+    scan_all_assignments: ScanAssignmentsOpt = False,
+) -> None:
+    """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
+    from rich.console import Console
+
+    from .apply import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
+    from .aws.port import AwsError
+    from .plan import Plan
+    from .plan_render import PlanFileError, load_plan, render_text
+
+    repo = _load(path)
+    when = _aws_now(now)
+    saved = None
+    if plan_file is not None:
+        try:
+            saved = load_plan(plan_file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            fail(f"cannot read {plan_file}: {exc.strerror}", 1)
+        except PlanFileError as exc:
+            fail(f"{plan_file}: {exc}", 1)
+    console = Console(highlight=False, soft_wrap=True)
+
+    def confirm(plan: Plan) -> bool:
+        emit(render_text(plan, color=_color()))
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            fail("apply needs a confirmation: run it in a terminal, or pass --auto-approve", 1)
+        return typer.confirm("Apply these changes?", default=False)
+
+    def progress(p: Progress) -> None:
+        if p.event == "done":
+            console.print(f"[green]done[/green] [{p.index}/{p.total}] {p.message}", markup=True)
+        elif p.event == "note":
+            console.print(f"  [yellow]note[/yellow] {p.message}", markup=True)
+
+    try:
+        result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
+                           progress=progress, allow_static_credentials=allow_static_credentials,
+                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments)
+    except LintFailed as exc:
+        from .report import RenderOptions, render_findings
+        from .rules import all_rules
+
+        emit(render_findings("text", exc.findings, {r.name: r for r in all_rules()}, RenderOptions(root=str(path))))
+        fail(str(exc), 1)
+    except PlanErrors as exc:
+        emit(render_text(exc.plan, color=_color()))
+        fail("the plan has errors; nothing was changed", 1)
+    except StepFailed as exc:
+        fail(f"apply failed: {exc} ({len(exc.applied)} change(s) were applied before it; apply is safe to "
+             "re-run and converges)", 1)
+    except (ApplyError, AwsError) as exc:
+        fail(str(exc), 1)
+    if not result.plan.changes:
+        emit(render_text(result.plan, color=_color()))
+    emit(result.summary() + "\n")
+
+
+@app.command("demo")
+def demo_cmd(
+    example: Annotated[Path | None, typer.Option(help="The example repository (default: the one this "
+                                                      "package ships in).")] = None,
+) -> None:
+    """The whole flow against a local AWS emulator (moto): no AWS account or credentials needed. Exit 0 / 1."""
+    from rich.console import Console
+
+    from .demo import run_demo
+
+    console = Console(highlight=False, soft_wrap=True)
+
+    def show(kind: str, text: str) -> None:
+        if kind == "title":
+            console.print(f"\n[bold]== {text}[/bold]", markup=True)
+        elif kind == "ok":
+            console.print(f"[green]ok[/green] {text}", markup=True)
+        elif kind == "error":
+            console.print(f"[red]error[/red] {text}", markup=True)
+        else:
+            console.print(text.rstrip("\n"), markup=False)
+
+    def access(repo_path: Path) -> str | None:
+        names = {c.name or (c.callback.__name__.replace("_", "-") if c.callback else "")
+                 for c in app.registered_commands}
+        if "access" not in names:
+            return None
+        from typer.testing import CliRunner
+
+        return CliRunner().invoke(app, ["access", str(repo_path)]).output
+
+    raise typer.Exit(0 if run_demo(show, access, example) else 1)
+
+
+@app.command()
+def codeowners(
+    path: PathArg = Path("."),
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the generated section is stale.")] = False,
+) -> None:
+    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers."""
+    from .codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, splice
+
+    repo = _load(path)
+    target = repo.root / CODEOWNERS_FILE
+    try:
+        current = target.read_text(encoding="utf-8")
+        wanted = splice(current, generated_lines(repo.model))
+    except OSError as exc:
+        fail(f"cannot read {CODEOWNERS_FILE}: {exc.strerror}")
+    except CodeownersError as exc:
+        fail(str(exc))
+    if check:
+        if wanted != current:
+            fail(f"{CODEOWNERS_FILE} is stale: run `consolezero codeowners`", code=1)
+        emit(f"{CODEOWNERS_FILE} is up to date\n")
+        return
+    if wanted != current:
+        target.write_text(wanted, encoding="utf-8")
+        emit(f"updated {CODEOWNERS_FILE}\n")
+    else:
+        emit(f"{CODEOWNERS_FILE} is up to date\n")
+
+
 def main() -> None:
     """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
     try:

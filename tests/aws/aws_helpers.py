@@ -1,0 +1,166 @@
+"""Helpers for the AWS tests: emulator access, seeding, the AWS invariants moto does not enforce, fault injection.
+
+moto enforces none of AWS's rules (no SCP size limit, no last-policy rule, any session duration,
+instant async steps): these tests check the rules themselves (see FaultyPort's invariant check).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from consolezero.aws.boto import BotoPort
+from consolezero.aws.emulator_seed import SeededOrganization, seed_break_glass_user, seed_emulator
+from consolezero.aws.port import MUTATING, AwsError
+from consolezero.repository import Repository, load_repository
+
+REGION = "eu-west-1"
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
+
+
+def copy_example(dest: Path) -> Path:
+    """The example organization (YAML only), copied to ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in EXAMPLE_PARTS:
+        src = ROOT / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        elif src.is_file():
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+@dataclass
+class Aws:
+    url: str
+    session: Any
+
+    def client(self, service: str) -> Any:
+        region = "us-east-1" if service == "organizations" else REGION
+        return self.session.client(service, endpoint_url=self.url, region_name=region)
+
+    def port(self, **kwargs: Any) -> BotoPort:
+        return BotoPort(session=self.session, endpoint_url=self.url, sso_region=REGION, **kwargs)
+
+
+def set_account_ids(root: Path, ids: dict[str, str]) -> None:
+    """Rewrite each account file's id (by account name) to the id the emulator assigned."""
+    for path in (root / "accounts").rglob("*.yaml"):
+        name = path.stem
+        if name in ids:
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(r'^id:\s*"?\d+"?', f'id: "{ids[name]}"', text, count=1, flags=re.M),
+                            encoding="utf-8")
+
+
+@dataclass
+class Org:
+    aws: Aws
+    root: Path
+    seed: SeededOrganization
+    ids: dict[str, str] = field(default_factory=dict)
+
+    def repo(self) -> Repository:
+        return load_repository(self.root)
+
+    def port(self, **kwargs: Any) -> BotoPort:
+        return self.aws.port(**kwargs)
+
+
+def seed_for(aws: Aws, root: Path, users: tuple[str, ...] = (), break_glass_mfa: bool | None = True) -> Org:
+    """The repository's accounts, groups and (unless ``break_glass_mfa`` is None) its break-glass users in
+    the emulator, with or without their MFA device; the repository's account ids rewritten to match."""
+    model = load_repository(root).model
+    org = model.organization
+    members = [(a.name, a.email) for a in model.accounts.values() if a.name != org.management_account]
+    seed = seed_emulator(aws.url, members, org.groups, REGION, users=users)
+    ids = {**seed.account_ids, org.management_account: seed.management_id}
+    set_account_ids(root, ids)
+    if break_glass_mfa is not None:
+        for glass in org.break_glass:
+            seed_break_glass_user(aws.url, ids[glass.account], glass.user, glass.path, mfa=break_glass_mfa)
+    return Org(aws=aws, root=root, seed=seed, ids=ids)
+
+
+def all_targets(org_client: Any) -> list[str]:
+    root = org_client.list_roots()["Roots"][0]["Id"]
+    targets, queue = [root], [root]
+    while queue:
+        parent = queue.pop()
+        for ou in org_client.list_organizational_units_for_parent(ParentId=parent)["OrganizationalUnits"]:
+            targets.append(ou["Id"])
+            queue.append(ou["Id"])
+    targets += [a["Id"] for a in org_client.list_accounts()["Accounts"]]
+    return targets
+
+
+def check_every_target_has_an_allow(org_client: Any) -> None:
+    """AWS's rule that moto does not enforce: every root, OU and account keeps >= 1 SCP, one that allows."""
+    import json
+
+    contents: dict[str, bool] = {}
+    for target in all_targets(org_client):
+        policies = org_client.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")["Policies"]
+        assert policies, f"{target} was left with no SCP attached"
+        for p in policies:
+            if p["Id"] not in contents:
+                doc = json.loads(org_client.describe_policy(PolicyId=p["Id"])["Policy"]["Content"])
+                statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+                contents[p["Id"]] = any(s.get("Effect") == "Allow" for s in statements)
+        assert any(contents[p["Id"]] for p in policies), f"{target} was left with no SCP that allows anything"
+
+
+class InjectedFault(AwsError):
+    def __init__(self, name: str, n: int) -> None:
+        super().__init__("InjectedFault", f"fault injected after mutating call #{n} ({name})", name)
+
+
+class FaultyPort:
+    """Wraps a port: after the Nth mutating call succeeds, raise (as if the process or network died)."""
+
+    def __init__(self, inner: Any, fail_at: int | None = None, check: Callable[[], None] | None = None) -> None:
+        self._inner = inner
+        self.fail_at = fail_at
+        self.calls: list[str] = []
+        self._check = check
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+        if name not in MUTATING:
+            return attr
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            result = attr(*args, **kwargs)
+            self.calls.append(name)
+            if self._check is not None:
+                self._check()
+            if self.fail_at is not None and len(self.calls) == self.fail_at:
+                raise InjectedFault(name, self.fail_at)
+            return result
+
+        return wrapped
+
+
+def check_emulator_targets() -> None:
+    """The same invariant, read from the in-process emulator's memory (no HTTP): cheap enough to run
+    after every single mutating call. Only for the in-process ThreadedMotoServer of these tests."""
+    import json
+
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.organizations.models import organizations_backends
+
+    backend = organizations_backends[DEFAULT_ACCOUNT_ID]["aws"]
+    for target in [*backend.ou, *backend.accounts]:
+        scps = [p for p in target.attached_policies if p.type == "SERVICE_CONTROL_POLICY"]
+        assert scps, f"{target.id} was left with no SCP attached"
+        allows = []
+        for p in scps:
+            doc = json.loads(p.content)
+            statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+            allows.append(any(s.get("Effect") == "Allow" for s in statements))
+        assert any(allows), f"{target.id} was left with no SCP that allows anything"

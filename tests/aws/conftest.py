@@ -1,0 +1,42 @@
+"""AWS tests: ONE moto server per session on 127.0.0.1 (real HTTP, real boto3), reset between tests.
+
+moto enforces none of AWS's rules (no SCP size limit, no last-policy rule, any session duration,
+instant async steps): the tests check the rules themselves (aws_helpers.check_every_target_has_an_allow).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from aws_helpers import Aws, Org, copy_example, seed_for
+
+from consolezero.aws.boto import EMULATOR_CREDENTIALS
+from consolezero.aws.emulator import Emulator, start_emulator
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    emu = start_emulator()
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="session")
+def boto_session() -> object:
+    """One boto3 session for the run (a new one re-reads botocore's data files: ~0.1 s)."""
+    return boto3.session.Session(region_name="us-east-1", **EMULATOR_CREDENTIALS)
+
+
+@pytest.fixture
+def aws(emulator: Emulator, boto_session: object) -> Aws:
+    emulator.reset()
+    return Aws(url=emulator.url, session=boto_session)
+
+
+@pytest.fixture
+def example_org(aws: Aws, tmp_path: Path) -> Org:
+    """The example organization's accounts and groups in the emulator; the repo's ids rewritten to match."""
+    return seed_for(aws, copy_example(tmp_path / "repo"))

@@ -1,0 +1,42 @@
+"""The CODEOWNERS section generated from the JIT roles' approvers."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from consolezero.cli import app
+from consolezero.codeowners import CodeownersError, generated_lines, splice
+from consolezero.repository import load_repository
+
+runner = CliRunner()
+
+
+def test_lines_route_each_jit_role_to_its_approvers(example: Path) -> None:
+    lines = generated_lines(load_repository(example).model)
+    assert "/requests/**/*-admin-* @example/platform-leads" in lines
+    assert "/roles/admin.yaml @example/platform-leads" in lines
+    assert not any("readonly" in line for line in lines)  # standing roles have no requests
+
+
+def test_splice_replaces_only_between_the_markers() -> None:
+    text = "* @a\n# BEGIN consolezero generated\nold\n# END consolezero generated\n/x @b\n"
+    assert splice(text, ["new"]) == "* @a\n# BEGIN consolezero generated\nnew\n# END consolezero generated\n/x @b\n"
+    with pytest.raises(CodeownersError):
+        splice("* @a\n", ["new"])
+
+
+def test_check_fails_when_an_approver_changes(example: Path) -> None:
+    shutil.copytree(Path(__file__).resolve().parent.parent / ".github", example / ".github", dirs_exist_ok=True)
+    assert runner.invoke(app, ["codeowners", str(example), "--check"]).exit_code == 0
+    admin = example / "roles/admin.yaml"
+    admin.write_text(admin.read_text().replace('approvers: ["@example/platform-leads"]',
+                                               'approvers: ["@example/platform-leads", "@example/sre"]'))
+    result = runner.invoke(app, ["codeowners", str(example), "--check"])
+    assert result.exit_code == 1 and "stale" in result.output
+    assert runner.invoke(app, ["codeowners", str(example)]).exit_code == 0
+    assert "/requests/**/*-admin-* @example/platform-leads @example/sre" in (example / ".github/CODEOWNERS").read_text()
+    assert runner.invoke(app, ["codeowners", str(example), "--check"]).exit_code == 0

@@ -1,0 +1,43 @@
+"""The generated CODEOWNERS section: each just-in-time role's approvers own its request files.
+
+Request files are named `requests/YYYY/MM/<user>-<role>-<account>-<ticket>.yaml` (the role in lower
+case), so `/requests/**/*-admin-*` routes every Admin request to Admin's approvers for review.
+GitHub then asks the right people; `check-approvals` remains the authority (it reads the role from
+the file's content, not its name).
+"""
+
+from __future__ import annotations
+
+from .model import Model
+
+BEGIN = "# BEGIN consolezero generated"
+END = "# END consolezero generated"
+CODEOWNERS_FILE = ".github/CODEOWNERS"
+
+
+class CodeownersError(ValueError):
+    """The CODEOWNERS file has no (or a broken) generated section."""
+
+
+def generated_lines(model: Model) -> list[str]:
+    lines = []
+    for role in sorted(model.roles.values(), key=lambda r: r.name.lower()):
+        if role.access != "jit" or role.jit is None or not role.jit.approvers:
+            continue
+        owners = " ".join(a if a.startswith("@") else f"@{a}" for a in role.jit.approvers)
+        lines.append(f"# {role.name}: requests and the role itself are reviewed by its approvers")
+        lines.append(f"/requests/**/*-{role.name.lower()}-* {owners}")
+        lines.append(f"/{role.file} {owners}")
+    return lines
+
+
+def splice(text: str, lines: list[str]) -> str:
+    """Replace what stands between the markers with ``lines``."""
+    before, begin, rest = text.partition(BEGIN + "\n")
+    if not begin:
+        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{BEGIN}' line")
+    _, end, after = rest.partition(END)
+    if not end:
+        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{END}' line after '{BEGIN}'")
+    body = "".join(line + "\n" for line in lines)
+    return before + begin + body + end + after
