@@ -1,14 +1,27 @@
-"""SCP rules that need no policy engine: alerts for every Deny, a way out before DenyUser."""
+"""SCP rules: what SCPs may contain, alerts for every Deny, DenyUser everywhere, a way out before it.
+
+Size and attachment limits are in :mod:`.scp_limits`.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 
 from ..context import LintContext
 from ..findings import Severity, Where
+from ..model import Scp
+from ..policy.conditions import Context, evaluate_conditions
+from ..policy.document import Statement
+from ..policy.patterns import statement_bits
 from .base import Hit, rule
+from .policy_docs import policy_documents
 
 FAMILY = "scps"
+# ordinary principals of a member account: DenyUser must apply to them (not only to the root user)
+_ORDINARY = (Context("arn:aws:iam::000000000000:user/someone", "000000000000", "User"),
+             Context("arn:aws:iam::000000000000:role/someone", "000000000000", "AssumedRole"))
+_NEW_USER = "arn:aws:iam::000000000000:user/someone-new"
 
 
 def _statements(policy: object) -> list[tuple[tuple, Mapping]]:
@@ -77,4 +90,104 @@ def break_glass_missing(ctx: LintContext) -> Iterator[Hit]:
     yield Hit(Where(org.file, path, key=has_key), message)
 
 
-RULES = (deny_without_alert, break_glass_missing)
+@rule("scp-grammar", Severity.ERROR,
+      "An SCP holds nothing SCPs may not: no Principal or NotPrincipal.", family=FAMILY)
+def scp_grammar(ctx: LintContext) -> Iterator[Hit]:
+    """
+    Since 2025-09-19 SCPs take the full IAM policy language (Condition, NotAction, NotResource,
+    specific ARNs, in Allow and Deny statements alike), with one exception: an SCP applies to
+    every principal of the accounts below its targets, so `Principal` and `NotPrincipal` are not
+    allowed, and AWS rejects the policy. To exempt someone, use a condition on
+    `aws:PrincipalArn` instead. An SCP that declares `aws_managed: FullAWSAccess` uses AWS's own
+    document and takes no `policy`.
+
+    **Fix:** replace `Principal` / `NotPrincipal` with
+    `Condition: {ArnNotLike: {aws:PrincipalArn: [...]}}` (or `ArnLike` for the opposite).
+    """
+    for doc in policy_documents(ctx):
+        if doc.kind != "scp" or doc.policy is None:
+            continue
+        for st in doc.policy.statements:
+            if not st.principal_present:
+                continue
+            raw = doc.node(st.path)
+            for key in ("Principal", "NotPrincipal"):
+                if isinstance(raw, Mapping) and key in raw:
+                    yield Hit(Where(doc.file, (*doc.base, *st.path, key), key=True),
+                              f"{st.name}: SCPs may not contain {key}; an SCP applies to every principal below its "
+                              "targets (exempt principals with a condition on aws:PrincipalArn)")
+    for scp in ctx.model.scps.values():
+        data = ctx.repo.documents[scp.file].data
+        if scp.aws_managed and isinstance(data, Mapping) and "policy" in data:
+            yield Hit(Where(scp.file, ("policy",), key=True),
+                      f"{scp.name} declares aws_managed: {scp.aws_managed}, AWS's own document: remove policy")
+
+
+def _glob_match(pattern: str, text: str) -> bool:
+    return re.fullmatch("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
+                        text) is not None
+
+
+def _denies_new_users(statement: Statement, create_user: int, bits: int) -> bool:
+    """A Deny of iam:CreateUser, on any user, that applies to ordinary principals (not only root)."""
+    if statement.effect != "Deny" or not bits & create_user:
+        return False
+    if statement.not_resources is not None:
+        if any(_glob_match(p, _NEW_USER) for p in statement.not_resources):
+            return False
+    elif not any(_glob_match(p, _NEW_USER) for p in statement.resources or ()):
+        return False
+    return any(evaluate_conditions(statement.conditions, c) is not False for c in _ORDINARY)
+
+
+def deny_user_scps(ctx: LintContext) -> list[Scp]:
+    """The SCPs that work as DenyUser: a Deny statement stops ordinary principals creating IAM users."""
+    catalog = ctx.catalog
+    index = catalog.lookup("iam:CreateUser")
+    if index is None:
+        return []
+    create_user = 1 << index
+    files = set()
+    for doc in policy_documents(ctx):
+        if doc.kind == "scp" and doc.policy is not None and any(
+                _denies_new_users(st, create_user, statement_bits(catalog, st)) for st in doc.policy.statements):
+            files.add(doc.file)
+    return [scp for scp in ctx.model.scps.values() if scp.file in files]
+
+
+@rule("deny-user-missing", Severity.ERROR,
+      "Every member account is covered by a DenyUser SCP (no IAM users or access keys).", family=FAMILY)
+def deny_user_missing(ctx: LintContext) -> Iterator[Hit]:
+    """
+    Leaked static credentials are how most cloud breaches start, so no account may create IAM
+    users: people sign in through SSO, automation uses roles. A DenyUser SCP is any SCP with a
+    Deny statement whose actions cover `iam:CreateUser` (`iam:CreateUser`, `iam:Create*`,
+    `iam:*User`, `*`, ...) on any user, and that applies to ordinary principals: a statement
+    limited to the root user by a condition does not count, one that exempts only the break-glass
+    user does. Each account must have such an SCP attached somewhere on its path: the root, one
+    of its OUs, or the account itself.
+
+    The management account is not checked: SCPs never restrict it. Protect it with few people,
+    MFA and no access keys instead.
+
+    **Fix:** attach DenyUser at the root (`targets: [root]`), or at an OU above the account. Build
+    the way out first: the break-glass user in the JIT account must be exempt (`break-glass-missing`).
+    """
+    org = ctx.model.organization
+    management = org.management_account if org else None
+    accounts = [a for a in ctx.model.accounts.values() if a.name != management]
+    if not accounts:
+        return
+    covered = {target for scp in deny_user_scps(ctx) for target in scp.targets}
+    for account in accounts:
+        levels = account.path()
+        if any(level in covered for level in levels):
+            continue
+        names = [str(level) for level in levels]
+        yield Hit(Where(account.file, ()),
+                  f"account {account.name} is not covered by DenyUser: no SCP attached at {', '.join(names[:-1])} "
+                  f"or {names[-1]} denies iam:CreateUser to ordinary principals, so IAM users and access keys can "
+                  "be created there")
+
+
+RULES = (scp_grammar, deny_without_alert, deny_user_missing, break_glass_missing)
