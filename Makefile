@@ -39,6 +39,8 @@ docs: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python benchmarks/lint_bench.py
+	$(BIN)/python benchmarks/engine_bench.py
+	$(BIN)/python benchmarks/plan_calls.py
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info tooling/*.egg-info

