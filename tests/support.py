@@ -6,22 +6,17 @@ import re
 import shutil
 from pathlib import Path
 
+from consolezero import demo
+
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml", ".github", "bootstrap")
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+?)\s*$")
 
 
-def copy_example(dest: Path) -> Path:
-    """The example organization (YAML only), copied to ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for part in EXAMPLE_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        elif src.is_file():
-            shutil.copy2(src, dest / part)
-    return dest
+def copy_example(dest: Path, parts: tuple[str, ...] = EXAMPLE_PARTS) -> Path:
+    """The example organization (its YAML, workflows and bootstrap template), copied to ``dest``."""
+    return demo.copy_example(ROOT, dest, parts)
 
 
 def apply_overlay(repo: Path, overlay: Path) -> list[str]:

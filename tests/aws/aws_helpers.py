@@ -7,12 +7,12 @@ instant async steps): these tests check the rules themselves (see FaultyPort's i
 from __future__ import annotations
 
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from consolezero import demo
 from consolezero.aws.boto import BotoPort
 from consolezero.aws.emulator_seed import SeededOrganization, seed_break_glass_user, seed_emulator
 from consolezero.aws.port import MUTATING, AwsError
@@ -25,14 +25,7 @@ EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
 
 def copy_example(dest: Path) -> Path:
     """The example organization (YAML only), copied to ``dest``."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for part in EXAMPLE_PARTS:
-        src = ROOT / part
-        if src.is_dir():
-            shutil.copytree(src, dest / part)
-        elif src.is_file():
-            shutil.copy2(src, dest / part)
-    return dest
+    return demo.copy_example(ROOT, dest, EXAMPLE_PARTS)
 
 
 @dataclass

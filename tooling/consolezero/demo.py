@@ -43,9 +43,10 @@ def find_example(explicit: Path | None = None) -> Path:
     raise DemoFailed("cannot find the example organization (accounts/organization.yaml); pass --example PATH")
 
 
-def copy_example(source: Path, dest: Path) -> Path:
+def copy_example(source: Path, dest: Path, parts: tuple[str, ...] = EXAMPLE_PARTS) -> Path:
+    """The example organization's files under ``source`` (``parts``: folders and files), copied to ``dest``."""
     dest.mkdir(parents=True, exist_ok=True)
-    for part in EXAMPLE_PARTS:
+    for part in parts:
         src = source / part
         if src.is_dir():
             shutil.copytree(src, dest / part)
