@@ -2,6 +2,12 @@
 
 Default shape (issue #2): 5,000 accounts in 300 OUs, 200 SCPs, 100 roles, 2,000 requests.
 Usage: python benchmarks/generate_org.py DEST [--accounts N --ous N --scps N --roles N --requests N]
+
+Built like the example organization, so that it lints clean: the example's organization-wide SCPs
+(DenyUser, DenyLeaveOrganization, ProtectSecurityServices at the root; DenyRootUser and the
+TrifectaGuardrail on every top-level OU) count towards the SCPs, the rest are generated guardrails;
+power-user roles carry the example's DeveloperBoundary; requests ask for just-in-time roles in
+accounts the role may be requested in.
 """
 
 from __future__ import annotations
@@ -12,7 +18,12 @@ import random
 import shutil
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parent.parent
+# the example's SCPs, copied; None: keep the file's targets, else attach it to every top-level OU
+EXAMPLE_SCPS = {"deny-user.yaml": None, "deny-leave-org.yaml": None, "protect-security-services.yaml": None,
+                "deny-root-user.yaml": "top", "trifecta-guardrail.yaml": "top"}
 ACTIONS = [
     "s3:GetObject", "s3:PutObject", "s3:DeleteBucket", "ec2:RunInstances", "ec2:TerminateInstances",
     "iam:PassRole", "iam:CreatePolicy", "kms:Decrypt", "kms:ScheduleKeyDeletion", "lambda:CreateFunction",
@@ -41,6 +52,22 @@ def _ou_paths(count: int) -> list[str]:
     return paths
 
 
+def _example_scps(dest: Path, top: list[str]) -> None:
+    """The example's SCPs; those aimed at the example's own OUs go to every top-level OU instead."""
+    targets = "targets: " + json.dumps(["ou:Security", *(f"ou:{ou}" for ou in top)])
+    for name, retarget in EXAMPLE_SCPS.items():
+        lines = (ROOT / "scps" / name).read_text(encoding="utf-8").splitlines()
+        if retarget:
+            at = next(i for i, line in enumerate(lines) if line.startswith("targets:"))
+            lines[at] = targets
+        (dest / "scps" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _developer_boundary() -> dict:
+    """The example's DeveloperBoundary (its document included), for the generated power users."""
+    return yaml.safe_load((ROOT / "roles" / "developer.yaml").read_text(encoding="utf-8"))["permissions_boundary"]
+
+
 def generate(dest: Path, accounts: int = 5000, ous: int = 300, scps: int = 200, roles: int = 100,
              requests: int = 2000, seed: int = 7) -> Path:
     rnd = random.Random(seed)
@@ -57,16 +84,19 @@ def generate(dest: Path, accounts: int = 5000, ous: int = 300, scps: int = 200, 
         folder = dest / "accounts" / path
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "_ou.yaml").write_text(f"tags: {{cost-center: cc-{rnd.randint(100, 999)}}}\n")
-    names = []
+    under: dict[str, list[str]] = {}  # OU path -> the accounts at or below it
     for n in range(accounts):
         name = f"acct-{n:05d}"
-        names.append(name)
         path = rnd.choice(paths)
+        parts = path.split("/")
+        for i in range(len(parts)):
+            under.setdefault("/".join(parts[: i + 1]), []).append(name)
         (dest / "accounts" / path / f"{name}.yaml").write_text(
             f'id: "{100000000000 + n:012d}"\nemail: aws+{name}@example.com\n'
             f"tags: {{owner: team-{n % 50}, environment: {rnd.choice(['prod', 'staging', 'dev'])}}}\n")
     (dest / "scps").mkdir()
-    for n in range(scps):
+    _example_scps(dest, [p for p in paths if "/" not in p])
+    for n in range(max(0, scps - len(EXAMPLE_SCPS))):
         statements = []
         alerts = {}
         for s in range(rnd.randint(1, 4)):
@@ -80,27 +110,31 @@ def generate(dest: Path, accounts: int = 5000, ous: int = 300, scps: int = 200, 
                "policy": {"Version": "2012-10-17", "Statement": statements}, "alerts": alerts}
         (dest / "scps" / f"guardrail-{n:03d}.yaml").write_text(json.dumps(doc, indent=1))
     (dest / "roles").mkdir()
-    role_names = []
+    boundary = _developer_boundary()
+    eligible: list[tuple[str, str]] = []  # (jit role, the OU it may be requested in)
     for n in range(roles):
         name = f"Role{n:03d}"
-        role_names.append(name)
         jit = n % 5 == 0
+        power = n % 3 == 0
+        ou = rnd.choice([p for p in paths if p in under])
         doc = {"name": name, "description": "generated", "session_duration": "PT1H" if jit else "PT4H",
-               "managed_policies": ["ReadOnlyAccess"] if n % 3 else ["PowerUserAccess"],
+               "managed_policies": ["PowerUserAccess"] if power else ["ReadOnlyAccess"],
                "inline_policy": {"Version": "2012-10-17", "Statement": [
                    {"Effect": "Allow", "Action": rnd.sample(ACTIONS, 3), "Resource": "*"}]},
-               "permissions_boundary": None, "access": "jit" if jit else "standing",
-               "assignments": [{"group": "engineers", "targets": [f"ou:{rnd.choice(paths)}"]}]}
+               "permissions_boundary": boundary if power else None, "access": "jit" if jit else "standing",
+               "assignments": [{"group": "engineers", "targets": [f"ou:{ou}"]}]}
         if jit:
+            eligible.append((name, ou))
             doc["jit"] = {"max_duration": "PT2H", "approvals": 1, "approvers": ["@example/platform-leads"],
                           "ticket": "required", "when_ticket_system_down": {"approvals": 2}}
         (dest / "roles" / f"role-{n:03d}.yaml").write_text(json.dumps(doc, indent=1))
     folder = dest / "requests" / "2026" / "11"
     folder.mkdir(parents=True)
-    for n in range(requests):
-        account = rnd.choice(names)
-        (folder / f"user{n}-{account}-OPS-{n}.yaml").write_text(
-            f"user: user{n}@example.com\ngithub: user{n}\nrole: {rnd.choice(role_names)}\naccount: {account}\n"
+    for n in range(requests if eligible else 0):
+        role, ou = rnd.choice(eligible)
+        account = rnd.choice(under[ou])
+        (folder / f"user{n}-{role.lower()}-{account}-OPS-{n + 1}.yaml").write_text(
+            f"user: user{n}@example.com\ngithub: user{n}\nrole: {role}\naccount: {account}\n"
             f"duration: PT1H\nticket: OPS-{n + 1}\nreason: generated request {n}\n")
     return dest
 

@@ -27,7 +27,8 @@ def test_access_text_table() -> None:
     assert out.splitlines()[2].split()[:4] == ["ROLE", "MODE", "SESSION", "ACCOUNTS"]
     developer = next(line for line in out.splitlines() if line.startswith("Developer"))
     assert developer.split()[:5] == ["Developer", "standing", "PT4H", "sandbox,", "staging-app"]
-    assert "glue-update-dev-endpoint (13 fenced)" in developer
+    assert "glue-update-dev-endpoint" not in developer  # the DeveloperBoundary denies glue:UpdateDevEndpoint
+    assert " - (13 fenced)" in developer
     assert any(line.startswith("Admin") and "management (no SCPs)" in line and " yes " in line
                for line in out.splitlines())
     assert "no SCPs: the management account, which SCPs do not restrict." in out
@@ -42,7 +43,7 @@ def test_access_json_matrix_entry_per_role_and_account() -> None:
     assert len(pairs) == len(data["matrix"]) == 14  # ReadOnly 6, Admin 6, Developer 2
     dev = next(e for e in data["matrix"] if (e["role"], e["account"]) == ("Developer", "staging-app"))
     assert dev["mode"] == "standing" and dev["session_duration"] == "PT4H" and dev["scps_apply"] is True
-    assert dev["escalations"] == ["glue-update-dev-endpoint"]
+    assert dev["escalations"] == []  # glue-update-dev-endpoint: denied by the DeveloperBoundary
     assert "trifecta" in dev["fenced_escalations"] and dev["admin_level"] is False
     assert dev["principals"] == ["group:engineers"]
     admin = next(e for e in data["matrix"] if (e["role"], e["account"]) == ("Admin", "management"))
@@ -58,6 +59,15 @@ def test_access_single_decision_json_contract() -> None:
     assert json.loads(out) == {"version": 1, "decisions": [{
         "role": "Developer", "account": "staging-app", "action": "iam:PassRole", "decision": "fenced",
         "by": ["scps/trifecta-guardrail.yaml#FencePassRole"], "scps_apply": True, "assigned": True}]}
+
+
+def test_developer_boundary_denies_glue_dev_endpoint_takeover() -> None:
+    code, out = _run("access", str(ROOT), "--role", "Developer", "--account", "sandbox",
+                     "--action", "glue:UpdateDevEndpoint", "--format", "json")
+    assert code == 0
+    decision = json.loads(out)["decisions"][0]
+    assert decision["decision"] == "denied"
+    assert decision["by"] == ["roles/developer.yaml:permissions_boundary#DenyGlueDevEndpointTakeover"]
 
 
 def test_access_several_actions_text_and_management_note() -> None:

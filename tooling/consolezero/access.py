@@ -26,11 +26,17 @@ strategy). The management account has no chain: SCPs do not restrict it.
 The principal is the role Identity Center creates, ``.../aws-reserved/sso.amazonaws.com/REGION/
 AWSReservedSSO_NAME_<hash>`` (REGION left out when Identity Center runs in us-east-1), so conditions on
 ``aws:PrincipalArn`` such as the ``*AWSReservedSSO_Admin_*`` exemption decide.
+
+Inside a lint run the repository's documents are already parsed (:mod:`.rules.policy_docs`): pass them
+as ``documents`` (``(file, path in the file) -> Policy``, e.g. ``("roles/developer.yaml",
+("inline_policy",))``) so each document is parsed once and the evaluator's compile cache, which keys
+on the Policy object, is shared. Without them (``consolezero access``, ``diff``) the matrix parses
+what it needs itself.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 from .model import Account, Model, Role, Target, format_duration
@@ -48,6 +54,8 @@ _UNKNOWN = {"Version": "2012-10-17", "Statement": [{
     "Sid": "Unresolved", "Effect": "Allow", "Action": "*", "Resource": "*",
     # a key no context knows: the statement holds "sometimes", i.e. fenced at most
     "Condition": {"Bool": {"consolezero:DocumentInRepository": "true"}}}]}
+ParsedDocuments = Mapping[tuple[str, tuple[str, ...]], Policy]
+"""Parsed policy documents by (file, path of the document in the file)."""
 _IAM_GRANTS = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachUserPolicy",
                "iam:AttachGroupPolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy",
                "iam:PutRolePolicy")
@@ -150,9 +158,11 @@ class AccessMatrix:
     matrix costs one evaluation per distinct (identity, chain, condition outcomes).
     """
 
-    def __init__(self, model: Model, catalog: Catalog | None = None) -> None:
+    def __init__(self, model: Model, catalog: Catalog | None = None, documents: ParsedDocuments | None = None
+                 ) -> None:
         self.model = model
         self.catalog = catalog or load_catalog()
+        self._documents: ParsedDocuments = documents or {}
         self.evaluator = Evaluator(self.catalog)
         org = model.organization
         self.management = org.management_account if org else ""
@@ -185,11 +195,16 @@ class AccessMatrix:
             self._managed[key] = Labeled(f"aws:{key}", parse_policy(doc)) if doc is not None else None
         return self._managed[key]
 
+    def _parsed(self, file: str, path: tuple[str, ...], doc: object) -> Policy:
+        """The document at ``path`` in ``file``: the one parsed by the caller, else parsed here."""
+        found = self._documents.get((file, path))
+        return found if found is not None else parse_policy(doc)
+
     def _scp(self, aws_managed: str | None, policy: object, file: str) -> Labeled[Policy] | None:
         if aws_managed:
-            doc = managed_policy(aws_managed)
-            return Labeled(file, parse_policy(doc)) if doc is not None else None
-        return Labeled(file, parse_policy(policy)) if policy is not None else None
+            shipped = self._aws(aws_managed)  # one parse of the shipped document, shared with the default
+            return Labeled(file, shipped.policy) if shipped is not None else None
+        return Labeled(file, self._parsed(file, ("policy",), policy)) if policy is not None else None
 
     def identity(self, role: Role) -> RoleIdentity:
         """The role's compiled identity (memoized by role name)."""
@@ -208,11 +223,12 @@ class AccessMatrix:
             unresolved.append(f"customer managed policy {path}{name}")
             policies.append(Labeled(f"customer-managed:{path}{name}", self._unknown))
         if role.inline_policy is not None:
-            policies.append(Labeled(role.file, parse_policy(role.inline_policy)))
+            policies.append(Labeled(role.file, self._parsed(role.file, ("inline_policy",), role.inline_policy)))
         boundary = None
         b = role.boundary
         if b is not None and b.policy is not None:
-            boundary = Labeled(f"{role.file}:permissions_boundary", parse_policy(b.policy))
+            boundary = Labeled(f"{role.file}:permissions_boundary",
+                               self._parsed(role.file, ("permissions_boundary", "policy"), b.policy))
         elif b is not None and b.managed:
             boundary = self._aws(b.managed)
             if boundary is None:

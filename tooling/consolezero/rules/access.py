@@ -1,8 +1,9 @@
 """Rules on effective access: what each role can do in each account, after the SCPs.
 
 They share one :class:`~consolezero.access.AccessMatrix` per lint run (``ctx.cache``), built on first
-use: every role in every account its assignments reach (standing: where it is held; jit: where it may
-be requested). The role rules judge access that is *allowed outright*; what a condition or resource
+use from the documents :mod:`.policy_docs` parsed (each document is parsed once per run): every role
+in every account its assignments reach (standing: where it is held; jit: where it may be requested).
+The role rules judge access that is *allowed outright*; what a condition or resource
 scope fences is not reported (``consolezero access`` shows it).
 """
 
@@ -18,10 +19,11 @@ from ..model import Role, Target
 from ..policy.escalation import PATHS
 from ..policy.patterns import action_names
 from .base import Hit, rule
+from .policy_docs import parsed_documents
 
 TRIFECTA = ("ec2:RunInstances", "iam:PassRole", "iam:CreatePolicy")
-# escalation paths that go through IAM (an iam: action); see standing-escalation
-IAM_PATHS = frozenset(p.name for p in PATHS if any(a.startswith("iam:") for a in p.actions)) - {"trifecta"}
+# the escalation paths standing-escalation counts: every named path but the trifecta (trifecta-reachable's)
+STANDING_PATHS = frozenset(p.name for p in PATHS) - {"trifecta"}
 # Actions AWS's own read-only policies grant that the service authorization reference files under Write or
 # Permissions management (reads by any other name, or read-only sessions). A test keeps this list a superset
 # of what ReadOnlyAccess, ViewOnlyAccess and SecurityAudit grant.
@@ -44,7 +46,7 @@ def matrix(ctx: LintContext) -> AccessMatrix:
     """The run's access matrix, built once and shared by every rule."""
     found = ctx.cache.get("access.matrix")
     if found is None:
-        found = ctx.cache["access.matrix"] = AccessMatrix(ctx.model, ctx.catalog)
+        found = ctx.cache["access.matrix"] = AccessMatrix(ctx.model, ctx.catalog, parsed_documents(ctx))
     return found
 
 
@@ -99,7 +101,7 @@ def trifecta_reachable(ctx: LintContext) -> Iterator[Hit]:
 
 
 @rule("standing-escalation", Severity.ERROR,
-      "A standing role reaches no IAM privilege-escalation path, in any account.", family="roles")
+      "A standing role reaches no privilege-escalation path, in any account.", family="roles")
 def standing_escalation(ctx: LintContext) -> Iterator[Hit]:
     """
     A standing role is held all the time, by everyone in its groups, so a stolen session of it is
@@ -107,16 +109,17 @@ def standing_escalation(ctx: LintContext) -> Iterator[Hit]:
     put a policy, rewrite a trust policy, pass a role to Lambda, CloudFormation, CodeBuild, ECS, ... --
     the holder can make themselves admin. The paths are the ones the public lists agree on (Rhino
     Security Labs' methods, cloudsplaining, parliament, pmapper); a path counts when every action of
-    it is allowed outright in an account the role is assigned to, after the SCPs.
+    it is allowed outright in an account the role is assigned to, after the SCPs and the role's
+    permissions boundary.
 
-    Not reported here: the trifecta (`trifecta-reachable`), accounts where the role is admin-level
-    (`admin-must-be-jit`), and paths with no IAM action (taking over an existing Glue development
-    endpoint with `glue:UpdateDevEndpoint`): what such an endpoint runs as was chosen with
-    `iam:PassRole`, which this rule follows, and PowerUserAccess reaches it by design.
-    Reported at the role's `access`.
+    Paths without an IAM action count too: `glue:UpdateDevEndpoint` adds one's SSH key to an
+    existing Glue development endpoint and so takes over the role someone else passed to it, and
+    PowerUserAccess allows it. Not reported here: the trifecta (`trifecta-reachable`) and accounts
+    where the role is admin-level (`admin-must-be-jit`). Reported at the role's `access`.
 
     **Fix:** make the role just in time (`access: jit`), or fence the path: scope `iam:PassRole` to
-    service roles, keep IAM policy writes behind a permissions boundary or an SCP.
+    service roles, keep IAM policy writes behind a permissions boundary or an SCP, deny
+    `glue:UpdateDevEndpoint` in the boundary (as the example's DeveloperBoundary does).
     """
     m = matrix(ctx)
     for role, cells in m.by_role():
@@ -126,7 +129,7 @@ def standing_escalation(ctx: LintContext) -> Iterator[Hit]:
         accounts: list[str] = []
         for cell in cells:
             s = m.summary(cell.access)
-            found = [p for p in s.escalations if p in IAM_PATHS]
+            found = [p for p in s.escalations if p in STANDING_PATHS]
             if found and not s.admin_level:
                 paths += found
                 accounts.append(cell.account.name)

@@ -71,16 +71,6 @@ def _norm_key(key: str) -> str:
 
 
 @functools.lru_cache(maxsize=4)
-def _template_families(catalog: Catalog) -> frozenset[str]:
-    """Families of the templated keys (``ResourceTag/${TagKey}``, ``ExistingObjectTag/<key>``, ...)."""
-    found = set()
-    for key in [*catalog.global_condition_keys, *(k for s in catalog.services.values() for k in s.condition_keys)]:
-        if "/" in key:
-            found.add(_norm_key(key))
-    return frozenset(found)
-
-
-@functools.lru_cache(maxsize=4)
 def _key_services(catalog: Catalog) -> dict[str, frozenset[str]]:
     """Each condition key (normalized) -> the services whose actions document it, or that define it."""
     out: dict[str, set[str]] = {}
@@ -91,18 +81,6 @@ def _key_services(catalog: Catalog) -> dict[str, frozenset[str]]:
             for key in catalog.action_condition_keys(i):
                 out.setdefault(_norm_key(key), set()).add(prefix)
     return {k: frozenset(v) for k, v in out.items()}
-
-
-@functools.lru_cache(maxsize=1024)
-def _own_keys(catalog: Catalog, prefix: str) -> frozenset[str]:
-    return frozenset(k.lower() for k in catalog.service_condition_keys(prefix))
-
-
-def _key_known(catalog: Catalog, key: str) -> bool:
-    if key.lower() in _own_keys(catalog, key.partition(":")[0]) or catalog.condition_key_exists(key):
-        return True
-    family = _norm_key(key)
-    return family != key.lower() and len(key) > len(family) and family in _template_families(catalog)
 
 
 def _key_suggestions(catalog: Catalog, key: str) -> list[str]:
@@ -141,7 +119,7 @@ def unknown_condition_key(ctx: LintContext) -> Iterator[Hit]:
             kind = kinds.get(key.lower())
             if kind is None:
                 kind = kinds[key.lower()] = ("global" if catalog.is_global_condition_key(key) else
-                                             "service" if _key_known(catalog, key) else "unknown")
+                                             "service" if catalog.condition_key_exists(key) else "unknown")
             if kind == "global":
                 continue
             where = Where(doc.file, (*doc.base, *cond.path), key=True)

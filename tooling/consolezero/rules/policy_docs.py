@@ -3,7 +3,8 @@
 The documents: each SCP's ``policy``, each role's ``inline_policy`` and each role's
 ``permissions_boundary.policy``. :func:`policy_documents` parses each once and keeps the result in
 ``ctx.cache`` under :data:`CACHE_KEY`, so every rule (and the engine's per-policy compile caches,
-which key on the :class:`~consolezero.policy.document.Policy` object) sees the same objects. A
+which key on the :class:`~consolezero.policy.document.Policy` object) sees the same objects; the
+access rules hand them to the access matrix through :func:`parsed_documents`. A
 finding's path is the document's own path in its YAML file (``("inline_policy",)``) followed by the
 path inside the document (``("Statement", 0, "Action", 2)``): :meth:`PolicyDoc.where` builds it.
 """
@@ -91,6 +92,11 @@ def policy_documents(ctx: LintContext) -> list[PolicyDoc]:
             docs.append(_doc(file, ("permissions_boundary", "policy"), "boundary", owner, boundary["policy"]))
     ctx.cache[CACHE_KEY] = docs
     return docs
+
+
+def parsed_documents(ctx: LintContext) -> dict[tuple[str, Path], Policy]:
+    """The parsed documents by (file, path in the file), for :class:`~consolezero.access.AccessMatrix`."""
+    return {(doc.file, doc.base): doc.policy for doc in policy_documents(ctx) if doc.policy is not None}
 
 
 def statements_of(ctx: LintContext) -> Iterator[tuple[PolicyDoc, Statement, Mapping]]:
