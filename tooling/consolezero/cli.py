@@ -56,13 +56,20 @@ def emit(text: str, output: Path | None = None) -> None:
         fail(f"cannot write {output}: {exc.strerror}")
 
 
-def _load(path: Path):  # noqa: ANN202 - returns a Repository; imported lazily
+def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; imported lazily
     from .repository import RepositoryError, load_repository
 
     try:
         return load_repository(path)
     except RepositoryError as exc:
-        fail(str(exc))
+        fail(str(exc), code)
+
+
+def _warn_unparsed(repo) -> None:  # noqa: ANN001 - a Repository; imported lazily
+    """One line on stderr per file the effective access leaves out because it does not parse."""
+    for file in repo.unparsed():
+        sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
+                         "(consolezero lint shows why)\n")
 
 
 def _color() -> bool:
@@ -107,13 +114,20 @@ def rules_cmd(
 
     rules = all_rules()
     if write_docs is not None:
-        written = write_rule_docs(rules, write_docs)
+        try:
+            written = write_rule_docs(rules, write_docs)
+        except OSError as exc:
+            fail(f"cannot write the rule docs under {write_docs}: {exc.strerror}")
         emit(f"wrote {len(written)} files under {write_docs}\n")
         return
     if check_docs is not None:
+        if not check_docs.is_dir():
+            fail(f"no rule docs under {check_docs} (no such directory): run `consolezero rules --write-docs "
+                 f"{check_docs}`", code=1)
         stale = check_rule_docs(rules, check_docs)
         if stale:
-            fail("rule docs are stale (run `make docs`): " + ", ".join(stale), code=1)
+            fail(f"rule docs are stale (run `consolezero rules --write-docs {check_docs}`, or `make docs` for "
+                 "docs/rules): " + ", ".join(stale), code=1)
         emit(f"rule docs under {check_docs} are up to date\n")
         return
     emit(render_rule_list(rules))
@@ -151,19 +165,30 @@ def access_cmd(
 ) -> None:
     """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
     from .access import AccessMatrix
-    from .access_query import QueryError, catalog_summary, check_actions, decisions, matrix_entries, select
+    from .access_query import (
+        QueryError,
+        catalog_summary,
+        check_actions,
+        decisions,
+        idle_roles,
+        matrix_entries,
+        select,
+    )
     from .access_render import render_decisions, render_matrix
 
-    matrix = AccessMatrix(_load(path).model, _catalog())
+    repo = _load(path)
+    _warn_unparsed(repo)
+    matrix = AccessMatrix(repo.model, _catalog())
     try:
         actions = check_actions(matrix.catalog, action or [])
         cells = select(matrix, role, account)
+        idle = idle_roles(matrix, role, account)
     except QueryError as exc:
         fail(str(exc))
     if actions:
-        emit(render_decisions(format.value, decisions(cells, actions)), output)
+        emit(render_decisions(format.value, decisions(cells, actions), idle), output)
     else:
-        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog)), output)
+        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog), idle), output)
 
 
 @app.command("diff")
@@ -186,6 +211,7 @@ def diff_cmd(
         fail(str(exc))
     catalog = _catalog()
     diff = diff_matrices(AccessMatrix(before.model, catalog), AccessMatrix(repo.model, catalog), base, commit)
+    diff.unparsed = {"base": before.unparsed(), "work_tree": repo.unparsed()}
     emit(render_diff(format.value, diff), output)
 
 
@@ -216,6 +242,19 @@ ScanAssignmentsOpt = Annotated[bool, typer.Option(
          "(one call per account and permission set).")]
 
 
+def _endpoint(endpoint_url: str | None, code: int) -> str | None:
+    """The emulator endpoint, checked: botocore rejects anything but an http(s) URL with an internal error."""
+    from urllib.parse import urlparse
+
+    if not endpoint_url:
+        return None
+    parsed = urlparse(endpoint_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        fail(f"--endpoint-url (or CONSOLEZERO_ENDPOINT_URL): not an http(s) URL: {endpoint_url!r} "
+             "(e.g. http://127.0.0.1:5000)", code)
+    return endpoint_url
+
+
 def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoPort; imported lazily
     from .aws.boto import make_port
 
@@ -223,7 +262,7 @@ def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoP
     return make_port(endpoint_url, organization.region if organization else "us-east-1")
 
 
-def _aws_now(text: str | None):  # noqa: ANN202 - returns datetime | None
+def _aws_now(text: str | None, code: int = 2):  # noqa: ANN202 - returns datetime | None
     from datetime import UTC, datetime
 
     if not text:
@@ -231,7 +270,7 @@ def _aws_now(text: str | None):  # noqa: ANN202 - returns datetime | None
     try:
         value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        fail(f"--now: not an ISO 8601 timestamp: {text!r}")
+        fail(f"--now: not an ISO 8601 timestamp: {text!r}", code)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
@@ -253,10 +292,17 @@ def plan_cmd(
     from .plan import build_plan
     from .plan_live import read_live
     from .plan_render import dump_plan, render_json, render_markdown, render_text
+    from .repository import MODEL_KINDS
 
-    error_code = 1 if detailed_exitcode else 2
-    repo = _load(path)
-    when = _aws_now(now)
+    error_code = 1 if detailed_exitcode else 2  # with --detailed-exitcode, 2 means "changes", never an error
+    repo = _load(path, error_code)
+    broken = repo.unparsed((*MODEL_KINDS, "request"))
+    if broken:  # a plan without what they declare would delete it
+        one = len(broken) == 1
+        fail(f"cannot plan: {', '.join(broken)} {'does' if one else 'do'} not parse, and the plan would delete what "
+             f"{'it declares' if one else 'they declare'} (consolezero lint shows why)", error_code)
+    when = _aws_now(now, error_code)
+    endpoint_url = _endpoint(endpoint_url, error_code)
     try:
         live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
     except AwsError as exc:
@@ -299,8 +345,9 @@ def apply_cmd(
     from .plan import Plan
     from .plan_render import PlanFileError, load_plan, render_text
 
-    repo = _load(path)
-    when = _aws_now(now)
+    repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
+    when = _aws_now(now, 1)
+    endpoint_url = _endpoint(endpoint_url, 1)
     saved = None
     if plan_file is not None:
         try:
@@ -344,7 +391,8 @@ def apply_cmd(
     except (ApplyError, AwsError) as exc:
         fail(str(exc), 1)
     if not result.plan.changes:
-        emit(render_text(result.plan, color=_color()))
+        emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
+        return
     emit(result.summary() + "\n")
 
 
@@ -388,25 +436,32 @@ def codeowners(
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the generated section is stale.")] = False,
 ) -> None:
     """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers."""
-    from .codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, splice
+    from .codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, new_file, splice
 
     repo = _load(path)
     target = repo.root / CODEOWNERS_FILE
+    lines = generated_lines(repo.model)
     try:
-        current = target.read_text(encoding="utf-8")
-        wanted = splice(current, generated_lines(repo.model))
+        current: str | None = target.read_text(encoding="utf-8") if target.exists() else None
+        wanted = splice(current, lines) if current is not None else new_file(lines)
     except OSError as exc:
         fail(f"cannot read {CODEOWNERS_FILE}: {exc.strerror}")
     except CodeownersError as exc:
         fail(str(exc))
     if check:
+        if current is None:
+            fail(f"{CODEOWNERS_FILE} is missing: run `consolezero codeowners` to create it", code=1)
         if wanted != current:
             fail(f"{CODEOWNERS_FILE} is stale: run `consolezero codeowners`", code=1)
         emit(f"{CODEOWNERS_FILE} is up to date\n")
         return
     if wanted != current:
-        target.write_text(wanted, encoding="utf-8")
-        emit(f"updated {CODEOWNERS_FILE}\n")
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(wanted, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {CODEOWNERS_FILE}: {exc.strerror}")
+        emit(f"{'created' if current is None else 'updated'} {CODEOWNERS_FILE}\n")
     else:
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 

@@ -31,13 +31,23 @@ def generated_lines(model: Model) -> list[str]:
     return lines
 
 
+def new_file(lines: list[str]) -> str:
+    """A CODEOWNERS file holding only the generated section (for a repository that has none yet)."""
+    return splice(f"# Code owners; the section between the markers is written by `consolezero codeowners`.\n"
+                  f"{BEGIN}\n{END}\n", lines)
+
+
+_WHERE = (f"add the two lines '{BEGIN}' and '{END}' where the generated section belongs (the last matching "
+          "pattern wins, so lines below the section override it)")
+
+
 def splice(text: str, lines: list[str]) -> str:
     """Replace what stands between the markers with ``lines``."""
     before, begin, rest = text.partition(BEGIN + "\n")
     if not begin:
-        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{BEGIN}' line")
+        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{BEGIN}' line: {_WHERE}")
     _, end, after = rest.partition(END)
     if not end:
-        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{END}' line after '{BEGIN}'")
+        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{END}' line after '{BEGIN}': {_WHERE}")
     body = "".join(line + "\n" for line in lines)
     return before + begin + body + end + after

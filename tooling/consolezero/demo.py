@@ -40,6 +40,9 @@ def find_example(explicit: Path | None = None) -> Path:
     for candidate in candidates:
         if candidate and (candidate / "accounts" / "organization.yaml").is_file():
             return candidate
+    if explicit:
+        raise DemoFailed(f"--example {explicit}: no accounts/organization.yaml there (--example takes a consolezero "
+                         "repository, such as a clone of this one)")
     raise DemoFailed("cannot find the example organization (accounts/organization.yaml); pass --example PATH")
 
 

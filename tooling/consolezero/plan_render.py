@@ -71,6 +71,16 @@ def _diffs(change: Change) -> list[tuple[str, str]]:
     return found
 
 
+def no_changes(plan: Plan) -> str:
+    """The no-changes line; it claims a match only when no error or warning says otherwise."""
+    if plan.errors:
+        return "No changes. The errors above must be fixed first."
+    if plan.warnings:
+        return "No changes. Nothing more apply can do now: the organization differs from the repository as the " \
+               "warnings above say."
+    return "No changes. The organization matches the repository."
+
+
 def render_text(plan: Plan, color: bool = False, show_documents: bool = True) -> str:
     out: list[str] = []
     for message in plan.errors:
@@ -80,7 +90,7 @@ def render_text(plan: Plan, color: bool = False, show_documents: bool = True) ->
     if out:
         out.append("")
     if not plan.changes:
-        out.append("No changes. The organization matches the repository.")
+        out.append(no_changes(plan))
     else:
         out.append("consolezero will perform the following actions:")
         out.append("")
@@ -109,7 +119,7 @@ def render_markdown(plan: Plan) -> str:
     if plan.errors or plan.warnings:
         out.append("")
     if not plan.changes:
-        out.append("No changes. The organization matches the repository.")
+        out.append(no_changes(plan))
     else:
         out.append(f"**{add}** to add, **{change}** to change, **{destroy}** to destroy.")
         out.append("")

@@ -40,6 +40,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 WORKFLOWS_DIR = ".github/workflows"  # kind "workflow": no schema, the CI rules read them
 BOOTSTRAP_DIR = "bootstrap"  # kind "bootstrap": CloudFormation templates (and bare policy documents)
 BOOTSTRAP_SUFFIXES = (*YAML_SUFFIXES, ".json")
+MODEL_KINDS = ("organization", "account", "ou", "role", "scp")  # what effective access is computed from
 
 
 class RepositoryError(Exception):
@@ -57,6 +58,10 @@ class Repository:
 
     def files_of(self, kind: str) -> list[str]:
         return [f for f, k in self.kinds.items() if k == kind]
+
+    def unparsed(self, kinds: tuple[str, ...] = MODEL_KINDS) -> list[str]:
+        """Files of these kinds that did not parse: the model lacks what they declare."""
+        return [f for f, k in self.kinds.items() if k in kinds and not self.documents[f].ok]
 
 
 def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[str]:
@@ -346,9 +351,11 @@ def load_repository(root: Path | str) -> Repository:
     """Read every file of the repository at ``root``. Raises RepositoryError if it is not one."""
     root = Path(root)
     if not root.is_dir():
-        raise RepositoryError(f"{root}: no such directory")
+        raise RepositoryError(f"{root}: {'not a directory' if root.exists() else 'no such directory'}")
     if not is_repository(root):
-        raise RepositoryError(f"{root}: not a consolezero repository (no accounts/, roles/ or scps/ folder)")
+        above = next((p for p in root.resolve().parents if is_repository(p)), None)
+        hint = f"; did you mean {above}?" if above is not None else ""
+        raise RepositoryError(f"{root}: not a consolezero repository (no accounts/, roles/ or scps/ folder){hint}")
     config, config_doc = load_config(root)
     kinds = discover(root)
     limits = config.limits

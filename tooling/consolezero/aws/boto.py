@@ -40,10 +40,42 @@ MEMBER_ROLES_ENV = "CONSOLEZERO_MEMBER_ROLES"
 # read role (plan) and apply role, then the role AWS Organizations creates in every new account.
 DEFAULT_MEMBER_ROLES = ("consolezero-alerts-read", "consolezero-alerts", "OrganizationAccountAccessRole")
 ORG_PAGE = 20  # the largest MaxResults Organizations accepts
+# An endpoint that refuses connections, or accepts them and never answers, must fail in seconds, not after
+# botocore's 10 adaptive attempts of 60 s each: connection errors and timeouts get CONNECTION_ATTEMPTS tries
+# (throttling keeps the 10); Organizations and Identity Center answer in well under READ_TIMEOUT.
+CONNECT_TIMEOUT = 5
+READ_TIMEOUT = 20
+CONNECTION_ATTEMPTS = 2
 
 
 def client_config() -> Config:
-    return Config(retries={"mode": "adaptive", "max_attempts": 10}, user_agent_extra="consolezero")
+    return Config(retries={"mode": "adaptive", "max_attempts": 10}, user_agent_extra="consolezero",
+                  connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
+
+
+def _no_more_connection_retries(attempts: int, caught_exception: Exception | None = None, **_: Any) -> bool | None:
+    """botocore's needs-retry hook: False (do not retry) once a connection error or timeout has been tried enough."""
+    network = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
+    if isinstance(caught_exception, network) and attempts >= CONNECTION_ATTEMPTS:
+        return False
+    return None  # let botocore's retry handler decide
+
+
+def _new_client(session: Any, service: str, **kwargs: Any) -> Any:
+    """A boto3 client with :func:`client_config` and the connection-retry limit."""
+    client = session.client(service, config=client_config(), **kwargs)
+    service_id = client.meta.service_model.service_id.hyphenize()  # as specific as botocore's own retry handler
+    client.meta.events.register_first(f"needs-retry.{service_id}", _no_more_connection_retries)
+    return client
+
+
+def _error_message(code: str, message: str, endpoint: str | None) -> str:
+    """One line: an HTML page or an empty body (an endpoint that is not an AWS API) becomes a hint."""
+    text = " ".join(message.split())
+    if code.isdigit() and (not text or text.startswith("<")):
+        return (f"HTTP {code} from {endpoint or 'AWS'}, which did not answer as an AWS API does "
+                "(is --endpoint-url / CONSOLEZERO_ENDPOINT_URL right?)")
+    return text if len(text) <= 500 else text[:500] + "..."
 
 
 def endpoint_from_env(endpoint_url: str | None) -> str | None:
@@ -75,10 +107,10 @@ class BotoPort(IdentityCenterCalls):
     def client(self, service: str) -> Any:
         if service not in self._clients:
             region = ORGANIZATIONS_REGION if service in ("organizations", "iam", "sts") else self._sso_region
-            kwargs: dict[str, Any] = {"region_name": region, "config": client_config()}
+            kwargs: dict[str, Any] = {"region_name": region}
             if self._endpoint:
                 kwargs["endpoint_url"] = self._endpoint
-            self._clients[service] = self.session.client(service, **kwargs)
+            self._clients[service] = _new_client(self.session, service, **kwargs)
         return self._clients[service]
 
     def _call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
@@ -92,7 +124,8 @@ class BotoPort(IdentityCenterCalls):
                 if code in RETRY_CODES and attempt < self._attempts:
                     self._sleep(min(self._base * 2 ** (attempt - 1), 10.0) * (0.5 + random.random() / 2))
                     continue
-                raise AwsError(code, str(error.get("Message", "")), operation, exc.response.get("Reason")) from None
+                message = _error_message(code, str(error.get("Message", "")), self._endpoint)
+                raise AwsError(code, message, operation, exc.response.get("Reason")) from None
             except botocore.exceptions.NoCredentialsError:
                 raise AwsError("NoCredentials", "no AWS credentials found (set up SSO or OIDC; "
                                "for an emulator, any dummy credentials do)", operation) from None
@@ -259,13 +292,13 @@ class BotoPort(IdentityCenterCalls):
             except AwsError as exc:
                 errors.append(f"{role}: {exc.code}")
                 continue
-            kwargs: dict[str, Any] = {"region_name": ORGANIZATIONS_REGION, "config": client_config(),
+            kwargs: dict[str, Any] = {"region_name": ORGANIZATIONS_REGION,
                                       "aws_access_key_id": credentials["AccessKeyId"],
                                       "aws_secret_access_key": credentials["SecretAccessKey"],
                                       "aws_session_token": credentials["SessionToken"]}
             if self._endpoint:
                 kwargs["endpoint_url"] = self._endpoint
-            return self.session.client("iam", **kwargs), None
+            return _new_client(self.session, "iam", **kwargs), None
         return None, "cannot assume a member role (" + "; ".join(errors) + ")"
 
     def break_glass_user(self, account_id: str, user: str, path: str) -> BreakGlassState:

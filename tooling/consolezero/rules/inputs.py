@@ -59,6 +59,8 @@ def duplicate_key(ctx: LintContext) -> Iterator[Hit]:
 def _schema_message(error: object) -> str:
     from jsonschema.exceptions import best_match
 
+    if error.instance is None and not error.absolute_path and error.validator == "type":  # type: ignore[attr-defined]
+        return "the file is empty (or holds only comments): it needs the fields its schema requires"
     err = error
     if getattr(err, "context", None):
         err = best_match(err.context)  # type: ignore[attr-defined]
@@ -83,12 +85,20 @@ def schema(ctx: LintContext) -> Iterator[Hit]:
     Each file kind (organization, account, OU, role, SCP, request, `.consolezero.yaml`) has a
     JSON Schema (draft 2020-12) under `schemas/`. The same schemas drive editor completion:
     every example file starts with a `# yaml-language-server: $schema=...` line. GitHub workflows
-    and the bootstrap/ templates have no schema here; the CI rules check them.
+    and the bootstrap/ templates have no schema here; the CI rules check them. The organization
+    file, `accounts/organization.yaml`, must exist: without it the management account, the JIT
+    account and the break-glass users are unknown, and the checks that rest on them cannot run.
 
     **Fix:** the message names the path inside the document and what the schema expected.
     """
+    from ..repository import ORGANIZATION_FILE
     from ..schemas import KIND_SCHEMAS, validator
 
+    if ORGANIZATION_FILE not in ctx.repo.kinds:
+        yield Hit(Where(ORGANIZATION_FILE),
+                  f"{ORGANIZATION_FILE} is missing: it declares management_account, jit_account, identity_center "
+                  "and break_glass; without it the management and JIT accounts are unknown and the break-glass way "
+                  "out goes unchecked")
     known_rules = {r.name for r in _all()}
     for file, kind in ctx.repo.kinds.items():
         doc = ctx.repo.documents[file]
@@ -135,8 +145,12 @@ def account_id_format(ctx: LintContext) -> Iterator[Hit]:
     account 012345670123; an unquoted `id: 333333333333` is a number that loses any leading
     zero the moment someone edits it. Either way the tool would match the wrong account.
 
+    The same trap inside a policy document (`aws:PrincipalAccount: 012345670123` in a Condition,
+    an account in a bootstrap template) is reported too: any unquoted 12-digit number.
+
     **Fix:** always quote account IDs: `id: "012345670123"`.
     """
+    yield from _unquoted_ids_in_documents(ctx)
     for file in ctx.repo.files_of("account"):
         doc = ctx.repo.documents[file]
         if not doc.ok or not isinstance(doc.data, Mapping) or "id" not in doc.data:
@@ -156,6 +170,24 @@ def account_id_format(ctx: LintContext) -> Iterator[Hit]:
             yield Hit(where, f"id must be a quoted 12-digit string, not {value!r}")
         elif not isinstance(value, str) or not re.fullmatch(r"[0-9]{12}", value):
             yield Hit(where, f"id {value!r} is not an account ID: exactly 12 digits, quoted")
+
+
+def _unquoted_ids_in_documents(ctx: LintContext) -> Iterator[Hit]:
+    """Unquoted 12-digit numbers outside account files (SCP conditions, inline policies, templates)."""
+    for file, kind in ctx.repo.kinds.items():
+        doc = ctx.repo.documents[file]
+        if kind in ("account", "config") or not doc.ok:  # account ids: below; config limits are numbers
+            continue
+        for path, source in doc.int_scalars.items():
+            digits = source.lstrip("+-").replace("_", "")
+            if len(digits) != 12 or not digits.isdigit():
+                continue
+            value = doc.get(path)
+            if _OCTAL.match(source):
+                why = f"YAML reads it as the octal number {value}, not the account ID {digits}"
+            else:
+                why = "YAML reads it as a number, not the account ID string"
+            yield Hit(Where(file, path), f"{source} is unquoted: {why}; quote it: \"{digits}\"")
 
 
 def _ref(ctx: LintContext, target: Target) -> str | None:
@@ -239,7 +271,8 @@ def _alert_sids(file: str, data: Mapping) -> Iterator[Hit]:
         return
     statements = policy.get("Statement")
     statements = statements if isinstance(statements, list) else [statements]
-    deny_sids = {s.get("Sid") for s in statements if isinstance(s, Mapping) and s.get("Effect") == "Deny"}
+    deny_sids = {s.get("Sid") for s in statements
+                 if isinstance(s, Mapping) and s.get("Effect") == "Deny" and isinstance(s.get("Sid"), str)}
     for sid in alerts:
         if sid not in deny_sids:
             yield Hit(Where(file, ("alerts", sid), key=True), f"alerts: no Deny statement has Sid {sid!r}")

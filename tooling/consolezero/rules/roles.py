@@ -41,8 +41,9 @@ def session_duration_range(ctx: LintContext) -> Iterator[Hit]:
         if seconds is None:
             yield Hit(where, f"session_duration {raw!r} is not an ISO 8601 duration like PT1H or PT90M")
         elif not MIN_SESSION <= seconds <= MAX_SESSION:
-            yield Hit(where, f"session_duration {raw} ({format_duration(seconds)}) is outside what IAM Identity "
-                             "Center accepts: PT1H to PT12H")
+            same = format_duration(seconds) == str(raw)  # PT90S reads better as (PT1M30S); PT13H needs no echo
+            shown = str(raw) if same else f"{raw} ({format_duration(seconds)})"
+            yield Hit(where, f"session_duration {shown} is outside what IAM Identity Center accepts: PT1H to PT12H")
 
 
 @rule("permission-set-name", Severity.ERROR,
