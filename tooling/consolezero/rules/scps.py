@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 
 from ..context import LintContext
 from ..findings import Severity, Where
-from ..model import Scp
+from ..model import Scp, Target
 from ..policy.conditions import Context, evaluate_conditions
 from ..policy.document import Statement
 from ..policy.patterns import statement_bits
@@ -190,4 +190,32 @@ def deny_user_missing(ctx: LintContext) -> Iterator[Hit]:
                   "be created there")
 
 
-RULES = (scp_grammar, deny_without_alert, deny_user_missing, break_glass_missing)
+@rule("scp-on-management-account", Severity.WARNING,
+      "No SCP targets the management account directly: SCPs do not restrict it.", family=FAMILY)
+def scp_on_management_account(ctx: LintContext) -> Iterator[Hit]:
+    """
+    Service control policies never restrict the management account (nor service-linked roles): an
+    SCP attached to it directly is accepted by AWS and does nothing. A team that writes
+    `targets: [account:management]` believes the account is fenced; it is not. Protect the
+    management account by keeping people out of it instead: no standing roles beyond read-only there,
+    Admin only just in time, no workloads, and MFA on its root user.
+
+    **Fix:** remove the target; move what it was meant to stop into the roles assigned in the
+    management account (their policies or permissions boundaries).
+    """
+    org = ctx.model.organization
+    if org is None or not org.management_account:
+        return
+    management = f"account:{org.management_account}"
+    for scp in ctx.model.scps.values():
+        data = ctx.repo.documents[scp.file].data
+        raw = data.get("targets") if isinstance(data, Mapping) else None
+        items = raw if isinstance(raw, list) else [raw]
+        for i, item in enumerate(items):
+            if isinstance(item, str) and str(Target.parse(item)) == management:
+                path = ("targets", i) if isinstance(raw, list) else ("targets",)
+                yield Hit(Where(scp.file, path), f"{scp.name} targets the management account "
+                          f"{org.management_account!r}, which SCPs do not restrict: it has no effect there")
+
+
+RULES = (scp_grammar, deny_without_alert, deny_user_missing, break_glass_missing, scp_on_management_account)
