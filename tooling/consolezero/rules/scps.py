@@ -200,6 +200,9 @@ def scp_on_management_account(ctx: LintContext) -> Iterator[Hit]:
     management account by keeping people out of it instead: no standing roles beyond read-only there,
     Admin only just in time, no workloads, and MFA on its root user.
 
+    An SCP declared with `aws_managed: FullAWSAccess` (the allow-list strategy) is not reported: AWS
+    requires every target, the management account included, to keep at least one SCP attached.
+
     **Fix:** remove the target; move what it was meant to stop into the roles assigned in the
     management account (their policies or permissions boundaries).
     """
@@ -208,6 +211,8 @@ def scp_on_management_account(ctx: LintContext) -> Iterator[Hit]:
         return
     management = f"account:{org.management_account}"
     for scp in ctx.model.scps.values():
+        if scp.aws_managed:  # FullAWSAccess must stay attached everywhere (every target keeps one SCP)
+            continue
         data = ctx.repo.documents[scp.file].data
         raw = data.get("targets") if isinstance(data, Mapping) else None
         items = raw if isinstance(raw, list) else [raw]
