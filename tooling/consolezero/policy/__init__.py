@@ -4,3 +4,15 @@ Every IAM action has an index in the :class:`~consolezero.policy.catalog.Catalog
 is a Python ``int`` with one bit per action, so union, intersection and difference are integer
 operations. Nothing here touches the network, AWS or the screen.
 """
+
+
+def clear_caches() -> None:
+    """Forget every memo of the engine: compiled patterns and lint verdicts, escalation answers,
+    parsed condition operators, compiled condition patterns. The catalogs and their search tables
+    stay (they are data, loaded once per process). For benchmarks and long-running processes."""
+    from . import conditions, document, escalation, patterns
+
+    patterns.clear_caches()
+    escalation.clear_caches()
+    document.clear_caches()
+    conditions.clear_caches()

@@ -23,7 +23,10 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .action_index import ActionIndex
 
 LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
 _CACHE_FORMAT = 3
@@ -114,6 +117,13 @@ class Catalog:
     def lookup(self, action: str) -> int | None:
         """Index of an exact action name (case-insensitive), or None."""
         return self.index.get(action.strip().lower())
+
+    @functools.cached_property
+    def action_index(self) -> ActionIndex:
+        """Search tables over the action names and the pattern memo (see :mod:`.action_index`)."""
+        from .action_index import ActionIndex
+
+        return ActionIndex(self)
 
     # -- condition keys ---------------------------------------------------------------------------
     def action_condition_keys(self, i: int) -> tuple[str, ...]:

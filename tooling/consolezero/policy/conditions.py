@@ -149,6 +149,12 @@ def _glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
     return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
 
 
+def clear_caches() -> None:
+    """Forget the compiled condition-value patterns."""
+    _glob.cache_clear()
+    _getter.cache_clear()
+
+
 def _arn_match(value: str, pattern: str) -> bool:
     """ArnEquals/ArnLike: each of the six colon-separated parts is matched on its own (wildcards allowed)."""
     vp, pp = value.split(":", 5), pattern.split(":", 5)

@@ -34,6 +34,9 @@ NEGATED = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotL
 _BY_LOWER = {op.lower(): op for op in OPERATORS}
 _QUALIFIERS = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 _SID = re.compile(r"[A-Za-z0-9]*")
+_TOP_KEYS, _STATEMENT_KEYS = frozenset(TOP_KEYS), frozenset(STATEMENT_KEYS)
+_ABSENT = object()
+_OPERATOR_MEMO: dict[str, OperatorInfo | None] = {}
 
 Path = tuple[str | int, ...]
 
@@ -95,10 +98,24 @@ class Policy:
     id: str | None = None
 
 
+def clear_caches() -> None:
+    """Forget the parsed condition operators."""
+    _OPERATOR_MEMO.clear()
+
+
 def parse_operator(op: object) -> OperatorInfo | None:
     """Parse ``[ForAllValues:|ForAnyValue:]Base[IfExists]`` (names matched case-insensitively)."""
     if not isinstance(op, str) or not op:
         return None
+    info = _OPERATOR_MEMO.get(op, _ABSENT)
+    if info is _ABSENT:
+        info = _parse_operator(op)
+        if len(_OPERATOR_MEMO) < 4096:  # a handful in practice; bounded against odd inputs
+            _OPERATOR_MEMO[op] = info
+    return info  # type: ignore[return-value]
+
+
+def _parse_operator(op: str) -> OperatorInfo | None:
     qualifier = None
     rest = op
     if ":" in op:
@@ -126,6 +143,17 @@ def minified_size(doc: object) -> int:
 
 
 def _strings(value: object, path: Path, problems: list[Problem], what: str) -> tuple[str, ...]:
+    if value.__class__ is list and value:  # the common case, checked in C: all non-empty strings
+        out = tuple(value)
+        try:
+            "".join(out)  # type: ignore[arg-type]
+        except TypeError:
+            pass
+        else:
+            if "" not in out:
+                return out
+    elif value.__class__ is str and value:
+        return (value,)
     items = value if isinstance(value, list) else [value]
     out: list[str] = []
     for j, item in enumerate(items):
@@ -186,12 +214,13 @@ def _conditions(block: object, path: Path, problems: list[Problem]) -> tuple[Con
 
 
 def _statement(i: int, raw: object, path: Path, problems: list[Problem]) -> Statement | None:
-    if not isinstance(raw, Mapping):
+    if raw.__class__ is not dict and not isinstance(raw, Mapping):
         problems.append(Problem(path, "a statement must be a mapping"))
         return None
-    for key in raw:
-        if key not in STATEMENT_KEYS:
-            problems.append(Problem(path + (key,), f"unknown statement element {key!r}"))
+    if not _STATEMENT_KEYS.issuperset(raw):
+        for key in raw:
+            if key not in STATEMENT_KEYS:
+                problems.append(Problem(path + (key,), f"unknown statement element {key!r}"))
     sid = raw.get("Sid")
     if sid is not None and (not isinstance(sid, str) or not _SID.fullmatch(sid)):
         problems.append(Problem(path + ("Sid",), "Sid must be a string of letters and digits"))
@@ -203,15 +232,20 @@ def _statement(i: int, raw: object, path: Path, problems: list[Problem]) -> Stat
         problems.append(Problem(path + ("Effect",), f"Effect must be Allow or Deny, got {effect!r}"))
         effect = None
 
-    def read(key: str, what: str) -> tuple[str, ...] | None:
-        return _strings(raw[key], path + (key,), problems, what) if key in raw else None
-
-    actions, not_actions = read("Action", "Action"), read("NotAction", "NotAction")
+    get = raw.get
+    actions = not_actions = resources = not_resources = None
+    if (value := get("Action", _ABSENT)) is not _ABSENT:
+        actions = _strings(value, path + ("Action",), problems, "Action")
+    if (value := get("NotAction", _ABSENT)) is not _ABSENT:
+        not_actions = _strings(value, path + ("NotAction",), problems, "NotAction")
     if actions is not None and not_actions is not None:
         problems.append(Problem(path + ("NotAction",), "a statement may have Action or NotAction, not both"))
     elif actions is None and not_actions is None:
         problems.append(Problem(path, "statement has neither Action nor NotAction"))
-    resources, not_resources = read("Resource", "Resource"), read("NotResource", "NotResource")
+    if (value := get("Resource", _ABSENT)) is not _ABSENT:
+        resources = _strings(value, path + ("Resource",), problems, "Resource")
+    if (value := get("NotResource", _ABSENT)) is not _ABSENT:
+        not_resources = _strings(value, path + ("NotResource",), problems, "NotResource")
     if resources is not None and not_resources is not None:
         problems.append(Problem(path + ("NotResource",), "a statement may have Resource or NotResource, not both"))
     elif resources is None and not_resources is None:
@@ -232,11 +266,12 @@ def parse_policy(doc: object) -> Policy:
             doc = json.loads(doc)
         except ValueError as exc:
             return Policy((), (Problem((), f"policy is not valid JSON: {exc}"),))
-    if not isinstance(doc, Mapping):
+    if doc.__class__ is not dict and not isinstance(doc, Mapping):
         return Policy((), (Problem((), "a policy document must be a mapping"),))
-    for key in doc:
-        if key not in TOP_KEYS:
-            problems.append(Problem((key,), f"unknown top-level element {key!r}"))
+    if not _TOP_KEYS.issuperset(doc):
+        for key in doc:
+            if key not in TOP_KEYS:
+                problems.append(Problem((key,), f"unknown top-level element {key!r}"))
     version = doc.get("Version")
     if "Version" in doc and version not in VERSIONS:
         problems.append(Problem(("Version",), f"Version must be \"2012-10-17\", got {version!r}"))
@@ -244,6 +279,12 @@ def parse_policy(doc: object) -> Policy:
     statements: list[Statement] = []
     if raw is None:
         problems.append(Problem((), "policy has no Statement"))
+    elif raw.__class__ is list:
+        if not raw:
+            problems.append(Problem(("Statement",), "Statement must not be empty"))
+        for i, item in enumerate(raw):
+            st = _statement(i, item, ("Statement", i), problems)
+            statements += [st] if st else []
     elif isinstance(raw, Mapping):
         st = _statement(0, raw, ("Statement",), problems)
         statements += [st] if st else []

@@ -59,7 +59,7 @@ class Access:
 
     @property
     def fenced(self) -> int:
-        return self.possible & ~self.certain
+        return self.possible ^ (self.possible & self.certain)
 
     def __repr__(self) -> str:  # the ints have thousands of digits
         return f"Access(certain=<{self.certain.bit_count()} actions>, possible=<{self.possible.bit_count()} actions>)"

@@ -4,26 +4,30 @@ Matching follows IAM: case-insensitive; ``*`` matches any run of characters (als
 exactly one, in the service part as well as the action part; a bare ``*`` is every action. A pattern
 without exactly one colon matches nothing (and :func:`check_action_pattern` calls it malformed).
 
-Speed: exact names go through the index; a literal service restricts the search to that service's
-contiguous range; the literal text before the first wildcard narrows it further by bisection over the
-sorted names (``Get*`` is then one contiguous run of bits, no regex at all); only the rest is matched
-with one compiled regex over the service's newline-joined names.
+Speed: each pattern is compiled once per catalog (a dict, also shared between spellings that differ
+only in case). Exact names go through the index; a literal service restricts the search to that
+service's contiguous range; a wildcard service is resolved to its services once. The action part is
+then answered from the lead, tail and length tables of :mod:`.action_index`: for most patterns
+(``Get*``, ``*Policy``, ``Describe*s``, ``Pass?ole``) with a few big-int operations and no regex;
+the rest check a short list of candidates, and only ``*Policy*``-like patterns search text.
 """
 
 from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from .action_index import MEMO_LIMIT, TOP, ActionIndex, bits_of, glob_source, matcher, range_mask, split_glob
 from .catalog import Catalog
 from .document import Statement
 
 _WILD = re.compile(r"[*?]")
 _PART = re.compile(r"[A-Za-z0-9_.*?-]+")
-_TOP = "\U0010ffff"
+_PATTERN = re.compile(r"[a-z0-9_.*?-]+:[a-z0-9_.*?-]+")  # lower-cased
+_FEW_SERVICES = 4  # a wildcard service matching at most this many is searched service by service
 
 
 @dataclass(frozen=True)
@@ -36,213 +40,206 @@ class PatternIssue:
     suggestions: tuple[str, ...] = ()
 
 
-def _glob_source(glob: str) -> str:
-    """A lower-case glob as regex source over one line (``*`` -> any run, ``?`` -> one character)."""
-    return "".join("[^\n]*" if ch == "*" else "[^\n]" if ch == "?" else re.escape(ch) for ch in glob)
-
-
 @functools.lru_cache(maxsize=4096)
 def _glob_regex(glob: str) -> re.Pattern[str]:
-    return re.compile(_glob_source(glob))
+    return re.compile(glob_source(glob))
 
 
-@functools.lru_cache(maxsize=4096)
-def _line_regex(glob: str) -> re.Pattern[str]:
-    return re.compile("^" + _glob_source(glob) + "$", re.MULTILINE)
+def clear_caches(catalog: Catalog | None = None) -> None:
+    """Forget the compiled patterns and lint verdicts of ``catalog`` (default: the process-wide one),
+    and the compiled regexes; the search tables themselves stay."""
+    from .catalog import load_catalog
+
+    if catalog is None and load_catalog.cache_info().currsize:  # not loaded: nothing compiled yet
+        catalog = load_catalog()
+    ix = catalog.__dict__.get("action_index") if catalog is not None else None
+    if ix is not None:
+        ix.compiled.clear()
+        ix.issues.clear()
+        ix.scopes.clear()
+    _glob_regex.cache_clear()
 
 
-class _Tables:
-    """Lower-case action names per service (sorted, as in the catalog) and over the whole catalog."""
-
-    __slots__ = ("names", "texts", "offsets", "all_names", "all_text", "line_starts", "by_action",
-                 "sorted_names", "sorted_index", "service_of", "size")
-
-    def __init__(self, catalog: Catalog) -> None:
-        self.size = len(catalog.actions)
-        self.all_names = [a.split(":", 1)[1].lower() for a in catalog.actions]
-        self.all_text = "\n".join(self.all_names)
-        self.line_starts: list[int] = []
-        self.by_action: dict[str, list[int]] = {}
-        pos = 0
-        for i, name in enumerate(self.all_names):
-            self.line_starts.append(pos)
-            pos += len(name) + 1
-            self.by_action.setdefault(name, []).append(i)
-        order = sorted(range(self.size), key=self.all_names.__getitem__)
-        self.sorted_names = [self.all_names[i] for i in order]
-        self.sorted_index = order
-        self.service_of: list[str] = [""] * self.size
-        self.names: dict[str, list[str]] = {}
-        self.texts: dict[str, str] = {}
-        self.offsets: dict[str, dict[int, int]] = {}
-        for prefix, info in catalog.services.items():
-            names = self.all_names[info.start : info.end]
-            self.service_of[info.start : info.end] = [prefix] * len(names)
-            self.names[prefix] = names
-            self.texts[prefix] = "\n".join(names)
-            base = self.line_starts[info.start] if info.end > info.start else 0
-            self.offsets[prefix] = {self.line_starts[info.start + j] - base: j for j in range(len(names))}
-
-    def bits(self, indices: list[int]) -> int:
-        """A bit set from positions; many positions go through one binary string, not many big ORs."""
-        if len(indices) < 48:
-            out = 0
-            for i in indices:
-                out |= 1 << i
-            return out
-        digits = bytearray(b"0") * self.size
-        top = self.size - 1
-        for i in indices:
-            digits[top - i] = 49
-        return int(digits, 2)
+def _matching(glob: str, items: list[str], candidates: Iterable[int]) -> list[int]:
+    """The candidates whose item matches ``glob``: tested in Python (see :func:`matcher`), or with one
+    compiled regex when there are very many (compiling one costs as much as ~200 Python tests)."""
+    cands = candidates if isinstance(candidates, list | range) else list(candidates)
+    if len(cands) > 200:
+        match = _glob_regex(glob).fullmatch
+        return [i for i in cands if match(items[i])]
+    test = matcher(glob)
+    return [i for i in cands if test(items[i])]
 
 
-@functools.lru_cache(maxsize=8)
-def _tables(catalog: Catalog) -> _Tables:
-    return _Tables(catalog)
+def _fits(names: list[str], candidates: Iterable[int], lead: str, tail: str, length: int, exact: bool
+          ) -> list[int]:
+    """The candidates with that lead, tail and length (all a covered pattern asks: see split_glob)."""
+    if exact:
+        return [i for i in candidates
+                if len(n := names[i]) == length and n.startswith(lead) and n.endswith(tail)]
+    return [i for i in candidates if len(n := names[i]) >= length and n.startswith(lead) and n.endswith(tail)]
 
 
-def _glob_match(pattern: str, text: str, start: int = 0) -> bool:
-    """Wildcard match of ``text[start:]`` (``*`` any run, ``?`` one character), no regex to compile."""
-    p, i, star, mark = 0, start, -1, start
-    n, m = len(text), len(pattern)
-    while i < n:
-        if p < m and (pattern[p] == "?" or pattern[p] == text[i]):
-            p += 1
-            i += 1
-        elif p < m and pattern[p] == "*":
-            star, mark, p = p, i, p + 1
-        elif star >= 0:
-            p, mark = star + 1, mark + 1
-            i = mark
-        else:
-            return False
-    while p < m and pattern[p] == "*":
-        p += 1
-    return p == m
+_FEW = 48  # candidates up to which checking names one by one beats big-int set operations
 
 
-def _matcher(glob: str, candidates: int):  # noqa: ANN202 - (text, pos) -> truthy
-    """Few candidates: match in Python; many: one compiled regex (compiling costs ~50 us)."""
-    if candidates <= 16:
-        return lambda text, pos=0: _glob_match(glob, text, pos)
-    return _glob_regex(glob).fullmatch
-
-
-def _range_mask(start: int, lo: int, hi: int) -> int:
-    return ((1 << (hi - lo)) - 1) << (start + lo)
-
-
-def _in_service(catalog: Catalog, prefix: str, act: str) -> int:
-    info = catalog.services[prefix]
+def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
+    """The actions in positions ``[a, b)`` (one service, names sorted) that ``act`` matches."""
+    names = ix.names
     if act == "*":
-        return info.mask
-    m = _WILD.search(act)
-    if m is None:
-        i = catalog.index.get(f"{prefix}:{act}")
-        return 0 if i is None else 1 << i
-    tables = _tables(catalog)
-    names = tables.names[prefix]
-    lead, rest = act[: m.start()], act[m.start() :]
+        return range_mask(a, b)
+    star = act.find("*")
+    if star == len(act) - 1 and "?" not in act:  # ``Lead*``, the commonest wildcard: one run of names
+        lo = bisect_left(names, act[:-1], a, b)
+        return range_mask(lo, bisect_left(names, act[:-1] + TOP, lo, b))
+    if star < 0 and "?" not in act:
+        i = bisect_left(names, act, a, b)
+        return 1 << i if i < b and names[i] == act else 0
+    lead, tail, length, exact, covered = split_glob(act)
+    lo, hi = a, b
     if lead:
-        lo = bisect_left(names, lead)
-        hi = bisect_left(names, lead + _TOP, lo)
+        lo = bisect_left(names, lead, a, b)
+        hi = bisect_left(names, lead + TOP, lo, b)
         if lo == hi:
             return 0
-        if rest == "*":
-            return _range_mask(info.start, lo, hi)
-        match = _matcher(rest, hi - lo)
-        n = len(lead)
-        return tables.bits([info.start + j for j in range(lo, hi) if match(names[j], n)])
-    offsets = tables.offsets[prefix]
-    return tables.bits([info.start + offsets[x.start()] for x in _line_regex(act).finditer(tables.texts[prefix])])
+    if act == lead + "*":
+        return range_mask(lo, hi)
+    if hi - lo <= _FEW // 4:  # a few names with that lead: test them, no other table to look up
+        if covered:
+            return bits_of(_fits(names, range(lo, hi), lead, tail, length, exact), ix.nbytes)
+        return bits_of(_matching(act, names, range(lo, hi)), ix.nbytes)
+    candidates: list[int] | range = range(lo, hi)
+    if tail:
+        rlo, rhi = ix.sorted.ending(tail)
+        if rhi - rlo < hi - lo:
+            candidates = [i for i in ix.sorted.rev_pos[rlo:rhi] if lo <= i < hi]
+    if covered:  # lead, tail and length decide
+        if len(candidates) <= _FEW:
+            return bits_of(_fits(names, candidates, lead, tail, length, exact), ix.nbytes)
+        bits = range_mask(lo, hi) & ix.length_bits(length, exact)
+        return bits & ix.ending_bits(rlo, rhi) if tail else bits
+    if exact and len(candidates) > _FEW // 4:  # ``?`` only: few names have exactly that length
+        candidates = [lo + k for k in iter_bits((range_mask(lo, hi) & ix.length_bits(length, True)) >> lo)]
+    if len(candidates) > 64:  # one regex over the joined names beats a Python loop
+        return bits_of(ix.search_text(act, lo, hi), ix.nbytes)
+    return bits_of(_matching(act, names, candidates), ix.nbytes)
 
 
-@functools.lru_cache(maxsize=4096)
-def _services_matching(catalog: Catalog, svc: str) -> frozenset[str]:
-    match = _matcher(svc, len(catalog.services))
-    return frozenset(p for p in catalog.services if match(p))
-
-
-def _across_services(catalog: Catalog, svc: str, act: str) -> int:
-    """``svc`` has a wildcard: every service it matches, searched as fast as the pattern allows."""
-    tables = _tables(catalog)
-    if svc == "*":
-        if act == "*":
-            return catalog.all_mask
-        svc_ok = None
+def _scope(ix: ActionIndex, svc: str) -> tuple[tuple[int, ...], int]:
+    """The services (positions in ``ix.infos``) a wildcard service part matches, and their actions."""
+    hit = ix.scopes.get(svc)
+    if hit is not None:
+        return hit
+    table, infos = ix.prefixes, ix.infos
+    lead, tail, _, _, _ = split_glob(svc)
+    lo, hi = table.starting(lead) if lead else (0, len(infos))
+    if svc == lead + "*":
+        found = sorted(table.fwd_pos[lo:hi])
     else:
-        svc_ok = _services_matching(catalog, svc)
-        if not svc_ok:
-            return 0
-        if len(svc_ok) <= 8 or act == "*":
-            bits = 0
-            for prefix in svc_ok:
-                bits |= _in_service(catalog, prefix, act)
-            return bits
-    service_of = tables.service_of
-    m = _WILD.search(act)
-    if m is None:
-        hits = tables.by_action.get(act, ())
-        return tables.bits([i for i in hits if svc_ok is None or service_of[i] in svc_ok])
-    lead, rest = act[: m.start()], act[m.start() :]
-    names = tables.sorted_names
-    if lead:  # one bisection over every name in the catalog
-        lo = bisect_left(names, lead)
-        hi = bisect_left(names, lead + _TOP, lo)
-        order = tables.sorted_index
-        if rest == "*":
-            cand = order[lo:hi]
-        else:
-            match = _matcher(rest, hi - lo)
-            n = len(lead)
-            cand = [order[j] for j in range(lo, hi) if match(names[j], n)]
-        return tables.bits([i for i in cand if svc_ok is None or service_of[i] in svc_ok])
-    literal = max(re.split(r"[*?]+", act), key=len)
-    if len(literal) < 2:
+        candidates = table.fwd_pos[lo:hi]
+        if tail:
+            rlo, rhi = table.ending(tail)
+            if rhi - rlo < hi - lo:
+                candidates = table.rev_pos[rlo:rhi]
+        found = sorted(_matching(svc, ix.prefix_names, candidates))
+    if found and found[-1] - found[0] == len(found) - 1:  # a run of services (``s3*``): one run of actions
+        mask = range_mask(infos[found[0]].start, infos[found[-1]].end)
+    else:
+        mask = 0
+        for n in found:
+            mask |= infos[n].mask
+    result = ix.scopes[svc] = (tuple(found), mask)
+    return result
+
+
+def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
+    """``svc`` has a wildcard: the actions of every service it matches that ``act`` matches."""
+    services, mask = _scope(ix, svc)
+    if not services or act == "*":
+        return mask
+    if len(services) <= _FEW_SERVICES:
         bits = 0
-        for prefix in svc_ok if svc_ok is not None else catalog.services:
-            bits |= _in_service(catalog, prefix, act)
+        for n in services:
+            info = ix.infos[n]
+            bits |= _in_service(ix, act, info.start, info.end)
         return bits
-    # leading wildcard: find the longest literal in the joined text, then check those lines
-    rx = _glob_regex(act)
-    text, starts, all_names = tables.all_text, tables.line_starts, tables.all_names
-    found = []
-    pos = text.find(literal)
-    while pos >= 0:
-        line = bisect_left(starts, pos + 1) - 1
-        if (svc_ok is None or service_of[line] in svc_ok) and rx.fullmatch(all_names[line]):
-            found.append(line)
-        nxt = starts[line + 1] if line + 1 < len(starts) else len(text)
-        pos = text.find(literal, nxt)
-    return tables.bits(found)
+    table = ix.sorted
+    if _WILD.search(act) is None:  # one name, in any of the services
+        lo = bisect_left(table.fwd, act)
+        hi = bisect_left(table.fwd, act + "\0", lo)
+        return ix.starting_bits(lo, hi) & mask
+    lead, tail, length, exact, covered = split_glob(act)
+    lo, hi = table.starting(lead) if lead else (0, ix.size)
+    if act == lead + "*" or lo == hi:
+        return ix.starting_bits(lo, hi) & mask
+    rlo, rhi = table.ending(tail) if tail else (0, ix.size)
+    few = min(hi - lo, rhi - rlo)
+    if covered and few > _FEW:  # lead, tail and length decide, as bit sets
+        bits = ix.length_bits(length, exact) & mask
+        if lead:
+            bits &= ix.starting_bits(lo, hi)
+        return bits & ix.ending_bits(rlo, rhi) if tail else bits
+    if few > 256:  # no literal lead or tail to go by (``*Policy*``): search the text
+        return bits_of(ix.search_text(act, 0, ix.size), ix.nbytes) & mask
+    candidates = table.fwd_pos[lo:hi] if hi - lo <= rhi - rlo else table.rev_pos[rlo:rhi]
+    if covered:
+        return bits_of(_fits(ix.names, candidates, lead, tail, length, exact), ix.nbytes) & mask
+    return bits_of(_matching(act, ix.names, candidates), ix.nbytes) & mask
 
 
-@functools.lru_cache(maxsize=65536)
-def compile_action(catalog: Catalog, pattern: str) -> int:
-    """The bit set of the actions ``pattern`` matches (0 for a malformed pattern)."""
-    if not isinstance(pattern, str):
-        return 0
+def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
     p = pattern.lower()
+    if p != pattern:
+        hit = ix.compiled.get(p)
+        if hit is not None:
+            return hit
+    i = catalog.index.get(p)
+    if i is not None:  # an exact name, the commonest case
+        return 1 << i
     if p == "*":
         return catalog.all_mask
-    if p.count(":") != 1:
+    if not _PATTERN.fullmatch(p):  # one colon, both parts non-empty, only the characters IAM allows
         return 0
-    svc, act = p.split(":")
-    if not svc or not act or not _PART.fullmatch(svc) or not _PART.fullmatch(act):
+    svc, _, act = p.partition(":")
+    if "*" in svc or "?" in svc:
+        return _across_services(ix, svc, act)
+    info = catalog.services.get(svc)
+    if info is None or ("*" not in act and "?" not in act):
+        return 0  # an unknown service, or a name the index does not have
+    return _in_service(ix, act, info.start, info.end)
+
+
+def _remember(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
+    bits = _compile(catalog, ix, pattern)
+    memo = ix.compiled
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[pattern] = bits
+    return bits
+
+
+def compile_action(catalog: Catalog, pattern: str) -> int:
+    """The bit set of the actions ``pattern`` matches (0 for a malformed pattern); memoized."""
+    if not isinstance(pattern, str):
         return 0
-    if _WILD.search(svc) is None:
-        return _in_service(catalog, svc, act) if svc in catalog.services else 0
-    return _across_services(catalog, svc, act)
+    ix = catalog.action_index
+    bits = ix.compiled.get(pattern)
+    return _remember(catalog, ix, pattern) if bits is None else bits
 
 
 def compile_actions(catalog: Catalog, patterns: str | Iterable[str]) -> int:
     """The union of :func:`compile_action` over ``patterns`` (a single string is one pattern)."""
     if isinstance(patterns, str):
         return compile_action(catalog, patterns)
+    ix = catalog.action_index
+    get = ix.compiled.get
     bits = 0
     for pattern in patterns:
-        bits |= compile_action(catalog, pattern)
+        if pattern.__class__ is not str:
+            bits |= compile_action(catalog, pattern)
+            continue
+        found = get(pattern)
+        bits |= _remember(catalog, ix, pattern) if found is None else found
     return bits
 
 
@@ -251,7 +248,7 @@ def statement_bits(catalog: Catalog, statement: Statement) -> int:
     if statement.actions is not None:
         return compile_actions(catalog, statement.actions)
     if statement.not_actions is not None:
-        return catalog.all_mask & ~compile_actions(catalog, statement.not_actions)
+        return catalog.all_mask ^ compile_actions(catalog, statement.not_actions)  # a subset: ^ is "but"
     return 0
 
 
@@ -266,22 +263,95 @@ def iter_bits(bits: int) -> Iterator[int]:
         i = text.find("1", i + 1)
 
 
-def action_names(catalog: Catalog, bits: int) -> list[str]:
-    """Canonical ``service:Action`` names of the actions in ``bits``, in catalog order."""
-    actions = catalog.actions
-    return [actions[i] for i in iter_bits(bits)]
+def _runs(bits: int) -> list[tuple[int, int]]:
+    """The runs ``[a, b)`` of consecutive set bits of ``bits``, descending (C-speed jumps over the
+    binary text: one step per run, not per bit)."""
+    text = bin(bits)
+    top = len(text)  # text[j] is bit top - 1 - j; text[:2] is "0b"
+    runs = []
+    j = 2
+    while j >= 0:
+        k = text.find("0", j)
+        if k < 0:
+            runs.append((0, top - j))
+            break
+        runs.append((top - k, top - j))
+        j = text.find("1", k)
+    return runs
 
 
-def check_action_pattern(catalog: Catalog, pattern: object) -> PatternIssue | None:
-    """Classify what is wrong with one action pattern, or None if it is fine."""
-    if not isinstance(pattern, str) or not pattern:
-        return PatternIssue("malformed", str(pattern), "an action must be a non-empty string")
+def action_names(catalog: Catalog, bits: int, lower: bool = False) -> list[str]:
+    """Canonical ``service:Action`` names (``lower``: lower-case) of the actions in ``bits``, in
+    catalog order."""
+    names = catalog.action_index.lower_actions if lower else catalog.actions
+    if bits <= 0:
+        return []
+    out: list[str] = []
+    for a, b in reversed(_runs(bits)):
+        out += names[a:b]
+    return out
+
+
+def _ranked(ix: ActionIndex, bits: int) -> list[tuple[int, int]]:
+    """``bits`` as (rank, size) pieces of the sorted name list, in rank order."""
+    _, starts, ends, whole = ix.sorted_lower
+    pieces: list[tuple[int, int]] = []
+    for a, b in _runs(bits):  # split each run where the sorted order jumps (a service sorted elsewhere)
+        k, last = bisect_right(starts, a) - 1, bisect_right(starts, b - 1) - 1
+        if k == last:
+            pieces.append((whole[k][0] + a - starts[k], b - a))
+            continue
+        pieces.append((whole[k][0] + a - starts[k], ends[k] - a))
+        pieces += whole[k + 1 : last]  # segments the run covers whole
+        pieces.append((whole[last][0], b - starts[last]))
+    pieces.sort()
+    return pieces
+
+
+def sorted_action_names(catalog: Catalog, bits: int) -> list[str]:
+    """Lower-case ``service:action`` names of the actions in ``bits``, sorted as strings (catalog order
+    but for whole services: ``s3-object-lambda:x`` sorts before ``s3:x``)."""
+    if bits <= 0:
+        return []
+    ix = catalog.action_index
+    table = ix.sorted_lower[0]
+    spans = []
+    if bits.bit_count() * 2 > ix.size:  # dense: cut the few missing stretches out of the whole list
+        holes = _ranked(ix, catalog.all_mask ^ bits)
+        if len(holes) <= 32:  # one copy, then close the gaps (memmoves, no reference counting)
+            out = table[:]
+            for rank, size in reversed(holes):
+                del out[rank : rank + size]
+            return out
+        at = 0
+        for rank, size in holes:
+            if rank > at:
+                spans.append((at, rank))
+            at = rank + size
+        if at < len(table):
+            spans.append((at, len(table)))
+    else:
+        pieces = _ranked(ix, bits)
+        at = end = pieces[0][0]
+        for rank, size in pieces:  # adjacent pieces: one slice
+            if rank != end:
+                spans.append((at, end))
+                at = rank
+            end = rank + size
+        spans.append((at, end))
+    out = table[spans[0][0] : spans[0][1]]
+    for at, end in spans[1:]:
+        out += table[at:end]
+    return out
+
+
+def _check(catalog: Catalog, pattern: str) -> PatternIssue | None:
     if pattern == "*":
         return None
     if pattern.count(":") != 1:
         return PatternIssue("malformed", pattern, f"'{pattern}' is not of the form service:Action")
     svc, act = pattern.split(":")
-    if not svc or not act or not _PART.fullmatch(svc) or not _PART.fullmatch(act):
+    if not _PART.fullmatch(svc) or not _PART.fullmatch(act):
         return PatternIssue(
             "malformed", pattern, f"'{pattern}' is not of the form service:Action (letters, digits, - _ . * ?)"
         )
@@ -295,3 +365,21 @@ def check_action_pattern(catalog: Catalog, pattern: object) -> PatternIssue | No
     if compile_action(catalog, pattern) == 0:
         return PatternIssue("matches-nothing", pattern, f"'{pattern}' matches no action")
     return None
+
+
+def check_action_pattern(catalog: Catalog, pattern: object) -> PatternIssue | None:
+    """Classify what is wrong with one action pattern, or None if it is fine (memoized per catalog)."""
+    if not isinstance(pattern, str) or not pattern:
+        return PatternIssue("malformed", str(pattern), "an action must be a non-empty string")
+    if pattern.isascii() and compile_action(catalog, pattern):
+        return None  # it matches something: well-formed, known service, known action
+    memo = catalog.action_index.issues
+    try:
+        return memo[pattern]  # type: ignore[return-value]
+    except KeyError:
+        pass
+    issue = _check(catalog, pattern)
+    if len(memo) >= MEMO_LIMIT:
+        memo.clear()
+    memo[pattern] = issue
+    return issue

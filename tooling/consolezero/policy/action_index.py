@@ -1,0 +1,324 @@
+"""Search tables over the catalog's action names, built once per catalog, for :mod:`.patterns`.
+
+A pattern's action part is split into its *lead* (the literal text before the first wildcard), its
+*tail* (the literal text after the last one) and its length (exact when it has no ``*``, a minimum
+otherwise). Each of the three is a bit set the tables give without looking at single names:
+
+- lead: within one service, a bisection over its sorted names (one contiguous run of bits); across
+  services, a bisection over every name sorted, then :class:`_RangeBits`;
+- tail: the same over every name reversed and sorted (``*Policy`` is a prefix of the reversed names);
+- length: one bit set per length, and per minimum length.
+
+When the lead and the tail hold every literal character of the pattern (``Get*``, ``*Policy``,
+``Describe*s``, ``Pass?ole``, ``?etObject``) their intersection *is* the answer; otherwise it is a
+short list of candidates to check one by one. Only patterns with neither (``*Policy*``) search text.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .catalog import Catalog, ServiceInfo
+
+TOP = "\U0010ffff"  # sorts after every name: [lead, lead + TOP) is every name starting with lead
+_BLOCK = 16
+_BIT = (1, 2, 4, 8, 16, 32, 64, 128)
+MEMO_LIMIT = 65536
+
+
+def bits_of(positions: Iterable[int], nbytes: int) -> int:
+    """A bit set from positions (each at most once); many go through one byte array, not many big ORs."""
+    if not isinstance(positions, Sequence) or len(positions) > 12:
+        buf = bytearray(nbytes)
+        bit = _BIT
+        for i in positions:
+            buf[i >> 3] |= bit[i & 7]
+        return int.from_bytes(buf, "little")
+    out = 0
+    for i in positions:
+        out |= 1 << i
+    return out
+
+
+def range_mask(lo: int, hi: int) -> int:
+    """The bits ``lo .. hi - 1``."""
+    return ((1 << (hi - lo)) - 1) << lo
+
+
+class _Sorted:
+    """Strings sorted forward and reversed, each with the positions they came from."""
+
+    __slots__ = ("fwd", "fwd_pos", "rev", "rev_pos")
+
+    def __init__(self, items: Sequence[str]) -> None:
+        order = sorted(range(len(items)), key=items.__getitem__)
+        self.fwd = [items[i] for i in order]
+        self.fwd_pos = order
+        backwards = [s[::-1] for s in items]
+        order = sorted(range(len(items)), key=backwards.__getitem__)
+        self.rev = [backwards[i] for i in order]
+        self.rev_pos = order
+
+    def starting(self, lead: str) -> tuple[int, int]:
+        """The range of ``fwd`` that starts with ``lead``."""
+        lo = bisect_left(self.fwd, lead)
+        return lo, bisect_left(self.fwd, lead + TOP, lo)
+
+    def ending(self, tail: str) -> tuple[int, int]:
+        """The range of ``rev`` whose strings end with ``tail``."""
+        key = tail[::-1]
+        lo = bisect_left(self.rev, key)
+        return lo, bisect_left(self.rev, key + TOP, lo)
+
+
+class _RangeBits:
+    """The bits of ``positions[lo:hi]`` for any range, in about three big-int operations.
+
+    Keeps the XOR of every prefix ``positions[:k * 16]``; each position occurs once, so the XOR of two
+    of them is the set in between; at most 8 positions at either end are then toggled one by one.
+    """
+
+    __slots__ = ("positions", "cumulative", "nbytes")
+
+    def __init__(self, positions: list[int], nbytes: int) -> None:
+        self.positions, self.nbytes = positions, nbytes
+        buf = bytearray(nbytes)
+        bit = _BIT
+        snaps = [0]
+        for k, i in enumerate(positions, 1):
+            buf[i >> 3] ^= bit[i & 7]
+            if k % _BLOCK == 0:
+                snaps.append(int.from_bytes(buf, "little"))
+        self.cumulative = snaps
+
+    def bits(self, lo: int, hi: int) -> int:
+        positions = self.positions
+        if hi - lo <= 2 * _BLOCK:
+            return bits_of(positions[lo:hi], self.nbytes)
+        # the snapshots nearest to lo and hi, then toggle the positions in between (at most 8 a side)
+        a, b = (lo + _BLOCK // 2) // _BLOCK, (hi + _BLOCK // 2) // _BLOCK
+        if b >= len(self.cumulative):
+            b -= 1
+        edges = (positions[lo : a * _BLOCK] if lo < a * _BLOCK else positions[a * _BLOCK : lo]) + (
+            positions[b * _BLOCK : hi] if hi > b * _BLOCK else positions[hi : b * _BLOCK])
+        out = self.cumulative[b] ^ self.cumulative[a]
+        return out ^ bits_of(edges, self.nbytes) if edges else out
+
+
+class ActionIndex:
+    """Lower-case action names (without the service prefix) in catalog order, and the tables above.
+
+    Also holds the memo of compiled patterns and of lint verdicts for its catalog (see
+    :func:`~consolezero.policy.patterns.clear_caches`).
+    """
+
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
+        self.size = len(catalog.actions)
+        self.nbytes = (self.size + 7) >> 3
+        self.names: list[str] = [a[a.index(":") + 1 :].lower() for a in catalog.actions]
+        self.infos: list[ServiceInfo] = list(catalog.services.values())
+        self.prefix_names = [info.prefix for info in self.infos]
+        self.prefixes = _Sorted(self.prefix_names)
+        self.compiled: dict[str, int] = {}
+        self.issues: dict[object, object] = {}
+        self.scopes: dict[str, tuple[tuple[int, ...], int]] = {}
+        self._sorted: _Sorted | None = None
+        self._starting: _RangeBits | None = None
+        self._ending: _RangeBits | None = None
+        self._lengths: tuple[list[int], list[int]] | None = None
+        self._text: tuple[str, list[int]] | None = None
+        self._lower: list[str] | None = None
+        self._sorted_lower: tuple[list[str], list[int], list[int], list[tuple[int, int]]] | None = None
+
+    def warm(self) -> ActionIndex:
+        """Build every table now (they are otherwise built on first use), e.g. before forking."""
+        self.sorted  # noqa: B018 - properties that build and keep their table
+        self.starting_bits(0, self.size)
+        self.ending_bits(0, self.size)
+        self.length_bits(0, True)
+        self.text  # noqa: B018
+        self.sorted_lower  # noqa: B018
+        return self
+
+    # -- built on first use ---------------------------------------------------------------------------
+    @property
+    def sorted(self) -> _Sorted:
+        if self._sorted is None:
+            self._sorted = _Sorted(self.names)
+        return self._sorted
+
+    @property
+    def sorted_lower(self) -> tuple[list[str], list[int], list[int], list[tuple[int, int]]]:
+        """Lower-case names sorted as strings, and the segments of catalog positions that stay
+        contiguous in that order: (names, segment starts, segment ends, (rank, size) of each).
+
+        Within a service the orders agree; services sort by ``prefix + ":"`` (``s3-x:`` < ``s3:``)."""
+        if self._sorted_lower is None:
+            lower, infos = self.lower_actions, self.infos
+            names: list[str] = []
+            segments: list[list[int]] = []  # [start, end, rank]
+            for info in sorted(infos, key=lambda inf: inf.prefix + ":"):
+                if segments and segments[-1][1] == info.start:
+                    segments[-1][1] = info.end
+                elif info.end > info.start:
+                    segments.append([info.start, info.end, len(names)])
+                names += lower[info.start : info.end]
+            segments.sort()
+            self._sorted_lower = (names, [s[0] for s in segments], [s[1] for s in segments],
+                                  [(s[2], s[1] - s[0]) for s in segments])
+        return self._sorted_lower
+
+    @property
+    def lower_actions(self) -> list[str]:
+        """Lower-case ``service:action`` names in catalog order."""
+        if self._lower is None:
+            self._lower = [a.lower() for a in self.catalog.actions]
+        return self._lower
+
+    def starting_bits(self, lo: int, hi: int) -> int:
+        """Bits of the names in ``sorted.fwd[lo:hi]``."""
+        if hi - lo <= 2 * _BLOCK:
+            return bits_of(self.sorted.fwd_pos[lo:hi], self.nbytes)
+        if self._starting is None:
+            self._starting = _RangeBits(self.sorted.fwd_pos, self.nbytes)
+        return self._starting.bits(lo, hi)
+
+    def ending_bits(self, lo: int, hi: int) -> int:
+        """Bits of the names in ``sorted.rev[lo:hi]``."""
+        if hi - lo <= 2 * _BLOCK:
+            return bits_of(self.sorted.rev_pos[lo:hi], self.nbytes)
+        if self._ending is None:
+            self._ending = _RangeBits(self.sorted.rev_pos, self.nbytes)
+        return self._ending.bits(lo, hi)
+
+    def length_bits(self, length: int, exact: bool) -> int:
+        """The names of exactly ``length`` characters, or (``exact=False``) of at least ``length``."""
+        if self._lengths is None:
+            longest = max(map(len, self.names), default=0)
+            bufs = [bytearray(self.nbytes) for _ in range(longest + 1)]
+            bit = _BIT
+            for i, name in enumerate(self.names):
+                bufs[len(name)][i >> 3] |= bit[i & 7]
+            eq = [int.from_bytes(b, "little") for b in bufs]
+            ge = [0] * (longest + 2)
+            for k in range(longest, -1, -1):
+                ge[k] = ge[k + 1] | eq[k]
+            self._lengths = eq, ge
+        eq, ge = self._lengths
+        if exact:
+            return eq[length] if length < len(eq) else 0
+        return ge[length] if length < len(ge) else 0
+
+    @property
+    def text(self) -> tuple[str, list[int]]:
+        """Every name on its own line, and where each line starts."""
+        if self._text is None:
+            starts, pos = [], 0
+            for name in self.names:
+                starts.append(pos)
+                pos += len(name) + 1
+            self._text = "\n".join(self.names), starts
+        return self._text
+
+    def search_text(self, act: str, lo: int, hi: int) -> list[int]:
+        """Positions in ``[lo, hi)`` whose name matches ``act``, by searching the joined names (for
+        patterns without a literal lead or tail: ``*Policy*``)."""
+        text, starts = self.text
+        pos, end = starts[lo], (starts[hi] - 1 if hi < self.size else len(text))
+        found: list[int] = []
+        inner = act.strip("*")
+        if act.startswith("*") and act.endswith("*") and inner and not re.search(r"[*?]", inner):
+            at = text.find(inner, pos, end)  # a plain "contains": jump from hit to hit
+            while at >= 0:
+                line = bisect_left(starts, at + 1) - 1
+                found.append(line)
+                nxt = starts[line + 1] if line + 1 < self.size else end
+                at = text.find(inner, nxt, end)
+            return found
+        rx = re.compile("^" + glob_source(act) + "$", re.MULTILINE)
+        return [bisect_left(starts, m.start() + 1) - 1 for m in rx.finditer(text, pos, end)]
+
+
+def glob_source(glob: str) -> str:
+    """A lower-case glob as regex source over one line (``*`` -> any run, ``?`` -> one character)."""
+    return "".join("[^\n]*" if ch == "*" else "[^\n]" if ch == "?" else re.escape(ch) for ch in glob)
+
+
+def split_glob(act: str) -> tuple[str, str, int, bool, bool]:
+    """(lead, tail, length, exact_length, covered) of a pattern with at least one wildcard.
+
+    ``covered``: lead and tail hold every literal character, so a name with that lead, that tail and
+    that length (``exact_length``) or more matches; otherwise they only narrow the candidates.
+    """
+    star, mark = act.find("*"), act.find("?")
+    first = star if mark < 0 or 0 <= star < mark else mark
+    last = max(act.rfind("*"), act.rfind("?"))
+    lead, tail = act[:first], act[last + 1 :]
+    stars = act.count("*")
+    literal = len(act) - stars - act.count("?")
+    return lead, tail, len(act) - stars, stars == 0, len(lead) + len(tail) == literal
+
+
+_CHUNK = re.compile(r"[^?]+")
+
+
+def matcher(glob: str) -> Callable[[str], bool]:
+    """A test of one (lower-case) name against ``glob`` that compiles no regex: a fixed-length
+    comparison of the literal chunks when it has only ``?``, an ordered search of the literal segments
+    when it has only ``*``, else :func:`glob_match`."""
+    if "*" not in glob:
+        size = len(glob)
+        chunks = [(m.start(), m.group()) for m in _CHUNK.finditer(glob)]
+
+        def fixed(name: str) -> bool:
+            if len(name) != size:
+                return False
+            for at, chunk in chunks:  # noqa: SIM110 - no generator per call: a hot path
+                if not name.startswith(chunk, at):
+                    return False
+            return True
+
+        return fixed
+    if "?" in glob:
+        return lambda name: glob_match(glob, name)
+    first, *middle, last = glob.split("*")
+    shortest = len(first) + len(last)
+
+    def segments(name: str) -> bool:
+        if len(name) < shortest or not name.startswith(first) or not name.endswith(last):
+            return False
+        at, end = len(first), len(name) - len(last)
+        for seg in middle:  # leftmost occurrence of each in turn: a later one can only fit worse
+            at = name.find(seg, at, end)
+            if at < 0:
+                return False
+            at += len(seg)
+        return True
+
+    return segments
+
+
+def glob_match(pattern: str, text: str) -> bool:
+    """Wildcard match of ``text`` (``*`` any run, ``?`` one character), no regex to compile."""
+    p = i = 0
+    star, mark = -1, 0
+    n, m = len(text), len(pattern)
+    while i < n:
+        if p < m and (pattern[p] == "?" or pattern[p] == text[i]):
+            p += 1
+            i += 1
+        elif p < m and pattern[p] == "*":
+            star, mark, p = p, i, p + 1
+        elif star >= 0:
+            p, mark = star + 1, mark + 1
+            i = mark
+        else:
+            return False
+    while p < m and pattern[p] == "*":
+        p += 1
+    return p == m
