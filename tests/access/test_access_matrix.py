@@ -50,6 +50,10 @@ def test_readonly_writes_nothing_anywhere_but_aws_quirks(matrix: AccessMatrix) -
         assert changing == [], account
         summary = matrix.summary(cell.access)
         assert summary.escalations == () and summary.fenced_escalations == () and not summary.admin_level
+        # the matrix counts AWS's mislabelled reads as Read: the ReadOnly row shows no writing at all
+        assert (summary.allowed["Write"], summary.allowed["Permissions management"], summary.allowed["Tagging"]) \
+            == (0, 0, 0), account
+        assert summary.fenced["Write"] == summary.fenced["Permissions management"] == 0, account
 
 
 def test_readonly_quirks_cover_what_aws_read_only_policies_grant() -> None:

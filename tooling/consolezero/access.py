@@ -45,6 +45,7 @@ from .policy.conditions import Context
 from .policy.document import Policy, parse_policy
 from .policy.escalation import escalations
 from .policy.evaluate import Access, ChainHandle, Evaluation, Evaluator, IdentityHandle, Labeled, ScpLevel
+from .policy.levels import level_mask
 from .policy.managed import managed_policy, managed_policy_info
 
 FULL_AWS_ACCESS = "FullAWSAccess"
@@ -145,8 +146,8 @@ def _admin_masks(catalog: Catalog) -> tuple[int, int]:
 
 
 def level_counts(bits: int, catalog: Catalog) -> dict[str, int]:
-    """How many of ``bits`` fall in each access level (and ``total``)."""
-    counts = {level: (bits & catalog.level_mask(level)).bit_count() for level in LEVELS}
+    """How many of ``bits`` fall in each access level (and ``total``); AWS's mislabelled reads count as Read."""
+    counts = {level: (bits & level_mask(catalog, level)).bit_count() for level in LEVELS}
     return {"total": sum(counts.values()), **counts}
 
 

@@ -98,7 +98,8 @@ def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str
         return _dump({"version": VERSION, "catalog": catalog, "matrix": list(entries), **extra})
     roles = len({e["role"] for e in entries})
     accounts = len({e["account"] for e in entries})
-    legend = ("ALLOWED: actions allowed outright (WRITE and PERMS: of the Write and Permissions management levels); "
+    legend = ("ALLOWED: actions allowed outright (WRITE and PERMS: of the Write and Permissions management levels, "
+              "AWS's 11 reads filed as writes counted as Read); "
               "FENCED: allowed only for some resources or when a condition holds; ESCALATIONS: privilege-escalation "
               "paths allowed outright (and how many are reachable only fenced).")
     if fmt == "markdown":

@@ -17,6 +17,7 @@ from ..context import LintContext
 from ..findings import Severity, Where
 from ..model import Role, Target
 from ..policy.escalation import PATHS
+from ..policy.levels import MISLABELLED_READS, mislabelled_reads_mask
 from ..policy.patterns import action_names
 from .base import Hit, rule
 from .policy_docs import parsed_documents
@@ -24,15 +25,7 @@ from .policy_docs import parsed_documents
 TRIFECTA = ("ec2:RunInstances", "iam:PassRole", "iam:CreatePolicy")
 # the escalation paths standing-escalation counts: every named path but the trifecta (trifecta-reachable's)
 STANDING_PATHS = frozenset(p.name for p in PATHS) - {"trifecta"}
-# Actions AWS's own read-only policies grant that the service authorization reference files under Write or
-# Permissions management (reads by any other name, or read-only sessions). A test keeps this list a superset
-# of what ReadOnlyAccess, ViewOnlyAccess and SecurityAudit grant.
-READONLY_QUIRKS = frozenset({
-    "athena:GetSessionEndpoint", "backup:ListIndexedRecoveryPointsForSearch", "billing:GetResourcePolicy",
-    "cognito-idp:GetTokensFromRefreshToken", "iot:GetConnection", "iot:ListSubscriptions", "s3express:CreateSession",
-    "ssm-sap:GetResourcePermission", "quicksight:DescribeKnowledgeBasePermissions",
-    "quicksight:DescribeSpacePermissions", "quicksight:DescribeTopicPermissions",
-})
+READONLY_QUIRKS = MISLABELLED_READS  # AWS's reads filed under Write (policy/levels.py)
 _READONLY_WORDS = frozenset({"readonly", "viewonly", "audit", "auditor", "auditors", "viewer", "viewers", "reader",
                              "readers"})
 _WRITER_WORDS = frozenset({"admin", "administrator", "write", "writer", "writers", "power", "poweruser", "full",
@@ -211,10 +204,7 @@ def readonly_not_readonly(ctx: LintContext) -> Iterator[Hit]:
     writes = 0
     for level in _WRITE_LEVELS:
         writes |= cat.level_mask(level)
-    tolerated = 0
-    for action in READONLY_QUIRKS:
-        i = cat.lookup(action)
-        tolerated |= 0 if i is None else 1 << i
+    tolerated = mislabelled_reads_mask(cat)
     for role, cells in m.by_role():
         claim = read_only_claim(role)
         if claim is None:
