@@ -40,6 +40,7 @@ bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
 	$(BIN)/python benchmarks/lint_bench.py
 	$(BIN)/python benchmarks/engine_bench.py
+	$(BIN)/python benchmarks/access_bench.py
 	$(BIN)/python benchmarks/plan_calls.py
 
 clean:
