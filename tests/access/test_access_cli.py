@@ -85,7 +85,7 @@ def test_access_markdown() -> None:
     code, out = _run("access", str(ROOT), "--role", "ReadOnly", "--format", "markdown")
     assert code == 0
     assert out.startswith("### consolezero access\n")
-    assert "| ReadOnly | standing | PT8H | management (no SCPs) | 6,734 |" in out
+    assert "| ReadOnly | standing | PT8H | management (no SCPs) | 7,000 |" in out
     code, out = _run("access", str(ROOT), "--account", "sandbox", "--action", "iam:PassRole", "-f", "markdown")
     assert "| Developer | sandbox | `iam:PassRole` | fenced | `scps/trifecta-guardrail.yaml#FencePassRole` |" in out
 

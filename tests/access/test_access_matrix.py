@@ -12,7 +12,7 @@ from consolezero.policy.catalog import load_catalog
 from consolezero.policy.document import parse_policy
 from consolezero.policy.escalation import writes
 from consolezero.policy.evaluate import Evaluator, Labeled
-from consolezero.policy.managed import managed_policy
+from consolezero.policy.managed import managed_policy, managed_snapshot
 from consolezero.policy.patterns import action_names
 from consolezero.repository import load_repository
 from consolezero.rules.access import READONLY_QUIRKS
@@ -144,10 +144,35 @@ def test_unresolved_policies_are_fenced_at_most_and_listed(example: Path) -> Non
     m = AccessMatrix(load_repository(example).model)
     cell = select(m, "App", "sandbox")[0]
     assert cell.unresolved == ("customer managed policy /team/AppPolicy",
-                               "permissions boundary NoSuchBoundary (not shipped with consolezero)")
+                               "permissions boundary NoSuchBoundary (not an AWS managed policy in consolezero's "
+                               f"snapshot of {managed_snapshot()['snapshot']})")
     d = decisions([cell], ["iam:AttachRolePolicy"])[0]
     assert d["decision"] == "fenced" and "customer-managed:/team/AppPolicy#Unresolved" in d["by"]
     assert cell.access.certain == 0  # an unknown boundary may cap anything
+    # no access rule judges the unresolved documents; the unknown boundary name is a finding of its own
+    found = [(f.rule, f.line) for f in lint(example).findings if f.file == "roles/app.yaml"]
+    assert found == [("unknown-managed-policy", 5)]
+
+
+def test_every_aws_managed_policy_resolves(example: Path) -> None:
+    """A role with AWS managed policies beyond the common ones: nothing unresolved, decisions certain."""
+    _write(example / "roles" / "app.yaml", (
+        "name: App\nsession_duration: PT4H\naccess: standing\n"
+        "managed_policies: [AmazonBedrockFullAccess, AWSLambdaBasicExecutionRole]\n"
+        "permissions_boundary: {managed: arn:aws:iam::aws:policy/PowerUserAccess}\n"
+        "assignments: [{group: engineers, targets: ['ou:Sandbox']}]\n"))
+    m = AccessMatrix(load_repository(example).model)
+    cell = select(m, "App", "sandbox")[0]
+    assert cell.unresolved == ()
+    assert [p.label for p in m.identity(cell.role).policies] == ["aws:AmazonBedrockFullAccess",
+                                                                 "aws:AWSLambdaBasicExecutionRole"]
+    got = {d["action"]: (d["decision"], d["by"]) for d in decisions([cell], [
+        "bedrock:InvokeModel", "logs:PutLogEvents", "iam:PassRole", "s3:GetObject"])}
+    assert got["bedrock:InvokeModel"] == ("allowed", ["aws:AmazonBedrockFullAccess#BedrockAll"])
+    assert got["logs:PutLogEvents"] == ("allowed", ["aws:AWSLambdaBasicExecutionRole#Statement[0]"])
+    # granted (to Bedrock roles) by AmazonBedrockFullAccess, but not in the PowerUserAccess boundary
+    assert got["iam:PassRole"] == ("denied", ["implicit deny: no Allow in permissions boundary aws:PowerUserAccess"])
+    assert got["s3:GetObject"] == ("denied", ["implicit deny: no identity Allow"])
     assert not [f for f in lint(example).findings if f.file == "roles/app.yaml"]
 
 

@@ -160,6 +160,23 @@ def test_permission_set_changes_are_listed_by_field_and_reprovisioned(example_or
     assert plan_of(example_org).changes == ()
 
 
+def test_aws_managed_policies_are_attached_by_their_arn_with_its_path(example_org: Org) -> None:
+    role = example_org.root / "roles" / "developer.yaml"
+    text = role.read_text(encoding="utf-8")
+    assert "managed_policies: [PowerUserAccess]" in text
+    role.write_text(text.replace("managed_policies: [PowerUserAccess]",
+                                 "managed_policies: [PowerUserAccess, AWSLambdaBasicExecutionRole, "
+                                 "AmazonBedrockFullAccess]"), encoding="utf-8")
+    plan = plan_of(example_org)
+    change = next(c for c in plan.changes if c.kind == "permission_set" and c.name == "Developer")
+    assert change.action["managed_policies"] == [
+        "arn:aws:iam::aws:policy/AmazonBedrockFullAccess", "arn:aws:iam::aws:policy/PowerUserAccess",
+        "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    # applied: the emulator takes the real ARN with its path (aws/emulator.py mends moto's "path"/"Path" lookup)
+    apply(example_org)
+    assert plan_of(example_org).changes == ()
+
+
 def test_stale_saved_plan_is_refused(example_org: Org) -> None:
     saved = load_plan(dump_plan(plan_of(example_org)))
     client = example_org.aws.client("organizations")

@@ -134,7 +134,7 @@ def test_resolution_by_arn_and_path() -> None:
     assert managed_policy("job-function/ViewOnlyAccess") == view
     assert managed_policy("arn:aws:iam::aws:policy/ViewOnlyAccess") is None  # wrong path: no such ARN
     assert managed_arn("ViewOnlyAccess") == "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"
-    assert managed_policy("readonlyaccess") == managed_policy("ReadOnlyAccess")
+    assert managed_policy("readonlyaccess") is None  # names are case-sensitive, as in AWS
     assert managed_policy("NoSuchPolicy") is None
     assert managed_policy("") is None
 

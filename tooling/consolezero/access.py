@@ -5,14 +5,16 @@ nothing fetched. ``consolezero access``, ``consolezero diff`` and the access rul
 
 A role's *identity*:
 
-- AWS managed policies, from the documents shipped with the package (:mod:`.policy.managed`),
-  labelled ``aws:NAME`` (so a statement reads ``aws:PowerUserAccess#Statement[0]``);
+- AWS managed policies, from the documents shipped with the package (:mod:`.policy.managed`: every
+  AWS managed policy of a snapshot), labelled ``aws:NAME`` (so a statement reads
+  ``aws:PowerUserAccess#Statement[0]``);
 - the inline policy, labelled with the role's file (``roles/developer.yaml#ManageServiceRoles``);
 - the permissions boundary: its ``policy`` document when the role declares one (labelled
   ``roles/developer.yaml:permissions_boundary``), or a shipped AWS managed policy.
 
 What the repository cannot show -- customer managed policies (their documents live in the accounts,
-not here), AWS managed policies not shipped, a customer managed boundary without its ``policy`` -- is
+not here), a customer managed boundary without its ``policy``, and a name that is no AWS managed
+policy of the snapshot (misspelt, or published after it: rule ``unknown-managed-policy``) -- is
 *unresolved*: listed with each entry, and evaluated as "fenced at most". An unknown policy may allow
 any action, so no decision says "denied" where it might allow, but it never makes an action
 "allowed" outright; an unknown boundary may cap anything, so nothing under it is certain. Rules judge
@@ -46,7 +48,7 @@ from .policy.document import Policy, parse_policy
 from .policy.escalation import escalations
 from .policy.evaluate import Access, ChainHandle, Evaluation, Evaluator, IdentityHandle, Labeled, ScpLevel
 from .policy.levels import level_mask
-from .policy.managed import managed_policy, managed_policy_info
+from .policy.managed import managed_policy, managed_policy_info, managed_snapshot
 
 FULL_AWS_ACCESS = "FullAWSAccess"
 DEFAULT_SESSION = 3600  # IAM Identity Center's default when session_duration is absent
@@ -112,6 +114,15 @@ class Cell:
     @property
     def session(self) -> str:
         return format_duration(self.role.session_duration or DEFAULT_SESSION)
+
+
+def _unknown_managed(name: str) -> str:
+    """Why an AWS managed policy named by a role has no document, for its "unresolved" entry."""
+    info = managed_policy_info(name)
+    if info is not None and info["kind"] != "iam":
+        return "a service control policy, not an IAM policy"
+    snapshot = managed_snapshot()
+    return f"not an AWS managed policy in consolezero's snapshot of {snapshot['snapshot'] or 'unknown date'}"
 
 
 def admin_level(access: Access, catalog: Catalog) -> bool:
@@ -188,8 +199,11 @@ class AccessMatrix:
         self._default = () if self.allow_list else (self._aws(FULL_AWS_ACCESS),)
 
     # -- building blocks ----------------------------------------------------------------------------
-    def _aws(self, name: str) -> Labeled[Policy] | None:
+    def _aws(self, name: str, iam: bool = False) -> Labeled[Policy] | None:
+        """The shipped AWS managed policy ``name``; ``iam``: only an IAM policy (not the FullAWSAccess SCP)."""
         info = managed_policy_info(name)
+        if iam and info is not None and info["kind"] != "iam":
+            return None
         key = info["name"] if info else name
         if key not in self._managed:
             doc = managed_policy(name)
@@ -215,9 +229,9 @@ class AccessMatrix:
         policies: list[Labeled[Policy]] = []
         unresolved: list[str] = []
         for name in role.managed_policies:
-            labeled = self._aws(name)
+            labeled = self._aws(name, iam=True)
             if labeled is None:
-                unresolved.append(f"AWS managed policy {name} (not shipped with consolezero)")
+                unresolved.append(f"AWS managed policy {name} ({_unknown_managed(name)})")
                 labeled = Labeled(f"aws:{name}", self._unknown)
             policies.append(labeled)
         for name, path in role.customer_managed_policies:
@@ -231,9 +245,9 @@ class AccessMatrix:
             boundary = Labeled(f"{role.file}:permissions_boundary",
                                self._parsed(role.file, ("permissions_boundary", "policy"), b.policy))
         elif b is not None and b.managed:
-            boundary = self._aws(b.managed)
+            boundary = self._aws(b.managed, iam=True)
             if boundary is None:
-                unresolved.append(f"permissions boundary {b.managed} (not shipped with consolezero)")
+                unresolved.append(f"permissions boundary {b.managed} ({_unknown_managed(b.managed)})")
                 boundary = Labeled(f"aws:{b.managed}", self._unknown)
         elif b is not None and b.customer_managed:
             name, path = b.customer_managed

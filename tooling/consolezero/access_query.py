@@ -13,7 +13,7 @@ from typing import Any
 from .access import MANAGEMENT_NOTE, AccessMatrix, Cell
 from .model import format_duration
 from .policy.catalog import Catalog
-from .policy.managed import managed_names, managed_policy_info
+from .policy.managed import managed_names, managed_policy_info, managed_snapshot
 
 
 class QueryError(ValueError):
@@ -126,5 +126,7 @@ def catalog_info(catalog: Catalog) -> dict[str, Any]:
     info = catalog.info()
     names = managed_names()
     dates = [str((managed_policy_info(n) or {}).get("update_date") or "") for n in names]
-    info["managed_policies"] = {"count": len(names), "newest": max(dates, default="")}
+    snapshot = managed_snapshot()
+    info["managed_policies"] = {"count": len(names), "newest": max(dates, default=""),
+                                "snapshot": snapshot["snapshot"], "source": snapshot["source"]}
     return info

@@ -275,7 +275,9 @@ def render_catalog(fmt: str, info: dict[str, Any]) -> str:
     lines = [f"IAM action catalog: {info['package']} {info['version']} (data of {info['date'][:10] or 'unknown date'})",
              f"{_n(info['services'])} services, {_n(info['actions'])} actions: {levels}"]
     if managed:
-        lines.append(f"AWS managed policies shipped: {managed['count']} (newest version {managed['newest'][:10]})")
+        source = f", {managed['source']}" if managed.get("source") else ""
+        lines.append(f"AWS managed policies shipped: {_n(managed['count'])} "
+                     f"(snapshot of {(managed.get('snapshot') or managed['newest'])[:10]}{source})")
     if fmt == "markdown":
         lines = ["### IAM action catalog", ""] + [f"- {line}" for line in lines]
     return "\n".join(lines) + "\n"

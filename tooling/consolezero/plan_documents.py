@@ -59,7 +59,12 @@ def has_allow(document: Any) -> bool:
 
 
 def managed_policy_arn(ref: str) -> str:
-    """An AWS managed policy ARN from a name (``ReadOnlyAccess``), path/name or ARN."""
+    """An AWS managed policy ARN from a name (``ReadOnlyAccess``), path/name or ARN.
+
+    A shipped policy gets its ARN with its path (``AWSLambdaBasicExecutionRole`` ->
+    ``arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole``); any other name the plain
+    ``arn:aws:iam::aws:policy/NAME`` (lint reports it: ``unknown-managed-policy``).
+    """
     ref = ref.strip()
     if ref.startswith("arn:"):
         return ref
@@ -67,9 +72,9 @@ def managed_policy_arn(ref: str) -> str:
         from .policy.managed import managed_policy_info
 
         info = managed_policy_info(ref)
-    except Exception:  # noqa: BLE001 - the catalog is optional here; fall back to the plain ARN
+    except Exception:  # noqa: BLE001 - the shipped data is optional here; fall back to the plain ARN
         info = None
-    if info and isinstance(info.get("arn"), str):
+    if info and info.get("kind") == "iam" and isinstance(info.get("arn"), str):
         return info["arn"]
     return f"arn:aws:iam::aws:policy/{ref.lstrip('/')}"
 

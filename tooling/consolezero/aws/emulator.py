@@ -49,6 +49,23 @@ def install_moto_extensions() -> None:
         return
     backends.list_of_moto_modules = functools.cache(lambda listing=backends.list_of_moto_modules: tuple(listing()))
 
+    def _find_managed_policy(self: Any, managed_policy_arn: str) -> Any:
+        # moto looks the policy's path up under "path", where its own data says "Path": every AWS managed
+        # policy outside "/" (job-function/ViewOnlyAccess, service-role/...) was refused by its real ARN
+        if self.aws_managed_policies is None:
+            from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+            self.aws_managed_policies = json.loads(aws_managed_policies_data)
+        name = managed_policy_arn.split("/")[-1]
+        policy = self.aws_managed_policies.get(name)
+        if policy is not None:
+            path = policy.get("Path") or policy.get("path") or "/"
+            if managed_policy_arn == f"arn:{self.partition}:iam::aws:policy{path}{name}":
+                return models.ManagedPolicy(managed_policy_arn, name)
+        raise ResourceNotFoundException(f"Policy does not exist with ARN: {managed_policy_arn}")
+
+    backend_cls._find_managed_policy = _find_managed_policy
+
     def _ps(self: Any) -> Any:
         return self.ssoadmin_backend._find_permission_set(self._get_param("InstanceArn"),
                                                           self._get_param("ResourceArn")

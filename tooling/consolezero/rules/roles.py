@@ -1,4 +1,4 @@
-"""Role rules (IAM Identity Center permission sets): durations, names, the JIT gate."""
+"""Role rules (IAM Identity Center permission sets): durations, names, AWS managed policies, the JIT gate."""
 
 from __future__ import annotations
 
@@ -8,13 +8,25 @@ from collections.abc import Iterator, Mapping
 from ..context import LintContext
 from ..findings import Severity, Where
 from ..model import Role, format_duration, parse_duration
+from ..policy.managed import (
+    SERVICE_LINKED_PATH,
+    managed_case_match,
+    managed_policy_info,
+    managed_snapshot,
+    similar_managed_names,
+)
 from .base import Hit, rule
+from .policy_docs import hints
 
 FAMILY = "roles"
 
 MIN_SESSION = 3600  # IAM Identity Center: PT1H ..
 MAX_SESSION = 12 * 3600  # .. PT12H
 _NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
+# what the schema accepts as an AWS managed policy (common.schema.json#/$defs/awsManagedPolicy); the rule `schema`
+# reports the rest
+_MANAGED_REF = re.compile(r"^(?:[\w+=,.@-]{1,128}|arn:aws(?:-[a-z]+)*:iam::aws:policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]+)$",
+                          re.ASCII)
 
 
 def _data(ctx: LintContext, role: Role) -> Mapping:
@@ -69,6 +81,82 @@ def permission_set_name(ctx: LintContext) -> Iterator[Hit]:
         elif not _NAME.match(name):
             bad = sorted({c for c in name if not re.match(r"[\w+=,.@-]", c)})
             yield Hit(where, f"name {name!r} has characters a permission set name cannot: {' '.join(map(repr, bad))}")
+
+
+@rule("unknown-managed-policy", Severity.ERROR,
+      "The AWS managed policies a role attaches, or takes as its boundary, exist in AWS.", family=FAMILY)
+def unknown_managed_policy(ctx: LintContext) -> Iterator[Hit]:
+    """
+    A role attaches AWS managed policies by name or ARN (`managed_policies: [PowerUserAccess]`)
+    and may take one as its permissions boundary (`permissions_boundary: {managed: NAME}`). A name
+    AWS does not have -- a typo (`PowerUserAcess`), another case (`readonlyaccess`: AWS policy
+    names are case-sensitive), an ARN without the policy's path
+    (`arn:aws:iam::aws:policy/ViewOnlyAccess`, which is `.../job-function/ViewOnlyAccess`) --
+    passes the schema and fails only at apply time, in AWS, half-way through a deploy; until then
+    the effective-access report cannot evaluate the role. Also reported: `FullAWSAccess` (a
+    service control policy, not an IAM policy), and in `managed_policies` a policy under
+    `/aws-service-role/`: the policy of a service-linked role, which IAM attaches to that role
+    only.
+
+    Names are checked against the AWS managed policies shipped with consolezero: a snapshot of the
+    1,582 that AWS had published as of 2026-09-30 (`consolezero catalog info` names it). A policy
+    AWS published after the snapshot is reported too: suppress the finding where the policy is
+    named, with a reason, until the data is refreshed:
+    `managed_policies: [NewPolicy]  # consolezero: ignore[unknown-managed-policy] published 2026-12`.
+    Maintainers refresh the data with `tooling/scripts/refresh_managed_policies.py`, from the AWS
+    managed policies that moto carries.
+
+    **Fix:** spell the name as AWS does (the message suggests the closest ones), or give the ARN
+    with the policy's path; a policy of your own goes in `customer_managed_policies`.
+    """
+    for file in ctx.repo.files_of("role"):
+        data = ctx.repo.documents[file].data
+        if not isinstance(data, Mapping):
+            continue
+        names = data.get("managed_policies")
+        for i, ref in enumerate(names if isinstance(names, list) else ()):
+            problem = _managed_problem(ref, boundary=False)
+            if problem:
+                yield Hit(Where(file, ("managed_policies", i)), problem)
+        boundary = data.get("permissions_boundary")
+        if isinstance(boundary, Mapping) and "managed" in boundary:
+            problem = _managed_problem(boundary["managed"], boundary=True)
+            if problem:
+                yield Hit(Where(file, ("permissions_boundary", "managed")), f"permissions boundary: {problem}")
+
+
+def _managed_problem(ref: object, boundary: bool) -> str | None:
+    """What is wrong with an AWS managed policy reference, or None (also for what the schema rejects)."""
+    if not isinstance(ref, str) or not _MANAGED_REF.match(ref):
+        return None
+    info = managed_policy_info(ref)
+    if info is not None:
+        if info["kind"] != "iam":
+            use = "a permissions boundary" if boundary else "attached to a permission set"
+            return f"{ref} is a service control policy, not an IAM policy: it cannot be {use}"
+        if not boundary and info["path"] == SERVICE_LINKED_PATH:
+            return (f"{ref} ({info['arn']}) is the policy of a service-linked role: IAM attaches it to that role "
+                    "only, never to a permission set")
+        return None
+    snapshot = managed_snapshot()
+    if not snapshot["count"]:
+        return None  # no data shipped: nothing to judge by
+    name = ref.rpartition("/")[2]
+    found = managed_policy_info(name)
+    if found is not None and name != ref:
+        return f"{ref} is not an AWS managed policy: {name} is {found['arn']} (the path is part of the ARN)"
+    same = managed_case_match(ref)
+    same_info = managed_policy_info(same) if same is not None else None
+    if same_info is not None and same_info["kind"] == "iam":
+        shown = same_info["arn"] if name != ref else same
+        return f"{ref} is not an AWS managed policy: AWS policy names are case-sensitive; did you mean {shown}?"
+    close = [n for n in similar_managed_names(ref) if (managed_policy_info(n) or {}).get("kind") == "iam"]
+    known = (f"{ref} is not an AWS managed policy (none of the {snapshot['count']:,} in consolezero's snapshot of "
+             f"{snapshot['snapshot']})")
+    if close:
+        return known + hints(close)
+    return (f"{known}; check its name in the IAM console, or, if AWS published it after the snapshot, suppress "
+            "this finding with a reason")
 
 
 def _jit_roles(ctx: LintContext) -> Iterator[tuple[Role, Mapping]]:
@@ -165,5 +253,5 @@ def jit_without_ticket(ctx: LintContext) -> Iterator[Hit]:
                       "requests fail closed while the tracker is down", Severity.INFO)
 
 
-RULES = (session_duration_range, permission_set_name, jit_duration_too_long, jit_without_approval,
-         jit_without_ticket)
+RULES = (session_duration_range, permission_set_name, unknown_managed_policy, jit_duration_too_long,
+         jit_without_approval, jit_without_ticket)
