@@ -127,7 +127,7 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
             _plan_apply_round(emit, repo, port, "consolezero plan: DenyUser may now be attached")
             _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
         _drift(emit, repo, port)
-        emit("ok", "demo complete: lint, plan, apply and drift repair all worked against the emulator")
+        emit("ok", "demo complete: lint, access, plan, apply and drift repair all worked against the emulator")
         return True
     except DemoFailed as exc:
         emit("error", str(exc))
