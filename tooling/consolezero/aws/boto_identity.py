@@ -115,27 +115,29 @@ class IdentityCenterCalls:
         return [LiveAssignment(a["AccountId"], a["PermissionSetArn"], a["PrincipalType"], a["PrincipalId"])
                 for a in found]
 
+    def _store_id(self, identity_store_id: str, operation: str, attribute: str, name: str) -> str | None:
+        """``get_group_id`` / ``get_user_id`` by a unique attribute; None when there is no such principal."""
+        response = self._call("identitystore", operation, IdentityStoreId=identity_store_id,
+                              AlternateIdentifier={"UniqueAttribute": {"AttributePath": attribute,
+                                                                       "AttributeValue": name}})
+        return response["GroupId" if operation == "get_group_id" else "UserId"]
+
     def group_id(self, identity_store_id: str, name: str) -> str | None:
         try:
-            response = self._call("identitystore", "get_group_id", IdentityStoreId=identity_store_id,
-                                  AlternateIdentifier={"UniqueAttribute": {"AttributePath": "displayName",
-                                                                           "AttributeValue": name}})
-            return response["GroupId"]
+            return self._store_id(identity_store_id, "get_group_id", "displayName", name)
         except AwsError as exc:
             if exc.code == "ResourceNotFoundException":
                 return None
             if exc.code not in ("ValidationException", "UnknownOperationException"):
                 raise
+        # older emulators and stores without GetGroupId: the filtered list gives the same answer
         groups = self._pages("identitystore", "list_groups", "Groups", SSO_PAGE, IdentityStoreId=identity_store_id,
                              Filters=[{"AttributePath": "DisplayName", "AttributeValue": name}])
         return groups[0]["GroupId"] if groups else None
 
     def user_id(self, identity_store_id: str, name: str) -> str | None:
         try:
-            response = self._call("identitystore", "get_user_id", IdentityStoreId=identity_store_id,
-                                  AlternateIdentifier={"UniqueAttribute": {"AttributePath": "userName",
-                                                                           "AttributeValue": name}})
-            return response["UserId"]
+            return self._store_id(identity_store_id, "get_user_id", "userName", name)
         except AwsError as exc:
             if exc.code == "ResourceNotFoundException":
                 return None
