@@ -28,7 +28,6 @@ from consolezero.policy.document import parse_policy  # noqa: E402
 from consolezero.policy.escalation import PATHS, escalations  # noqa: E402
 from consolezero.policy.evaluate import Evaluator, Labeled  # noqa: E402
 from consolezero.rules.iam import RULES as IAM_RULES  # noqa: E402
-from consolezero.rules.iam import _glob as iam_glob  # noqa: E402
 from consolezero.rules.policy_docs import CACHE_KEY, PolicyDoc  # noqa: E402
 
 
@@ -58,13 +57,12 @@ def our_lint(ctx: LintContext, text: str) -> list:
 def _cold(cat, ours: bool = True) -> None:
     """Clear fnmatch's and re's caches (shared by every tool: none starts with another's patterns) and
     (``ours``) every memo of ours: compiled patterns, lint verdicts, escalation answers, operators,
-    condition and ARN regexes. The catalog and its search tables stay (data, loaded once per process)."""
+    condition helpers. The catalog and its search tables stay (data, loaded once per process)."""
     fnmatch._compile_pattern.cache_clear()  # type: ignore[attr-defined]
     re.purge()
     if ours:
         assert cat is load_catalog()  # the catalog whose memos clear_caches clears
         clear_caches()
-        iam_glob.cache_clear()
 
 
 def one_pass(fn, inputs, reduce=None) -> tuple[list[float], list]:

@@ -240,13 +240,35 @@ class ActionIndex:
                 nxt = starts[line + 1] if line + 1 < self.size else end
                 at = text.find(inner, nxt, end)
             return found
+        if not regex_safe(act):
+            test, names = matcher(act), self.names
+            return [i for i in range(lo, hi) if test(names[i])]
         rx = re.compile("^" + glob_source(act) + "$", re.MULTILINE)
         return [bisect_left(starts, m.start() + 1) - 1 for m in rx.finditer(text, pos, end)]
 
 
+_RUNS = re.compile(r"[*?]+|[^*?]+")
+
+
 def glob_source(glob: str) -> str:
-    """A lower-case glob as regex source over one line (``*`` -> any run, ``?`` -> one character)."""
-    return "".join("[^\n]*" if ch == "*" else "[^\n]" if ch == "?" else re.escape(ch) for ch in glob)
+    """A lower-case glob as regex source over one line (``*`` -> any run, ``?`` -> one character).
+
+    A run of wildcards becomes one bounded class (``?*?*`` -> ``[^\n]{2,}``): adjacent ``[^\n]*`` would
+    backtrack exponentially on a crafted pattern."""
+    out = []
+    for run in _RUNS.findall(glob):
+        if run[0] in "*?":
+            q = run.count("?")
+            out.append(f"[^\n]{{{q},}}" if "*" in run else f"[^\n]{{{q}}}")
+        else:
+            out.append(re.escape(run))
+    return "".join(out)
+
+
+def regex_safe(glob: str) -> bool:
+    """Whether a backtracking regex of ``glob`` stays cheap: at most two unbounded wildcard runs.
+    With more (``*a*a*a*b``) the regex can take polynomial time of high degree; use :func:`matcher`."""
+    return sum(1 for run in _RUNS.findall(glob) if "*" in run) <= 2
 
 
 def split_glob(act: str) -> tuple[str, str, int, bool, bool]:

@@ -14,9 +14,9 @@ from __future__ import annotations
 import functools
 import ipaddress
 import operator
-import re
 from collections.abc import Callable, Mapping, Sequence
 
+from .action_index import glob_match
 from .document import Condition
 
 # A fixed, representative suffix for the role IAM Identity Center creates per permission set. The real
@@ -143,15 +143,8 @@ def _pick(value: str, parts: tuple[int, ...], strict: bool) -> object:
     return _getter(parts)(split) if len(split) == 6 else value
 
 
-@functools.lru_cache(maxsize=4096)
-def _glob(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if ignore_case else 0))
-
-
 def clear_caches() -> None:
-    """Forget the compiled condition-value patterns."""
-    _glob.cache_clear()
+    """Forget the compiled condition-value helpers."""
     _getter.cache_clear()
 
 
@@ -160,7 +153,7 @@ def _arn_match(value: str, pattern: str) -> bool:
     vp, pp = value.split(":", 5), pattern.split(":", 5)
     if len(vp) != 6 or len(pp) != 6:
         return value == pattern if "*" not in pattern and "?" not in pattern else False
-    return all(_glob(p).fullmatch(v) is not None for v, p in zip(vp, pp, strict=True))
+    return all(glob_match(p, v) for v, p in zip(vp, pp, strict=True))
 
 
 def _number(text: str) -> float | None:
@@ -177,7 +170,7 @@ def _match_one(base: str, value: str, pattern: str) -> bool | None:
     if base == "StringEqualsIgnoreCase":
         return value.lower() == pattern.lower()
     if base == "StringLike":
-        return _glob(pattern).fullmatch(value) is not None
+        return glob_match(pattern, value)  # linear: a crafted pattern cannot make it backtrack
     if base in ("ArnEquals", "ArnLike"):
         return _arn_match(value, pattern)
     if base == "Bool":

@@ -85,11 +85,10 @@ def _chunk(number: int) -> dict[str, str]:
 
 def _split(name_or_arn: str) -> tuple[str | None, str]:
     """-> (path or None when not given, name)."""
-    ref = name_or_arn.strip()
-    if ref.startswith(_SCP_ARN):
-        ref = ref[len(_SCP_ARN):]
-    if ref.startswith("p-"):
-        return None, ref[2:]
+    ref = name_or_arn  # as written: AWS takes no surrounding spaces
+    if ref.startswith(_SCP_ARN) or ref.startswith("p-"):  # the SCP form: FullAWSAccess only
+        name = ref[len(_SCP_ARN):] if ref.startswith(_SCP_ARN) else ref
+        return (None, name[2:]) if name in ("p-FullAWSAccess",) else (None, "")
     if ref.startswith("arn:aws") and _IAM_ARN in ref:
         ref = ref[ref.index(_IAM_ARN) + len(_IAM_ARN) - 1:]
     if "/" in ref:

@@ -20,7 +20,17 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from .action_index import MEMO_LIMIT, TOP, ActionIndex, bits_of, glob_source, matcher, range_mask, split_glob
+from .action_index import (
+    MEMO_LIMIT,
+    TOP,
+    ActionIndex,
+    bits_of,
+    glob_source,
+    matcher,
+    range_mask,
+    regex_safe,
+    split_glob,
+)
 from .catalog import Catalog
 from .document import Statement
 
@@ -64,7 +74,7 @@ def _matching(glob: str, items: list[str], candidates: Iterable[int]) -> list[in
     """The candidates whose item matches ``glob``: tested in Python (see :func:`matcher`), or with one
     compiled regex when there are very many (compiling one costs as much as ~200 Python tests)."""
     cands = candidates if isinstance(candidates, list | range) else list(candidates)
-    if len(cands) > 200:
+    if len(cands) > 200 and regex_safe(glob):
         match = _glob_regex(glob).fullmatch
         return [i for i in cands if match(items[i])]
     test = matcher(glob)
@@ -188,6 +198,8 @@ def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
 
 
 def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
+    if not pattern.isascii():  # str.lower() maps some non-ASCII letters to ASCII (the Kelvin sign to k)
+        return 0
     p = pattern.lower()
     if p != pattern:
         hit = ix.compiled.get(p)

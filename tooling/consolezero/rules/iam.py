@@ -7,13 +7,13 @@ Checked: each SCP's ``policy``, each role's ``inline_policy`` and ``permissions_
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 from ..context import LintContext
 from ..findings import Severity, Where
+from ..policy.action_index import glob_match
 from ..policy.document import Policy, Statement
 from ..policy.patterns import PatternIssue, check_action_pattern
 from .base import Hit, rule
@@ -185,11 +185,6 @@ def _split_arn(text: str) -> list[str]:
     return parts
 
 
-@functools.lru_cache(maxsize=256)
-def _glob(pattern: str) -> re.Pattern[str]:
-    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern))
-
-
 def arn_problem(value: object, star: bool = True) -> str | None:
     """Why ``value`` is not an ARN (``arn:partition:service:region:account:resource``), or None.
 
@@ -209,7 +204,7 @@ def arn_problem(value: object, star: bool = True) -> str | None:
                 f"colon-separated parts; found {len(parts)}")
     _, partition, service, region, account, resource = parts
     plain = _VARIABLE.sub("x", partition)
-    if not any(_glob(plain).fullmatch(p) for p in PARTITIONS):
+    if not any(glob_match(plain, p) for p in PARTITIONS):
         return f"'{value}': unknown partition '{partition}' (aws, aws-cn, aws-us-gov, aws-iso...)"
     if not service or not _SEGMENT.fullmatch(_VARIABLE.sub("x", service)):
         return f"'{value}': the service part '{service}' must be a service name such as iam or s3"
