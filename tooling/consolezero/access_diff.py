@@ -1,10 +1,11 @@
 """The change of effective access between two versions of the repository: who gains or loses what.
 
 Pure: two :class:`~consolezero.access.AccessMatrix` in, an :class:`AccessDiff` out. A role x account
-pair that exists on both sides is compared action by action (``allowed``/``fenced``/``denied``); a pair
-that exists on one side only (an assignment added or removed, a role or account created or deleted)
-is one ``assigned``/``unassigned`` entry with the access the pair has, not thousands of actions.
-Accounts whose changes are identical are grouped, so a change at the root reads as one group.
+pair that exists on both sides is compared action by action (``allowed``/``fenced``/``denied``) and by
+who holds the role there (principals gained and lost); a pair that exists on one side only (an
+assignment added or removed, a role or account created or deleted) is one ``assigned``/``unassigned``
+entry with the access the pair has, not thousands of actions. Accounts whose changes (actions,
+principals, escalation paths) are identical are grouped, so a change at the root reads as one group.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ class Group:
     actions: list[ActionChange] = field(default_factory=list)  # kind "changed"
     escalations: list[tuple[str, str, str]] = field(default_factory=list)  # (path, before, after): none|fenced|allowed
     counts: dict[str, dict[str, int]] = field(default_factory=dict)  # assigned/unassigned: allowed and fenced by level
+    # who came to hold the role there and who no longer does (assigned: everyone who holds it; unassigned: who held it)
+    principals_gained: tuple[str, ...] = ()
+    principals_lost: tuple[str, ...] = ()
 
     @property
     def gains(self) -> list[tuple[str, str, str]]:
@@ -97,7 +101,8 @@ class AccessDiff:
                 "role": g.role, "kind": g.kind, "accounts": g.accounts,
                 "mode": {"from": g.mode[0], "to": g.mode[1]},
                 "session_duration": {"from": g.session[0], "to": g.session[1]},
-                "escalations": [{"path": p, "from": b, "to": a} for p, b, a in g.escalations]}
+                "escalations": [{"path": p, "from": b, "to": a} for p, b, a in g.escalations],
+                "principals": {"gained": list(g.principals_gained), "lost": list(g.principals_lost)}}
             if g.kind == "changed":
                 entry["actions"] = [{"action": c.action, "level": c.level, "from": c.before, "to": c.after}
                                     for c in g.actions]
@@ -123,11 +128,19 @@ def _escalation_changes(before: Access | None, after: Access | None, catalog: Ca
     return [(n, b.get(n, "none"), a.get(n, "none")) for n in names if b.get(n) != a.get(n)]
 
 
-def _group(catalog: Catalog, kind: str, role: str, cb: Cell | None, ca: Cell | None, changed: int) -> Group:
+def _principal_changes(cb: Cell | None, ca: Cell | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(principals that hold the role in the account now and did not, principals that no longer hold it)."""
+    b, a = set(cb.principals if cb else ()), set(ca.principals if ca else ())
+    return tuple(sorted(a - b)), tuple(sorted(b - a))
+
+
+def _group(catalog: Catalog, kind: str, role: str, cb: Cell | None, ca: Cell | None, changed: int,
+           esc: list[tuple[str, str, str]], principals: tuple[tuple[str, ...], tuple[str, ...]]) -> Group:
     mode = (cb.role.access if cb else None, ca.role.access if ca else None)
     session = (cb.session if cb else None, ca.session if ca else None)
     before, after = (cb.access if cb else None), (ca.access if ca else None)
-    group = Group(role, kind, [], mode, session, escalations=_escalation_changes(before, after, catalog))
+    group = Group(role, kind, [], mode, session, escalations=esc, principals_gained=principals[0],
+                  principals_lost=principals[1])
     if kind == "changed":
         assert before is not None and after is not None
         for i in iter_bits(changed):
@@ -155,23 +168,29 @@ def diff_matrices(before: AccessMatrix, after: AccessMatrix, base: str = "", com
         role, account = key
         cb, ca = b.get(key), a.get(key)
         changed = 0
+        principals = _principal_changes(cb, ca)
         if cb is not None and ca is not None:
             x, y = cb.access, ca.access
             changed = (x.certain ^ y.certain) | (x.possible ^ y.possible)
-            if not changed and cb.role.access == ca.role.access and cb.session == ca.session:
+            if (not changed and cb.role.access == ca.role.access and cb.session == ca.session
+                    and principals == ((), ())):
                 continue
+            # the escalation changes depend on the whole access, not only on the changed bits: two accounts
+            # with the same action change may still differ there, so they are part of the key
+            esc = _escalation_changes(x, y, catalog) if changed else []
             gkey: tuple[object, ...] = ("changed", role, cb.role.access, ca.role.access, cb.session, ca.session,
                                         changed, x.certain & changed, x.possible & changed, y.certain & changed,
-                                        y.possible & changed)
+                                        y.possible & changed, tuple(esc), principals)
             kind = "changed"
         else:
             cell = ca if ca is not None else cb
             assert cell is not None
             kind = "assigned" if ca is not None else "unassigned"
-            gkey = (kind, role, cell.role.access, cell.session, cell.access.certain, cell.access.possible)
+            esc = _escalation_changes(cb.access if cb else None, ca.access if ca else None, catalog)
+            gkey = (kind, role, cell.role.access, cell.session, cell.access.certain, cell.access.possible, principals)
         group = groups.get(gkey)
         if group is None:
-            group = groups[gkey] = _group(catalog, kind, role, cb, ca, changed)
+            group = groups[gkey] = _group(catalog, kind, role, cb, ca, changed, esc, principals)
         group.accounts.append(account)
     return AccessDiff(base, commit, _ordered(groups.values()))
 

@@ -157,6 +157,15 @@ def _mode_line(g: Group) -> str | None:
     return ", ".join(parts) or None
 
 
+def _principal_lines(g: Group) -> list[str]:
+    """Who holds the role: gained and lost for a changed pair, the holders for an (un)assignment."""
+    if g.kind != "changed":
+        held = g.principals_gained or g.principals_lost
+        return [f"held by: {', '.join(held)}"] if held else []
+    return ([f"principals gained: {', '.join(g.principals_gained)}"] if g.principals_gained else []) + (
+        [f"principals lost: {', '.join(g.principals_lost)}"] if g.principals_lost else [])
+
+
 def _alert(g: Group, line: str) -> bool:
     return "gained" in line or "held all the time" in line
 
@@ -229,7 +238,7 @@ def render_diff(fmt: str, diff: AccessDiff) -> str:
             role = g.role
             lines.append(f"{g.role}")
         lines.append(f"  {_headline(g)}")
-        extra = [x for x in [_mode_line(g)] if x] + _esc_lines(g)
+        extra = [x for x in [_mode_line(g)] if x] + _principal_lines(g) + _esc_lines(g)
         lines += [f"    ! {x}" if _alert(g, x) else f"    {x}" for x in extra]
         summary, listed, tail = _action_lines(g)
         width = max((len(a) for a, _ in listed), default=0)
@@ -254,7 +263,7 @@ def _diff_markdown(diff: AccessDiff, base: str, gains: list[str]) -> str:
             role = g.role
             lines += ["", f"**{g.role}**", ""]
         lines.append(f"- {_headline(g)}")
-        extra = [x for x in [_mode_line(g)] if x] + _esc_lines(g)
+        extra = [x for x in [_mode_line(g)] if x] + _principal_lines(g) + _esc_lines(g)
         lines += [f"  - :warning: {x}" if _alert(g, x) else f"  - {x}" for x in extra]
         summary, listed, tail = _action_lines(g)
         lines += [f"  - {x}" for x in summary]

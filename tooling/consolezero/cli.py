@@ -206,9 +206,11 @@ def diff_cmd(
 
     repo = _load(path)
     try:
-        before, commit = load_at_revision(path, base)
+        before, commit, warnings = load_at_revision(path, base)
     except GitError as exc:
         fail(str(exc))
+    for warning in warnings:
+        sys.stderr.write(f"consolezero: warning: {warning}\n")
     catalog = _catalog()
     diff = diff_matrices(AccessMatrix(before.model, catalog), AccessMatrix(repo.model, catalog), base, commit)
     diff.unparsed = {"base": before.unparsed(), "work_tree": repo.unparsed()}

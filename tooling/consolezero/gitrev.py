@@ -4,6 +4,11 @@ Only the parts the model is made of are read (``accounts/``, ``roles/``, ``scps/
 ``.consolezero.yaml``): ``git ls-tree`` lists their blobs at the revision, one ``git cat-file --batch``
 reads them all, and they are written under a temporary folder that :func:`load_at_revision` loads and
 removes. Nothing is checked out; the work tree and the index are never touched.
+
+Symbolic links are followed as the work-tree loader follows them: ``git cat-file --batch
+--follow-symlinks`` resolves ``REV:path`` inside the revision's tree (a link to a folder only when
+it is one of the parts, e.g. ``roles``: the work-tree loader descends into no other). A link that
+leaves the repository, points to nothing or loops is not read, with a warning for the caller to show.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ if TYPE_CHECKING:
 
 PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
 _TIMEOUT = 60
+_FILE_MODES = ("100644", "100755")
+_LINK_MODE = "120000"
 
 
 class GitError(Exception):
@@ -60,19 +67,20 @@ def resolve(path: Path, rev: str) -> tuple[Path, str, str]:
     return top, prefix, commit
 
 
-def materialize(path: Path, rev: str, dest: Path) -> tuple[Path, str]:
-    """Write the repository at ``path`` as of ``rev`` under ``dest``; -> (its root there, the commit)."""
+def materialize(path: Path, rev: str, dest: Path, warnings: list[str]) -> tuple[Path, str]:
+    """Write the repository at ``path`` as of ``rev`` under ``dest``; -> (its root there, the commit).
+    What could not be read (symbolic links out of the repository, ...) is added to ``warnings``."""
     top, prefix, commit = resolve(path, rev)
     specs = [f"{prefix}{part}" for part in PARTS]
     listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *specs)
     blobs: list[tuple[str, str]] = []
-    for entry in listing.split(b"\0"):
-        if not entry:
-            continue
-        meta, _, name = entry.partition(b"\t")
-        mode, kind, sha = meta.decode().split()
-        if kind == "blob" and mode in ("100644", "100755"):
-            blobs.append((sha, name.decode("utf-8", "surrogateescape")))
+    links: list[str] = []
+    for mode, kind, sha, name in _entries(listing):
+        if kind == "blob" and mode in _FILE_MODES:
+            blobs.append((sha, name))
+        elif kind == "blob" and mode == _LINK_MODE:
+            links.append(name)
+    blobs += _follow_links(top, rev, commit, prefix, links, tuple(specs), warnings)
     root = dest / "repo"
     root.mkdir(parents=True, exist_ok=True)
     if blobs:
@@ -92,15 +100,71 @@ def materialize(path: Path, rev: str, dest: Path) -> tuple[Path, str]:
     return root, commit
 
 
-def load_at_revision(path: Path, rev: str) -> tuple[Repository, str]:
-    """The repository at ``path`` as of ``rev`` (RepositoryError if there was none), and the commit."""
+def _entries(listing: bytes) -> list[tuple[str, str, str, str]]:
+    """(mode, type, sha, path) of each entry of ``git ls-tree -z`` output."""
+    out = []
+    for entry in listing.split(b"\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition(b"\t")
+        mode, kind, sha = meta.decode().split()
+        out.append((mode, kind, sha, name.decode("utf-8", "surrogateescape")))
+    return out
+
+
+def _follow_links(top: Path, rev: str, commit: str, prefix: str, links: list[str],
+                  folders: tuple[str, ...], warnings: list[str]) -> list[tuple[str, str]]:
+    """(blob sha, path) for what the symbolic links ``links`` point to at ``commit``, read at the link's path.
+
+    As the work-tree loader (``os.walk`` without following links) reads them: a link to a file is
+    read; a link to a folder is read only when it is one of the ``folders`` themselves (``roles`` ->
+    ``../shared/roles``), whose links to files are then read too.
+    """
+    blobs: list[tuple[str, str]] = []
+    while links:
+        request = "".join(f"{commit}:{name}\n" for name in links).encode("utf-8", "surrogateescape")
+        data = _git(top, "cat-file", "--batch", "--follow-symlinks", stdin=request)
+        pos, nested = 0, []
+        for name in links:
+            header_end = data.index(b"\n", pos)
+            header = data[pos:header_end].decode("utf-8", "surrogateescape")
+            pos = header_end + 1
+            shown = PurePosixPath(name).relative_to(prefix) if prefix else PurePosixPath(name)
+            if header.endswith((" missing", " ambiguous")):
+                warnings.append(f"{shown} is a symbolic link that points to nothing at {rev}: not read")
+                continue
+            words = header.split()
+            size = int(words[-1])
+            body = data[pos : pos + size]
+            pos += size + 1
+            if words[0] == "symlink":
+                warnings.append(f"{shown} is a symbolic link that leaves the repository at {rev} "
+                      f"(-> {body.decode('utf-8', 'replace')}): not read")
+            elif words[0] in ("dangling", "loop", "notdir"):
+                what = "loops" if words[0] == "loop" else "points to nothing"
+                warnings.append(f"{shown} is a symbolic link that {what} at {rev}: not read")
+            elif words[1] == "blob":
+                blobs.append((words[0], name))
+            elif words[1] == "tree" and name in folders:
+                for mode, kind, sha, sub in _entries(_git(top, "ls-tree", "-r", "-z", words[0])):
+                    if kind == "blob" and mode in _FILE_MODES:
+                        blobs.append((sha, f"{name}/{sub}"))
+                    elif kind == "blob" and mode == _LINK_MODE:
+                        nested.append(f"{name}/{sub}")
+        links, folders = nested, ()
+    return blobs
+
+
+def load_at_revision(path: Path, rev: str) -> tuple[Repository, str, list[str]]:
+    """The repository at ``path`` as of ``rev`` (GitError if there was none), the commit, and warnings."""
     from .repository import RepositoryError, load_repository
 
     tmp = Path(tempfile.mkdtemp(prefix="consolezero-base-"))
     try:
-        root, commit = materialize(path, rev, tmp)
+        warnings: list[str] = []
+        root, commit = materialize(path, rev, tmp, warnings)
         try:
-            return load_repository(root), commit
+            return load_repository(root), commit, warnings
         except RepositoryError:
             raise GitError(f"{rev} ({commit[:12]}) has no consolezero repository at "
                            f"{path} (no accounts/, roles/ or scps/ there)") from None
