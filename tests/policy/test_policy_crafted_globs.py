@@ -7,7 +7,7 @@ matcher, well within the test's budget.
 
 from __future__ import annotations
 
-import re
+import fnmatch
 import time
 
 import pytest
@@ -23,12 +23,9 @@ CRAFTED = ["*:?*?*?*?*?*?*?*x?", "*?:?****???s*ure?", "*:*e*e*e*e*e*e*e*e*z", "*
 
 
 def _reference(cat, pattern: str) -> int:
-    rx = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern.lower()))
-    bits = 0
-    for i, name in enumerate(cat.actions):
-        if len(name) < 80 and rx.fullmatch(name.lower()):  # the names are short: the reference stays quick
-            bits |= 1 << i
-    return bits
+    """The standard library's glob (its regex is built to avoid catastrophic backtracking)."""
+    lowered = pattern.lower()
+    return sum(1 << i for i, name in enumerate(cat.actions) if fnmatch.fnmatchcase(name.lower(), lowered))
 
 
 @pytest.mark.parametrize("pattern", CRAFTED)
@@ -38,8 +35,7 @@ def test_crafted_action_patterns_compile_fast_and_right(pattern: str) -> None:
     start = time.perf_counter()
     got = compile_action(cat, pattern)
     assert time.perf_counter() - start < 1.0, pattern
-    if pattern.count("*") <= 12:
-        assert got == _reference(cat, pattern), pattern
+    assert got == _reference(cat, pattern), pattern
 
 
 def test_a_crafted_condition_value_is_matched_in_linear_time() -> None:
