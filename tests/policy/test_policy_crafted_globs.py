@@ -54,3 +54,13 @@ def test_glob_match_agrees_with_the_regex_on_plain_cases() -> None:
              ("*admin_*", "AWSReservedSSO_Admin_1", False)]
     for pattern, text, want in cases:
         assert glob_match(pattern, text) is want, (pattern, text)
+
+
+def test_plan_reads_a_crafted_denyuser_exemption_in_linear_time() -> None:
+    from consolezero.plan_live import applies_to
+
+    statement = {"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*",
+                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": "*?" * 30 + "*Z"}}}
+    start = time.perf_counter()
+    assert applies_to(statement, "arn:aws:iam::333333333333:user/break-glass/break-glass-admin") is True
+    assert time.perf_counter() - start < 1.0

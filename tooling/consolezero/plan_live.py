@@ -21,7 +21,6 @@ from __future__ import annotations
 import fnmatch
 import hashlib
 import json
-import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -38,6 +37,7 @@ from .aws.port import (
     is_managed,
 )
 from .model import BreakGlass, Model, Scp, Target
+from .policy.action_index import glob_match
 
 
 @dataclass(frozen=True)
@@ -140,12 +140,6 @@ _NEGATIVE = ("ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals")
 _SOME_USER = "arn:aws:iam::000000000000:user/someone"
 
 
-def _glob(pattern: str, text: str) -> bool:
-    """IAM wildcards: * and ? only."""
-    regex = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.fullmatch(regex, text) is not None
-
-
 def applies_to(statement: Mapping[str, Any], arn: str) -> bool:
     """Whether the statement's aws:PrincipalArn conditions let it apply to this principal
     (other conditions are assumed to hold)."""
@@ -160,7 +154,7 @@ def applies_to(statement: Mapping[str, Any], arn: str) -> bool:
             if str(key).lower() != "aws:principalarn":
                 continue
             like = base.endswith("Like")
-            hit = any(_glob(p, arn) if like else p == arn for p in _actions(values))
+            hit = any(glob_match(p, arn) if like else p == arn for p in _actions(values))
             if (base in _POSITIVE and not hit) or (base in _NEGATIVE and hit):
                 return False
     return True

@@ -5,12 +5,12 @@ Size and attachment limits are in :mod:`.scp_limits`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 
 from ..context import LintContext
 from ..findings import Severity, Where
 from ..model import Scp, Target
+from ..policy.action_index import glob_match
 from ..policy.conditions import Context, evaluate_conditions
 from ..policy.document import Statement
 from ..policy.patterns import statement_bits
@@ -123,19 +123,14 @@ def scp_grammar(ctx: LintContext) -> Iterator[Hit]:
                       f"{scp.name} declares aws_managed: {scp.aws_managed}, AWS's own document: remove policy")
 
 
-def _glob_match(pattern: str, text: str) -> bool:
-    return re.fullmatch("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern),
-                        text) is not None
-
-
 def _denies_new_users(statement: Statement, create_user: int, bits: int) -> bool:
     """A Deny of iam:CreateUser, on any user, that applies to ordinary principals (not only root)."""
     if statement.effect != "Deny" or not bits & create_user:
         return False
     if statement.not_resources is not None:
-        if any(_glob_match(p, _NEW_USER) for p in statement.not_resources):
+        if any(glob_match(p, _NEW_USER) for p in statement.not_resources):
             return False
-    elif not any(_glob_match(p, _NEW_USER) for p in statement.resources or ()):
+    elif not any(glob_match(p, _NEW_USER) for p in statement.resources or ()):
         return False
     return any(evaluate_conditions(statement.conditions, c) is not False for c in _ORDINARY)
 
