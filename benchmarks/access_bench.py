@@ -24,9 +24,9 @@ from generate_org import generate  # noqa: E402
 
 
 def main() -> None:
-    from consolezero.access import AccessMatrix
+    from consolezero.access.matrix import AccessMatrix
+    from consolezero.core.repository import load_repository
     from consolezero.policy.catalog import load_catalog
-    from consolezero.repository import load_repository
 
     print(f"cpus: {os.cpu_count()}  python: {sys.version.split()[0]}")
     with tempfile.TemporaryDirectory() as tmp:

@@ -49,8 +49,8 @@ def _count(out: bytes | str) -> str:
 
 
 def _in_process(path: Path) -> dict[str, float]:
-    from consolezero.lint import run_lint
-    from consolezero.repository import load_repository
+    from consolezero.core.repository import load_repository
+    from consolezero.lint.runner import run_lint
 
     start = time.perf_counter()
     repo = load_repository(path)

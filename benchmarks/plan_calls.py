@@ -122,7 +122,7 @@ class Counter:
 def counted_port(url: str) -> tuple[object, Counter]:
     import boto3
 
-    from consolezero.aws.boto import EMULATOR_CREDENTIALS, BotoPort
+    from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, BotoPort
 
     session = boto3.session.Session(region_name="us-east-1", **EMULATOR_CREDENTIALS)
     counter = Counter()
@@ -131,11 +131,11 @@ def counted_port(url: str) -> tuple[object, Counter]:
 
 
 def measure(emulator: object, size: int, by_operation: bool, scan_all: bool) -> dict[str, object]:
-    from consolezero.apply import run_apply
-    from consolezero.aws.emulator_seed import seed_emulator
-    from consolezero.plan import build_plan
-    from consolezero.plan_live import read_live
-    from consolezero.repository import load_repository
+    from consolezero.apply.executor import run_apply
+    from consolezero.core.repository import load_repository
+    from consolezero.devtools.seed import seed_emulator
+    from consolezero.plan.build import build_plan
+    from consolezero.plan.live import read_live
 
     emulator.reset()  # type: ignore[attr-defined]
     layout = account_layout(size)
@@ -176,7 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scan-all-assignments", action="store_true",
                         help="also count the opt-in per-account assignment scan")
     args = parser.parse_args(argv)
-    from consolezero.aws.emulator import start_emulator
+    from consolezero.devtools.emulator import start_emulator
 
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     emulator = start_emulator()

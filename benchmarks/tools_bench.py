@@ -21,14 +21,14 @@ except ImportError:
 
 from policy_gen import ms  # noqa: E402
 
-from consolezero.context import LintContext  # noqa: E402
+from consolezero.lint.context import LintContext  # noqa: E402
+from consolezero.lint.rules.iam import RULES as IAM_RULES  # noqa: E402
+from consolezero.lint.rules.policy_docs import CACHE_KEY, PolicyDoc  # noqa: E402
 from consolezero.policy import clear_caches, patterns  # noqa: E402
 from consolezero.policy.catalog import load_catalog  # noqa: E402
 from consolezero.policy.document import parse_policy  # noqa: E402
 from consolezero.policy.escalation import PATHS, escalations  # noqa: E402
 from consolezero.policy.evaluate import Evaluator, Labeled  # noqa: E402
-from consolezero.rules.iam import RULES as IAM_RULES  # noqa: E402
-from consolezero.rules.policy_docs import CACHE_KEY, PolicyDoc  # noqa: E402
 
 
 def our_escalation_scan(ev: Evaluator, doc: dict) -> tuple:

@@ -6,7 +6,7 @@ import re
 import shutil
 from pathlib import Path
 
-from consolezero import demo
+from consolezero.devtools import demo
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -47,7 +47,7 @@ def expected_markers(repo: Path, files: list[str]) -> set[tuple[str, str, int]]:
 
 
 def lint(path: Path):
-    from consolezero.lint import run_lint
-    from consolezero.repository import load_repository
+    from consolezero.core.repository import load_repository
+    from consolezero.lint.runner import run_lint
 
     return run_lint(load_repository(path))

@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from typer.testing import CliRunner
 
-from consolezero.cli import app
+from consolezero.cli.app import app
 from support import FIXTURES, ROOT, apply_overlay
 
 runner = CliRunner()
@@ -93,7 +93,7 @@ def test_no_traceback_from_the_real_entry_point(tmp_path: Path) -> None:
 
 
 def test_lint_never_imports_boto3() -> None:
-    code = (f"import sys\nfrom consolezero.cli import main\nsys.argv=['consolezero','lint',{str(ROOT)!r}]\n"
+    code = (f"import sys\nfrom consolezero.cli.app import main\nsys.argv=['consolezero','lint',{str(ROOT)!r}]\n"
             "try:\n    main()\nexcept SystemExit:\n    pass\nassert 'boto3' not in sys.modules, 'boto3 imported'\n")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
@@ -140,7 +140,7 @@ def test_rule_docs_into_a_file_or_from_a_missing_folder_are_one_line(tmp_path: P
 
 
 def test_demo_with_a_wrong_example_path_says_what_is_wrong_with_it(tmp_path: Path) -> None:
-    from consolezero.demo import run_demo
+    from consolezero.devtools.demo import run_demo
 
     lines: list[tuple[str, str]] = []
     assert run_demo(lambda kind, text: lines.append((kind, text)), None, tmp_path) is False

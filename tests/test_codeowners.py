@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from consolezero.cli import app
-from consolezero.codeowners import CodeownersError, generated_lines, splice
-from consolezero.repository import load_repository
+from consolezero.cli.app import app
+from consolezero.core.repository import load_repository
+from consolezero.jit.codeowners import CodeownersError, generated_lines, splice
 
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from consolezero.loader import load_file, load_text
+from consolezero.core.loader import load_file, load_text
 
 
 def test_positions_of_keys_and_values() -> None:

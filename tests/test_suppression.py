@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from consolezero.findings import Severity
+from consolezero.core.findings import Severity
 from support import lint
 
 ADMIN = "roles/admin.yaml"

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from consolezero.cli import app
+from consolezero.cli.app import app
 from consolezero.policy.catalog import load_catalog
 from support import ROOT
 

@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from consolezero.access import AccessMatrix
-from consolezero.access_query import QueryError, check_actions, decisions, select
+from consolezero.access.matrix import AccessMatrix
+from consolezero.access.query import QueryError, check_actions, decisions, select
+from consolezero.core.repository import load_repository
+from consolezero.lint.rules.access import READONLY_QUIRKS
 from consolezero.policy.catalog import load_catalog
 from consolezero.policy.document import parse_policy
 from consolezero.policy.escalation import writes
 from consolezero.policy.evaluate import Evaluator, Labeled
 from consolezero.policy.managed import managed_policy, managed_snapshot
 from consolezero.policy.patterns import action_names
-from consolezero.repository import load_repository
-from consolezero.rules.access import READONLY_QUIRKS
 from support import ROOT, lint
 
 ALL = {"management", "security", "log-archive", "prod-app", "staging-app", "sandbox"}

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from consolezero.cli import app
+from consolezero.cli.app import app
 
 
 def _git(repo: Path, *args: str) -> None:

@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-import consolezero.access
-import consolezero.rules.policy_docs
-from consolezero.access import AccessMatrix
-from consolezero.lint import run_lint
+import consolezero.access.matrix
+import consolezero.lint.rules.policy_docs
+from consolezero.access.matrix import AccessMatrix
+from consolezero.core.repository import load_repository
+from consolezero.lint.runner import run_lint
 from consolezero.policy.document import Policy, parse_policy
-from consolezero.repository import load_repository
 from support import ROOT
 
 
@@ -26,13 +26,13 @@ def _key(doc: object) -> str:
 def shipped(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
     """Every shipped AWS managed policy document the access matrix fetches (to parse), by name."""
     counts: Counter[str] = Counter()
-    fetch = consolezero.access.managed_policy
+    fetch = consolezero.access.matrix.managed_policy
 
     def counting(name: str) -> dict[str, Any] | None:
         counts[name] += 1
         return fetch(name)
 
-    monkeypatch.setattr(consolezero.access, "managed_policy", counting)
+    monkeypatch.setattr(consolezero.access.matrix, "managed_policy", counting)
     return counts
 
 
@@ -45,8 +45,8 @@ def parses(monkeypatch: pytest.MonkeyPatch) -> Counter[str]:
         counts[_key(doc)] += 1
         return parse_policy(doc)
 
-    monkeypatch.setattr(consolezero.access, "parse_policy", counting)
-    monkeypatch.setattr(consolezero.rules.policy_docs, "parse_policy", counting)
+    monkeypatch.setattr(consolezero.access.matrix, "parse_policy", counting)
+    monkeypatch.setattr(consolezero.lint.rules.policy_docs, "parse_policy", counting)
     return counts
 
 
@@ -73,9 +73,9 @@ def test_a_lint_run_parses_each_policy_document_once(parses: Counter[str], shipp
 
 
 def test_the_matrix_uses_the_documents_lint_parsed() -> None:
-    from consolezero.context import LintContext
-    from consolezero.rules.access import matrix
-    from consolezero.rules.policy_docs import policy_documents
+    from consolezero.lint.context import LintContext
+    from consolezero.lint.rules.access import matrix
+    from consolezero.lint.rules.policy_docs import policy_documents
 
     ctx = LintContext(repo=load_repository(ROOT))
     parsed = {(d.file, d.base): d.policy for d in policy_documents(ctx)}

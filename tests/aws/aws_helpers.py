@@ -12,11 +12,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from consolezero import demo
-from consolezero.aws.boto import BotoPort
-from consolezero.aws.emulator_seed import SeededOrganization, seed_break_glass_user, seed_emulator
-from consolezero.aws.port import MUTATING, AwsError
-from consolezero.repository import Repository, load_repository
+from consolezero.core.repository import Repository, load_repository
+from consolezero.devtools import demo
+from consolezero.devtools.seed import SeededOrganization, seed_break_glass_user, seed_emulator
+from consolezero.integrations.aws.boto import BotoPort
+from consolezero.integrations.aws.port import MUTATING, AwsError
 
 REGION = "eu-west-1"
 ROOT = Path(__file__).resolve().parents[2]

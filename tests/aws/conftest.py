@@ -13,8 +13,8 @@ import boto3
 import pytest
 from aws_helpers import Aws, Org, copy_example, seed_for
 
-from consolezero.aws.boto import EMULATOR_CREDENTIALS
-from consolezero.aws.emulator import Emulator, start_emulator
+from consolezero.devtools.emulator import Emulator, start_emulator
+from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,11 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from consolezero.apply import StepFailed, Timeouts, execute
-from consolezero.aws.boto import BotoPort
-from consolezero.aws.port import AsyncStatus, AwsError, AwsTimeout
-from consolezero.aws.waiter import wait_for
-from consolezero.plan import P_ASSIGN, P_DETACH, Change, Plan
+from consolezero.apply.executor import StepFailed, Timeouts, execute
+from consolezero.integrations.aws.boto import BotoPort
+from consolezero.integrations.aws.port import AsyncStatus, AwsError, AwsTimeout
+from consolezero.integrations.aws.waiter import wait_for
+from consolezero.plan.build import P_ASSIGN, P_DETACH, Change, Plan
 
 ROOT_ID = "r-ab12"
 OU_ID = "ou-ab12-11111111"
@@ -212,7 +212,7 @@ def _port(url: str) -> BotoPort:
 def test_an_endpoint_that_never_answers_is_tried_twice_not_ten_times(monkeypatch: pytest.MonkeyPatch) -> None:
     import time
 
-    import consolezero.aws.boto as boto_port
+    import consolezero.integrations.aws.boto as boto_port
 
     monkeypatch.setattr(boto_port, "READ_TIMEOUT", 0.3)
     url, connections, sock = _server(lambda conn: None)  # accepts, never answers

@@ -9,8 +9,8 @@ import pytest
 from aws_helpers import Org
 from typer.testing import CliRunner
 
-from consolezero.cli import app
-from consolezero.plan import KINDS, OPS
+from consolezero.cli.app import app
+from consolezero.plan.build import KINDS, OPS
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ def test_plan_errors_exit_2_and_1_with_detailed_exitcode(cli_env: Org) -> None:
 def test_unreachable_endpoint_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, example_org: Org) -> None:
     from botocore.config import Config
 
-    import consolezero.aws.boto as boto_port
+    import consolezero.integrations.aws.boto as boto_port
 
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
@@ -131,7 +131,7 @@ def test_unreachable_endpoint_is_one_clear_line(monkeypatch: pytest.MonkeyPatch,
 
 
 def test_demo_runs_end_to_end(aws) -> None:
-    from consolezero.demo import run_demo
+    from consolezero.devtools.demo import run_demo
 
     lines: list[tuple[str, str]] = []
     assert run_demo(lambda kind, text: lines.append((kind, text)), access=None) is True
@@ -177,8 +177,8 @@ def test_apply_with_nothing_to_do_says_so_once(cli_env: Org) -> None:
 
 
 def test_no_changes_claims_a_match_only_without_warnings() -> None:
-    from consolezero.plan import Plan
-    from consolezero.plan_render import render_markdown, render_text
+    from consolezero.plan.build import Plan
+    from consolezero.plan.render import render_markdown, render_text
 
     held = Plan("f" * 64, (), warnings=("DenyUser is held back from root: ...",))
     text = render_text(held)

@@ -9,11 +9,11 @@ from pathlib import Path
 
 from aws_helpers import Aws, FaultyPort, check_emulator_targets, check_every_target_has_an_allow, set_account_ids
 
-from consolezero.apply import StepFailed, run_apply
-from consolezero.aws.emulator_seed import seed_emulator
-from consolezero.plan import build_plan
-from consolezero.plan_live import read_live
-from consolezero.repository import load_repository
+from consolezero.apply.executor import StepFailed, run_apply
+from consolezero.core.repository import load_repository
+from consolezero.devtools.seed import seed_emulator
+from consolezero.plan.build import build_plan
+from consolezero.plan.live import read_live
 
 REGION = "eu-west-1"
 
@@ -115,7 +115,7 @@ _PORTS: dict[str, object] = {}  # one boto3 session and one port for the module:
 def fresh(emulator, tmp: Path, state: dict[str, str]) -> tuple[Aws, Path, dict[str, str]]:
     import boto3
 
-    from consolezero.aws.boto import EMULATOR_CREDENTIALS
+    from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS
 
     emulator.reset()
     if "session" not in _PORTS:

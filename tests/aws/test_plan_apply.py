@@ -7,11 +7,11 @@ import json
 import pytest
 from aws_helpers import Org, check_every_target_has_an_allow
 
-from consolezero.apply import ApplyError, LintFailed, PlanErrors, StalePlanError, run_apply
-from consolezero.aws.port import MANAGED_TAG
-from consolezero.plan import build_plan
-from consolezero.plan_live import read_live
-from consolezero.plan_render import dump_plan, load_plan
+from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, StalePlanError, run_apply
+from consolezero.integrations.aws.port import MANAGED_TAG
+from consolezero.plan.build import build_plan
+from consolezero.plan.live import read_live
+from consolezero.plan.render import dump_plan, load_plan
 
 
 def plan_of(org: Org, **kwargs):
@@ -225,7 +225,7 @@ def test_static_credentials_are_refused(example_org: Org) -> None:
 
     akia = boto3.session.Session(aws_access_key_id="AKIAEXAMPLEEXAMPLE12", aws_secret_access_key="x",
                                  region_name="us-east-1")
-    from consolezero.aws.boto import BotoPort
+    from consolezero.integrations.aws.boto import BotoPort
 
     port = BotoPort(session=akia, endpoint_url=example_org.aws.url, sso_region="eu-west-1")
     with pytest.raises(ApplyError, match="long-term access key"):
@@ -249,7 +249,7 @@ def test_apply_refuses_when_lint_has_errors(example_org: Org) -> None:
 def test_deny_user_waits_for_a_verified_break_glass_user(aws, tmp_path) -> None:
     from aws_helpers import copy_example, seed_for
 
-    from consolezero.aws.emulator_seed import enable_break_glass_mfa
+    from consolezero.devtools.seed import enable_break_glass_mfa
 
     org = seed_for(aws, copy_example(tmp_path / "repo"), break_glass_mfa=None)  # no break-glass user at all
     plan = plan_of(org)
@@ -258,7 +258,7 @@ def test_deny_user_waits_for_a_verified_break_glass_user(aws, tmp_path) -> None:
     assert any(w.startswith("DenyUser is held back from root") and "break-glass-admin does not exist there" in w
                for w in plan.warnings)
     apply(org)
-    from consolezero.aws.emulator_seed import seed_break_glass_user
+    from consolezero.devtools.seed import seed_break_glass_user
 
     seed_break_glass_user(aws.url, org.ids["security"], "break-glass-admin", "/break-glass/", mfa=False)
     plan = plan_of(org)

@@ -9,11 +9,11 @@ from aws_helpers import copy_example
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from consolezero.aws.port import LiveAccount, LiveOu
-from consolezero.plan import build_plan, minify
-from consolezero.plan_live import LivePolicy, LiveState
-from consolezero.plan_render import dump_plan, load_plan, render_json
-from consolezero.repository import load_repository
+from consolezero.core.repository import load_repository
+from consolezero.integrations.aws.port import LiveAccount, LiveOu
+from consolezero.plan.build import build_plan, minify
+from consolezero.plan.live import LivePolicy, LiveState
+from consolezero.plan.render import dump_plan, load_plan, render_json
 
 _MODELS: dict[str, object] = {}
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from consolezero.lint.rules import all_rules
+from consolezero.lint.rules.roles import _managed_problem
 from consolezero.policy import managed
 from consolezero.policy.document import parse_policy
 from consolezero.policy.managed import (
@@ -21,8 +23,6 @@ from consolezero.policy.managed import (
     managed_snapshot,
     similar_managed_names,
 )
-from consolezero.rules import all_rules
-from consolezero.rules.roles import _managed_problem
 from support import ROOT
 
 SCRIPT = ROOT / "tooling" / "scripts" / "refresh_managed_policies.py"
@@ -60,7 +60,7 @@ def test_a_policy_with_a_path_resolves_by_name_arn_and_path() -> None:
 
 
 def test_plan_attaches_a_path_policy_by_its_full_arn() -> None:
-    from consolezero.plan_documents import managed_policy_arn
+    from consolezero.plan.documents import managed_policy_arn
 
     assert managed_policy_arn("AWSLambdaBasicExecutionRole") == \
         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"

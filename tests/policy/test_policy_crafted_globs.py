@@ -57,7 +57,7 @@ def test_glob_match_agrees_with_the_regex_on_plain_cases() -> None:
 
 
 def test_plan_reads_a_crafted_denyuser_exemption_in_linear_time() -> None:
-    from consolezero.plan_live import applies_to
+    from consolezero.plan.live import applies_to
 
     statement = {"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*",
                  "Condition": {"ArnNotLike": {"aws:PrincipalArn": "*?" * 30 + "*Z"}}}

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from consolezero.findings import Finding, Severity
-from consolezero.report import RenderOptions
-from consolezero.rules.base import Rule
+from consolezero.core.findings import Finding, Severity
+from consolezero.lint.formats import RenderOptions
+from consolezero.lint.rules.base import Rule
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 TRICKY = "Action 's3:GetObjekt' is unknown, did you mean 's3:GetObject'? (100% | sure)\nsee: the IAM catalog"

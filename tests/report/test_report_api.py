@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from consolezero.report import FORMATS, RenderOptions, render_findings
+from consolezero.lint.formats import FORMATS, RenderOptions, render_findings
 
 TOOLING = Path(__file__).resolve().parents[2] / "tooling"
 GOLDEN_NAMES = {"text": "lint.txt", "json": "lint.json", "sarif": "lint.sarif.json",
@@ -59,8 +59,8 @@ def test_unknown_format(findings, rules):
 
 
 def test_only_the_rendered_format_is_imported():
-    code = ("import sys; from consolezero.report import render_findings; render_findings('text', [], {}); "
-            "print(sorted(m for m in sys.modules if m.startswith('consolezero.report.')))")
+    code = ("import sys; from consolezero.lint.formats import render_findings; render_findings('text', [], {}); "
+            "print(sorted(m for m in sys.modules if m.startswith('consolezero.lint.formats.')))")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(TOOLING), os.environ.get("PYTHONPATH")])))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
-    assert out.strip() == "['consolezero.report.common', 'consolezero.report.text']"
+    assert out.strip() == "['consolezero.lint.formats.common', 'consolezero.lint.formats.text']"

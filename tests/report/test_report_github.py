@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from consolezero.report import render_findings
-from consolezero.report.github import escape_data, escape_property
+from consolezero.lint.formats import render_findings
+from consolezero.lint.formats.github import escape_data, escape_property
 
 COMMAND = re.compile(r"^::(?P<cmd>error|warning|notice) file=(?P<file>[^,:\r\n]+),line=(?P<line>\d+),"
                      r"col=(?P<col>\d+),title=(?P<title>[^,:\r\n]+)::(?P<message>[^\r\n]*)$")

@@ -6,7 +6,7 @@ import json
 
 import jsonschema
 
-from consolezero.report import render_findings
+from consolezero.lint.formats import render_findings
 
 COUNT = {"type": "integer", "minimum": 0}
 CONTRACT = {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from consolezero.report import render_findings
+from consolezero.lint.formats import render_findings
 
 UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
 

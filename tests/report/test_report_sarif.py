@@ -9,9 +9,9 @@ from pathlib import Path
 import jsonschema
 import pytest
 
-from consolezero.findings import Finding, Severity
-from consolezero.report import RenderOptions, render_findings
-from consolezero.report.sarif import fingerprint
+from consolezero.core.findings import Finding, Severity
+from consolezero.lint.formats import RenderOptions, render_findings
+from consolezero.lint.formats.sarif import fingerprint
 
 SCHEMA_PATH = Path(__file__).resolve().parents[1] / "fixtures" / "sarif-schema-2.1.0.json"
 # oasis-tcs/sarif-spec, Documents/CommitteeSpecifications/2.1.0/sarif-schema-2.1.0.json, stored as is.

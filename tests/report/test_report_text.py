@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from consolezero.findings import Finding, Severity
-from consolezero.report import RenderOptions, render_findings
+from consolezero.core.findings import Finding, Severity
+from consolezero.lint.formats import RenderOptions, render_findings
 
 LINE = re.compile(r"^(?P<file>[^:\n]+):(?P<line>[1-9]\d*):(?P<col>[1-9]\d*): (?P<severity>error|warning|info) "
                   r"(?P<rule>[a-z0-9-]+): (?P<message>[^\n]+?)(?: \[suppressed: (?P<reason>[^\]\n]+)\])?$")

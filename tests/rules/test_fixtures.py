@@ -37,7 +37,7 @@ def test_rule_fixture(case: Path, tmp_path: Path) -> None:
 
 
 def test_every_rule_of_the_foundation_has_fixtures() -> None:
-    from consolezero.rules import all_rules
+    from consolezero.lint.rules import all_rules
 
     names = {r.name for r in all_rules()}
     have = {p.parts[-3] for p in CASES}

@@ -132,7 +132,7 @@ def test_management_account_needs_no_deny_user(example: Path) -> None:
     ("role/x", False),
 ])
 def test_arn_shapes(value: str, ok: bool) -> None:
-    from consolezero.rules.iam import arn_problem
+    from consolezero.lint.rules.iam import arn_problem
 
     assert (arn_problem(value) is None) is ok
 
@@ -154,9 +154,9 @@ def test_odd_policies_give_findings_not_tracebacks(example: Path, document: str)
 
 
 def test_documents_are_parsed_once_per_run(example: Path) -> None:
-    from consolezero.context import LintContext
-    from consolezero.repository import load_repository
-    from consolezero.rules.policy_docs import policy_documents
+    from consolezero.core.repository import load_repository
+    from consolezero.lint.context import LintContext
+    from consolezero.lint.rules.policy_docs import policy_documents
 
     ctx = LintContext(repo=load_repository(example))
     first = policy_documents(ctx)

@@ -22,7 +22,7 @@ def _write(repo: Path, rel: str, text: str) -> None:
 
 
 def test_kinds_of_workflows_and_bootstrap_files(example: Path) -> None:
-    from consolezero.repository import discover
+    from consolezero.core.repository import discover
 
     _write(example, ".github/workflows/nested/ignored.yml", "name: x\n")
     _write(example, ".github/dependabot.yml", "version: 2\n")

@@ -1,3 +1,3 @@
-from .cli import main
+from consolezero.cli.app import main
 
 main()

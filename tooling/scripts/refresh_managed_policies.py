@@ -7,7 +7,7 @@ moto (a test dependency) carries a snapshot of every AWS managed IAM policy
 AWS's documents, not moto's code; moto is only where a current copy is found. Upgrade moto
 (``.venv/bin/python -m pip install -U 'moto[server]'``), run this, review the summary it prints (policies
 added, removed and updated), run the tests, and update the snapshot date in the docstring of the
-``unknown-managed-policy`` rule (``tooling/consolezero/rules/roles.py``; a test checks it) and then
+``unknown-managed-policy`` rule (``tooling/consolezero/lint/rules/roles.py``; a test checks it) and then
 ``consolezero rules --write-docs docs/rules``.
 
 It writes two files into ``tooling/consolezero/data/aws-managed-policies/`` (see

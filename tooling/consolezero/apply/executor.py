@@ -1,0 +1,398 @@
+"""Execute a Plan against AWS, safely: the promises of DESIGN.md "Plan and apply".
+
+- Everything created carries the ownership tag (``managed-by: consolezero``), given at creation.
+- Order: create/update, create OUs, create/move accounts, attach, detach, delete, assign, unassign,
+  provision updated permission sets, delete permission sets (the plan's phases).
+- Before every detach the target's live SCPs are read again: it must keep at least one SCP and one
+  that allows something; otherwise FullAWSAccess is attached first (or, if FullAWSAccess itself is
+  the one going, the detach is skipped). AWS enforces the first rule; emulators do not; we do both.
+- Idempotent, and safe to re-run after a failure at any step: every step reaches a goal state
+  (attaching what is attached, deleting what is gone are successes), and a fresh plan picks up
+  whatever a failed run left behind.
+- A saved plan is refused when the live state it was made from has moved (fingerprint).
+
+No printing here: progress goes to a callback, confirmation is a callback; the CLI owns the screen.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+from consolezero.integrations.aws.port import (
+    FULL_AWS_ACCESS,
+    FULL_AWS_ACCESS_ID,
+    AwsError,
+    AwsPort,
+    BoundaryRef,
+    PolicySummary,
+)
+from consolezero.integrations.aws.waiter import wait_for
+from consolezero.plan.build import P_DELETE_PS, Change, Plan, build_plan, has_allow
+from consolezero.plan.live import read_live
+
+if TYPE_CHECKING:
+    from consolezero.core.findings import Finding
+    from consolezero.core.repository import Repository
+
+
+class ApplyError(Exception):
+    """Apply could not run or stopped; the message is one clear line."""
+
+
+class StalePlanError(ApplyError):
+    pass
+
+
+class LintFailed(ApplyError):
+    def __init__(self, findings: list[Finding]) -> None:
+        super().__init__(f"lint found {len(findings)} error(s); apply refuses to run until they are fixed")
+        self.findings = findings
+
+
+class PlanErrors(ApplyError):
+    def __init__(self, plan: Plan) -> None:
+        super().__init__("the plan has errors: " + "; ".join(plan.errors))
+        self.plan = plan
+
+
+class ApplyDeclined(ApplyError):
+    pass
+
+
+class StepFailed(ApplyError):
+    def __init__(self, change: Change, cause: Exception, applied: list[Change]) -> None:
+        super().__init__(f"{change.summary or change.name}: {cause}")
+        self.change = change
+        self.cause = cause
+        self.applied = applied
+
+
+@dataclass(frozen=True)
+class Progress:
+    event: Literal["start", "done", "note"]
+    message: str
+    change: Change | None = None
+    index: int = 0
+    total: int = 0
+
+
+@dataclass(frozen=True)
+class Timeouts:
+    account: float = 1800.0  # CreateAccount takes minutes
+    assignment: float = 300.0
+    provisioning: float = 600.0
+    poll_interval: float = 2.0
+
+
+@dataclass
+class ApplyResult:
+    plan: Plan
+    applied: list[Change] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        if not self.plan.changes:
+            return "No changes. The organization matches the repository."
+        add, change, destroy = Plan(self.plan.fingerprint, tuple(self.applied)).counts()
+        return f"Apply complete: {add} added, {change} changed, {destroy} destroyed."
+
+
+def static_key(access_key_id: str | None) -> bool:
+    return bool(access_key_id) and str(access_key_id).startswith("AKIA")
+
+
+def check_credentials(port: AwsPort, allow_static_credentials: bool = False) -> None:
+    """Refuse long-term IAM user keys (AKIA...): people use SSO, CI uses OIDC. Practise what we preach."""
+    if allow_static_credentials:
+        return
+    if static_key(port.access_key_id()):
+        raise ApplyError("refusing to apply with a long-term access key (AKIA...): use SSO or OIDC role "
+                         "credentials, or pass --allow-static-credentials")
+
+
+def lint_errors(repo: Repository) -> list[Finding]:
+    from consolezero.core.findings import Severity
+    from consolezero.lint.runner import run_lint
+
+    return [f for f in run_lint(repo).findings if f.severity >= Severity.ERROR and not f.suppressed]
+
+
+def fresh_plan(repo: Repository, port: AwsPort, now: datetime | None = None, create_accounts: bool = False,
+               full_assignment_scan: bool = False) -> Plan:
+    live = read_live(port, repo.model, full_assignment_scan=full_assignment_scan)
+    return build_plan(repo.model, live, now=now, create_accounts=create_accounts)
+
+
+def check_saved_plan(repo: Repository, port: AwsPort, saved: Plan) -> None:
+    """Refuse a saved plan whose live state moved since it was made."""
+    live = read_live(port, repo.model, full_assignment_scan=bool(saved.context.get("full_assignment_scan")))
+    if live.fingerprint() != saved.fingerprint:
+        raise StalePlanError("plan is stale: re-run plan (the live organization changed since it was saved)")
+
+
+def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None,
+              confirm: Callable[[Plan], bool] = lambda plan: True, progress: Callable[[Progress], None] | None = None,
+              allow_static_credentials: bool = False, create_accounts: bool = False, now: datetime | None = None,
+              check_lint: bool = True, full_assignment_scan: bool = False, timeouts: Timeouts = Timeouts(),
+              sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
+    """Lint, check credentials, plan (or check the saved plan), confirm, execute."""
+    if check_lint:
+        errors = lint_errors(repo)
+        if errors:
+            raise LintFailed(errors)
+    check_credentials(port, allow_static_credentials)
+    if saved_plan is not None:
+        check_saved_plan(repo, port, saved_plan)
+        plan = saved_plan
+    else:
+        plan = fresh_plan(repo, port, now=now, create_accounts=create_accounts,
+                          full_assignment_scan=full_assignment_scan)
+    if plan.errors:
+        raise PlanErrors(plan)
+    if not plan.changes:
+        return ApplyResult(plan=plan)
+    if not confirm(plan):
+        raise ApplyDeclined("apply cancelled; nothing was changed")
+    return execute(plan, port, progress, timeouts=timeouts, sleep=sleep)
+
+
+def execute(plan: Plan, port: AwsPort, progress: Callable[[Progress], None] | None = None,
+            timeouts: Timeouts = Timeouts(), sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
+    """Run the plan's changes in order; stop at the first failure (re-running converges)."""
+    return _Executor(plan, port, progress or (lambda p: None), timeouts, sleep).run()
+
+
+class _Executor:
+    def __init__(self, plan: Plan, port: AwsPort, progress: Callable[[Progress], None], timeouts: Timeouts,
+                 sleep: Callable[[float], None]) -> None:
+        ctx = plan.context
+        self.plan = plan
+        self.port = port
+        self.report = progress
+        self.timeouts = timeouts
+        self.sleep = sleep
+        self.root = str(ctx.get("root_id", ""))
+        self.instance = str(ctx.get("instance_arn") or "")
+        self.ou_ids: dict[str, str] = {"": self.root, **dict(ctx.get("ou_ids") or {})}
+        self.account_ids: dict[str, str] = dict(ctx.get("account_ids") or {})
+        self.policy_ids: dict[str, str] = dict(ctx.get("policy_ids") or {})
+        self.ps_arns: dict[str, str] = dict(ctx.get("permission_sets") or {})
+        self.docs: dict[str, str] = {}
+        self.allow_cache: dict[str, bool] = {}
+        self.to_provision: dict[str, str] = {}
+        self.result = ApplyResult(plan=plan)
+
+    def note(self, message: str, change: Change | None = None) -> None:
+        self.result.notes.append(message)
+        self.report(Progress("note", message, change))
+
+    def run(self) -> ApplyResult:
+        total = len(self.plan.changes)
+        provisioned = False
+        for index, change in enumerate(self.plan.changes, 1):
+            if change.phase >= P_DELETE_PS and not provisioned:
+                self.provision_all(change)
+                provisioned = True
+            self.report(Progress("start", change.summary, change, index, total))
+            try:
+                getattr(self, f"do_{change.op}_{change.kind}")(change, change.action)
+            except AwsError as exc:
+                raise StepFailed(change, _explain(change, exc), list(self.result.applied)) from exc
+            except ApplyError as exc:
+                raise StepFailed(change, exc, list(self.result.applied)) from exc
+            self.result.applied.append(change)
+            self.report(Progress("done", change.summary, change, index, total))
+        if not provisioned:
+            self.provision_all(None)
+        return self.result
+
+    # --- resolution ----------------------------------------------------------------------
+    def target(self, label: str, known: str | None) -> str:
+        if known:
+            return known
+        if label == "root":
+            return self.root
+        kind, _, name = label.partition(":")
+        found = self.ou_ids.get(name) if kind == "ou" else self.account_ids.get(name) if kind == "account" else None
+        if not found:
+            raise ApplyError(f"{label} does not exist (it should have been created earlier in this apply)")
+        return found
+
+    def policy_id(self, name: str, known: str | None) -> str:
+        found = known or self.policy_ids.get(name) or (FULL_AWS_ACCESS_ID if name == FULL_AWS_ACCESS else None)
+        if not found:
+            raise ApplyError(f"SCP {name} does not exist (it should have been created earlier in this apply)")
+        return found
+
+    def wait(self, start: Any, poll: Callable[[str], Any], what: str, timeout: float) -> Any:
+        return wait_for(start, poll, what, timeout=timeout, interval=self.timeouts.poll_interval, sleep=self.sleep)
+
+    # --- SCPs ----------------------------------------------------------------------------
+    def do_create_scp(self, change: Change, a: Mapping[str, Any]) -> None:
+        self.policy_ids[a["name"]] = self.port.create_scp(a["name"], a["description"], a["content"], a["tags"])
+        self.docs[a["name"]] = a["content"]
+
+    def do_update_scp(self, change: Change, a: Mapping[str, Any]) -> None:
+        if "content" in a or "description" in a:
+            self.port.update_scp(a["policy_id"], a.get("description"), a.get("content"))
+        if a.get("tags_add"):
+            self.port.tag_policy(a["policy_id"], a["tags_add"])
+        if a.get("tags_remove"):
+            self.port.untag_policy(a["policy_id"], list(a["tags_remove"]))
+        if "content" in a:
+            self.docs[a["name"]] = a["content"]
+            self.allow_cache.pop(a["policy_id"], None)
+
+    def do_delete_scp(self, change: Change, a: Mapping[str, Any]) -> None:
+        self.port.delete_scp(a["policy_id"])
+
+    def do_attach_attachment(self, change: Change, a: Mapping[str, Any]) -> None:
+        if not self.port.attach_scp(self.policy_id(a["policy"], a.get("policy_id")),
+                                    self.target(a["target"], a.get("target_id"))):
+            self.note(f"{a['policy']} was already attached to {a['target']}", change)
+
+    def allows(self, policy: PolicySummary) -> bool:
+        if policy.aws_managed and policy.name == FULL_AWS_ACCESS:
+            return True
+        if policy.id not in self.allow_cache:
+            text = self.docs.get(policy.name) if not policy.aws_managed else None
+            if text is None:
+                text = self.port.policy_content(policy.id)
+            try:
+                self.allow_cache[policy.id] = has_allow(json.loads(text))
+            except ValueError:
+                self.allow_cache[policy.id] = False
+        return self.allow_cache[policy.id]
+
+    def do_detach_attachment(self, change: Change, a: Mapping[str, Any]) -> None:
+        policy_id = self.policy_id(a["policy"], a.get("policy_id"))
+        target_id = self.target(a["target"], a.get("target_id"))
+        current = self.port.policies_for_target(target_id)
+        if not any(p.id == policy_id for p in current):
+            self.note(f"{a['policy']} was not attached to {a['target']}", change)
+            return
+        remaining = [p for p in current if p.id != policy_id]
+        if not any(self.allows(p) for p in remaining):
+            full_access = self.policy_ids.get(FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID)
+            if policy_id == full_access:
+                self.note(f"kept FullAWSAccess on {a['target']}: no other SCP there allows anything", change)
+                return
+            self.port.attach_scp(full_access, target_id)
+            self.note(f"safety: attached FullAWSAccess to {a['target']} before detaching {a['policy']} "
+                      "(it would have had no SCP that allows anything)", change)
+        self.port.detach_scp(policy_id, target_id)
+
+    # --- OUs and accounts ----------------------------------------------------------------
+    def do_create_ou(self, change: Change, a: Mapping[str, Any]) -> None:
+        parent = a.get("parent_id") or self.target(a["parent"], None)
+        self.ou_ids[a["path"]] = self.port.create_ou(parent, a["name"], a["tags"])
+
+    def do_move_account(self, change: Change, a: Mapping[str, Any]) -> None:
+        destination = self.target(a["destination"], a.get("destination_id"))
+        self.port.move_account(a["account_id"], a["source_parent_id"], destination)
+
+    def do_create_account(self, change: Change, a: Mapping[str, Any]) -> None:
+        start = self.port.start_create_account(a["name"], a["email"], a["tags"])
+        status = self.wait(start, self.port.create_account_status, f"creating account {a['name']}",
+                           self.timeouts.account)
+        account_id = status.result_id or ""
+        if not account_id:
+            raise ApplyError(f"account {a['name']} was created but AWS did not return its id")
+        self.account_ids[a["name"]] = account_id
+        self.note(f"account {a['name']} created with id {account_id}: write this id into its account file", change)
+        if a["destination"] != "root":
+            self.port.move_account(account_id, self.root, self.target(a["destination"], None))
+
+    # --- permission sets -----------------------------------------------------------------
+    def do_create_permission_set(self, change: Change, a: Mapping[str, Any]) -> None:
+        arn = self.port.create_permission_set(self.instance, a["name"], a["description"], a["session_duration"],
+                                              a["tags"])
+        self.ps_arns[a["name"]] = arn
+        for policy_arn in a["managed_policies"]:
+            self.port.attach_managed_policy(self.instance, arn, policy_arn)
+        for name, path in a["customer_policies"]:
+            self.port.attach_customer_policy(self.instance, arn, name, path)
+        if a.get("inline_policy"):
+            self.port.put_inline_policy(self.instance, arn, a["inline_policy"])
+        if a.get("boundary"):
+            self.port.put_boundary(self.instance, arn, BoundaryRef(**a["boundary"]))
+
+    def do_update_permission_set(self, change: Change, a: Mapping[str, Any]) -> None:
+        arn = a["arn"]
+        if a.get("update_settings"):
+            self.port.update_permission_set(self.instance, arn, a["description"], a["session_duration"])
+        if a.get("tags_add"):
+            self.port.tag_permission_set(self.instance, arn, a["tags_add"])
+        if a.get("tags_remove"):
+            self.port.untag_permission_set(self.instance, arn, list(a["tags_remove"]))
+        for policy_arn in a.get("managed_remove", ()):
+            self.port.detach_managed_policy(self.instance, arn, policy_arn)
+        for policy_arn in a.get("managed_add", ()):
+            self.port.attach_managed_policy(self.instance, arn, policy_arn)
+        for name, path in a.get("customer_remove", ()):
+            self.port.detach_customer_policy(self.instance, arn, name, path)
+        for name, path in a.get("customer_add", ()):
+            self.port.attach_customer_policy(self.instance, arn, name, path)
+        if a.get("inline_changed"):
+            if a.get("inline_policy"):
+                self.port.put_inline_policy(self.instance, arn, a["inline_policy"])
+            else:
+                self.port.delete_inline_policy(self.instance, arn)
+        if a.get("boundary_changed"):
+            if a.get("boundary"):
+                self.port.put_boundary(self.instance, arn, BoundaryRef(**a["boundary"]))
+            else:
+                self.port.delete_boundary(self.instance, arn)
+        if a.get("provision"):
+            self.to_provision[arn] = a["name"]
+
+    def provision_all(self, before: Change | None) -> None:
+        for arn, name in sorted(self.to_provision.items(), key=lambda item: item[1]):
+            self.report(Progress("note", f"provisioning permission set {name} to its accounts", before))
+            try:
+                start = self.port.start_provision(self.instance, arn)
+                self.wait(start, lambda rid: self.port.provision_status(self.instance, rid),
+                          f"provisioning permission set {name}", self.timeouts.provisioning)
+            except AwsError as exc:
+                stub = Change("update", "permission_set", name, summary=f"provision permission set {name}")
+                raise StepFailed(stub, exc, list(self.result.applied)) from exc
+        self.to_provision.clear()
+
+    def do_delete_permission_set(self, change: Change, a: Mapping[str, Any]) -> None:
+        self.port.delete_permission_set(self.instance, a["arn"])
+
+    # --- assignments ---------------------------------------------------------------------
+    def do_assign_assignment(self, change: Change, a: Mapping[str, Any]) -> None:
+        arn = a.get("arn") or self.ps_arns.get(a["permission_set"])
+        if not arn:
+            raise ApplyError(f"permission set {a['permission_set']} does not exist")
+        account_id = a.get("account_id") or self.target(f"account:{a['account']}", None)
+        start = self.port.start_create_assignment(self.instance, account_id, arn, a["principal_type"],
+                                                  a["principal_id"])
+        self.wait(start, lambda rid: self.port.assignment_creation_status(self.instance, rid),
+                  f"assigning {a['permission_set']} to {a['principal']} on account:{a['account']}",
+                  self.timeouts.assignment)
+
+    def do_unassign_assignment(self, change: Change, a: Mapping[str, Any]) -> None:
+        start = self.port.start_delete_assignment(self.instance, a["account_id"], a["arn"], a["principal_type"],
+                                                  a["principal_id"])
+        self.wait(start, lambda rid: self.port.assignment_deletion_status(self.instance, rid),
+                  f"removing {a['permission_set']} from {a['principal']} on {a['account']}",
+                  self.timeouts.assignment)
+
+
+def _explain(change: Change, exc: AwsError) -> Exception:
+    """AWS errors as one clear line naming what was refused and where."""
+    if exc.code == "ConstraintViolationException":
+        where = f" on {change.target}" if change.target else ""
+        reason = f" ({exc.reason})" if exc.reason else ""
+        return ApplyError(f"AWS refused to {change.op} {change.name}{where}: ConstraintViolationException{reason}: "
+                          f"{exc.message}")
+    if exc.code == "PolicyInUseException":
+        return ApplyError(f"SCP {change.name} is still attached somewhere (attached out of band?); re-run plan")
+    return exc

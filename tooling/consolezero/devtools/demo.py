@@ -1,0 +1,200 @@
+"""The whole flow against a local AWS emulator: no AWS account, no credentials.
+
+Starts moto on 127.0.0.1, creates an organization whose member accounts match the example's, the
+Identity Store groups the example names (an identity provider would provide them) and the
+break-glass IAM user in the JIT account -- still without its MFA device. Then: lint, access
+summary (when available), plan and apply (DenyUser is held back: the way out is not verified yet),
+plan again (no changes); the security team enables MFA: plan shows DenyUser's attachment, apply,
+plan (no changes); a drift round (an SCP detached "in the console" shows in the plan and apply puts
+it back); and stops the emulator.
+
+No printing: every line goes through ``emit(kind, text)``; the CLI renders it. Dummy credentials
+(an ASIA... key id) are given to the emulator's clients only, never to the environment.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from consolezero.core.repository import Repository
+    from consolezero.integrations.aws.port import AwsPort
+    from consolezero.plan.build import Plan
+
+EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
+Emit = Callable[[str, str], None]  # kind: title | text | plan | ok | error
+
+
+class DemoFailed(Exception):
+    pass
+
+
+def find_example(explicit: Path | None = None) -> Path:
+    """The example organization: the repository this package sits in (or an explicit path)."""
+    candidates = [explicit] if explicit else [Path(__file__).resolve().parents[2], Path.cwd()]
+    for candidate in candidates:
+        if candidate and (candidate / "accounts" / "organization.yaml").is_file():
+            return candidate
+    if explicit:
+        raise DemoFailed(f"--example {explicit}: no accounts/organization.yaml there (--example takes a consolezero "
+                         "repository, such as a clone of this one)")
+    raise DemoFailed("cannot find the example organization (accounts/organization.yaml); pass --example PATH")
+
+
+def copy_example(source: Path, dest: Path, parts: tuple[str, ...] = EXAMPLE_PARTS) -> Path:
+    """The example organization's files under ``source`` (``parts``: folders and files), copied to ``dest``."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for part in parts:
+        src = source / part
+        if src.is_dir():
+            shutil.copytree(src, dest / part)
+        elif src.is_file():
+            shutil.copy2(src, dest / part)
+    return dest
+
+
+def rewrite_account_ids(root: Path, files_to_ids: dict[str, str]) -> None:
+    """Point each account file at the id the emulator assigned (comments and layout kept)."""
+    for file, account_id in files_to_ids.items():
+        path = root / file
+        text = path.read_text(encoding="utf-8")
+        text, count = re.subn(r'^id:\s*["\']?\d+["\']?', f'id: "{account_id}"', text, count=1, flags=re.M)
+        if not count:
+            text = f'id: "{account_id}"\n' + text
+        path.write_text(text, encoding="utf-8")
+
+
+def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, example: Path | None = None) -> bool:
+    """Run the walk-through; True when every step did what it should."""
+    from consolezero.core.repository import load_repository
+    from consolezero.devtools.emulator import start_emulator
+    from consolezero.devtools.seed import enable_break_glass_mfa, seed_break_glass_user, seed_emulator
+    from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, make_port
+
+    try:
+        import moto  # noqa: F401 - the emulator
+    except ImportError:
+        emit("error", "the demo needs the AWS emulator moto: pip install 'moto[server]' (or make demo)")
+        return False
+    try:
+        source = find_example(example)
+    except DemoFailed as exc:
+        emit("error", str(exc))
+        return False
+    workdir = Path(tempfile.mkdtemp(prefix="consolezero-demo-"))
+    emit("title", "Starting a local AWS emulator (moto) on 127.0.0.1")
+    emulator = start_emulator()
+    try:
+        emulator.reset()  # moto keeps its state per process: start from an empty organization
+        emit("text", f"emulator at {emulator.url}; the example organization is copied to {workdir}")
+        repo_path = copy_example(source, workdir / "repo")
+        model = load_repository(repo_path).model
+        organization = model.organization
+        if organization is None:
+            raise DemoFailed("the example has no accounts/organization.yaml")
+        members = [(a.name, a.email) for a in model.accounts.values() if a.name != organization.management_account]
+        seed = seed_emulator(emulator.url, members, organization.groups, organization.region)
+        ids = {a.file: seed.management_id if a.name == organization.management_account else seed.account_ids[a.name]
+               for a in model.accounts.values()}
+        rewrite_account_ids(repo_path, ids)
+        emit("text", f"organization created: management account {seed.management_id} and {len(members)} member "
+                     f"accounts; Identity Store groups: {', '.join(organization.groups)}")
+        glass = [g for g in organization.break_glass if g.account == organization.jit_account]
+        glass_account = seed.account_ids.get(organization.jit_account)
+        for g in glass:
+            if glass_account:
+                seed_break_glass_user(emulator.url, glass_account, g.user, g.path or "/", mfa=False)
+                emit("text", f"break-glass user {g.user} created in {g.account} ({glass_account}), "
+                             "without its MFA device yet")
+        repo = load_repository(repo_path)
+        port = make_port(emulator.url, organization.region, credentials=EMULATOR_CREDENTIALS)
+        _lint(emit, repo)
+        if access is not None:
+            emit("title", "consolezero access: who can do what, where")
+            text = access(repo_path)
+            emit("text", text if text else "(the access command is not available in this build yet; skipped)")
+        _plan_apply_round(emit, repo, port, "consolezero plan: the repository vs the empty organization")
+        _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
+        if glass and glass_account:
+            emit("title", f"The security team enables MFA on {glass[0].user}: the way out is verified")
+            for g in glass:
+                enable_break_glass_mfa(emulator.url, glass_account, g.user)
+            _plan_apply_round(emit, repo, port, "consolezero plan: DenyUser may now be attached")
+            _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
+        _drift(emit, repo, port)
+        emit("ok", "demo complete: lint, access, plan, apply and drift repair all worked against the emulator")
+        return True
+    except DemoFailed as exc:
+        emit("error", str(exc))
+        return False
+    finally:
+        emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _lint(emit: Emit, repo: Repository) -> None:
+    from consolezero.lint.runner import run_lint
+
+    emit("title", "consolezero lint: every offline check")
+    result = run_lint(repo)
+    open_findings = [f for f in result.findings if not f.suppressed]
+    errors = [f for f in open_findings if f.severity.label == "error"]
+    for f in open_findings:
+        emit("text", f"{f.file}:{f.line}:{f.column}: {f.severity.label} [{f.rule}] {f.message}")
+    if errors:
+        raise DemoFailed(f"lint found {len(errors)} error(s) in the example")
+    emit("ok", f"lint clean ({len(result.rules)} rules, {len(open_findings)} finding(s) below error)")
+
+
+def _plan(repo: Repository, port: AwsPort) -> Plan:
+    from consolezero.plan.build import build_plan
+    from consolezero.plan.live import read_live
+
+    return build_plan(repo.model, read_live(port, repo.model))
+
+
+def _show_plan(emit: Emit, title: str, plan: Plan) -> None:
+    from consolezero.plan.render import render_text
+
+    emit("title", title)
+    emit("plan", render_text(plan))
+
+
+def _expect_no_changes(emit: Emit, repo: Repository, port: AwsPort, title: str) -> None:
+    plan = _plan(repo, port)
+    _show_plan(emit, title, plan)
+    if plan.changes:
+        raise DemoFailed("this plan should show no changes")
+
+
+def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -> None:
+    from consolezero.apply.executor import ApplyError, run_apply
+
+    plan = _plan(repo, port)
+    _show_plan(emit, title, plan)
+    if plan.errors:
+        raise DemoFailed("the plan has errors")
+    emit("title", "consolezero apply --auto-approve (the plan above, refused if the organization moved since)")
+    try:
+        result = run_apply(repo, port, saved_plan=plan, check_lint=False,
+                           progress=lambda p: emit("text", f"  {p.message}") if p.event == "note" else None)
+    except ApplyError as exc:
+        raise DemoFailed(f"apply failed: {exc}") from exc
+    emit("ok", result.summary())
+
+
+def _drift(emit: Emit, repo: Repository, port: AwsPort) -> None:
+    """Someone detaches DenyUser from the root in the console; plan shows it, apply puts it back."""
+    context = _plan(repo, port).context
+    policy_id = context["policy_ids"].get("DenyUser")
+    if not policy_id:
+        return
+    emit("title", "Drift: someone detaches DenyUser from the root in the AWS console")
+    port.detach_scp(policy_id, context["root_id"])
+    _plan_apply_round(emit, repo, port, "consolezero plan: the drift shows")
+    _expect_no_changes(emit, repo, port, "consolezero plan: converged again")

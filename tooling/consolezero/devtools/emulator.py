@@ -1,0 +1,208 @@
+"""A local AWS emulator for the demo, the tests and the benchmark: moto's ThreadedMotoServer.
+
+moto 5.2.1 lacks a few IAM Identity Center APIs that consolezero uses against real AWS. Because
+the server runs in this process, :func:`install_moto_extensions` adds minimal versions of them to
+moto's sso-admin handler (emulator only; the real APIs are what :mod:`consolezero.integrations.aws.boto` calls):
+
+- ``ListTagsForResource`` / ``TagResource`` / ``UntagResource`` for permission sets (moto stores
+  the tags given at creation but cannot return them, so ownership could not be read);
+- ``Put/Get/DeletePermissionsBoundary(To|For|From)PermissionSet``;
+- ``DescribePermissionSetProvisioningStatus`` (moto provisions instantly; this answers SUCCEEDED);
+- ``ListAccountsForProvisionedPermissionSet``: moto answers only the caller's account; here it
+  answers the accounts that hold an assignment of the set, and honours
+  ``ProvisioningStatus=LATEST_PERMISSION_SET_NOT_PROVISIONED``: a change to a set makes it outdated
+  in every account it is assigned in, until ``ProvisionPermissionSet``; a new assignment provisions
+  the latest version to its account, as in AWS.
+
+It also caches ``moto.backends.list_of_moto_modules`` (moto lists its own package folders, ~180
+stat() calls, twice per request; a third of the server's time per request).
+
+Nothing here enforces AWS's rules (moto does not either): consolezero must not rely on it to.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+_MARK = "_consolezero_extensions"
+_DIRTYING = (
+    "update_permission_set", "put_inline_policy_to_permission_set", "delete_inline_policy_from_permission_set",
+    "attach_managed_policy_to_permission_set", "detach_managed_policy_from_permission_set",
+    "attach_customer_managed_policy_reference_to_permission_set",
+    "detach_customer_managed_policy_reference_from_permission_set",
+)
+
+
+def install_moto_extensions() -> None:
+    """Add the sso-admin APIs moto 5.2.1 lacks (idempotent; in-process servers only)."""
+    from moto import backends
+    from moto.ssoadmin import models, responses
+    from moto.ssoadmin.exceptions import ResourceNotFoundException
+
+    handler = responses.SSOAdminResponse
+    backend_cls = models.SSOAdminBackend
+    if getattr(handler, _MARK, False):
+        return
+    backends.list_of_moto_modules = functools.cache(lambda listing=backends.list_of_moto_modules: tuple(listing()))
+
+    def _find_managed_policy(self: Any, managed_policy_arn: str) -> Any:
+        # moto looks the policy's path up under "path", where its own data says "Path": every AWS managed
+        # policy outside "/" (job-function/ViewOnlyAccess, service-role/...) was refused by its real ARN
+        if self.aws_managed_policies is None:
+            from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+            self.aws_managed_policies = json.loads(aws_managed_policies_data)
+        name = managed_policy_arn.split("/")[-1]
+        policy = self.aws_managed_policies.get(name)
+        if policy is not None:
+            path = policy.get("Path") or policy.get("path") or "/"
+            if managed_policy_arn == f"arn:{self.partition}:iam::aws:policy{path}{name}":
+                return models.ManagedPolicy(managed_policy_arn, name)
+        raise ResourceNotFoundException(f"Policy does not exist with ARN: {managed_policy_arn}")
+
+    backend_cls._find_managed_policy = _find_managed_policy
+
+    def _ps(self: Any) -> Any:
+        return self.ssoadmin_backend._find_permission_set(self._get_param("InstanceArn"),
+                                                          self._get_param("ResourceArn")
+                                                          or self._get_param("PermissionSetArn"))
+
+    def list_tags_for_resource(self: Any) -> str:
+        return json.dumps({"Tags": list(_ps(self).tags or [])})
+
+    def tag_resource(self: Any) -> str:
+        ps = _ps(self)
+        tags = {t["Key"]: t["Value"] for t in ps.tags or []}
+        tags.update({t["Key"]: t["Value"] for t in self._get_param("Tags") or []})
+        ps.tags = [{"Key": k, "Value": v} for k, v in tags.items()]
+        return "{}"
+
+    def untag_resource(self: Any) -> str:
+        ps = _ps(self)
+        drop = set(self._get_param("TagKeys") or [])
+        ps.tags = [t for t in ps.tags or [] if t["Key"] not in drop]
+        return "{}"
+
+    def put_permissions_boundary_to_permission_set(self: Any) -> str:
+        ps = _ps(self)
+        ps._cz_boundary = self._get_param("PermissionsBoundary")
+        _outdate(self.ssoadmin_backend, ps)
+        return "{}"
+
+    def get_permissions_boundary_for_permission_set(self: Any) -> str:
+        boundary = getattr(_ps(self), "_cz_boundary", None)
+        if not boundary:
+            raise ResourceNotFoundException("Could not find a permissions boundary for the permission set")
+        return json.dumps({"PermissionsBoundary": boundary})
+
+    def delete_permissions_boundary_from_permission_set(self: Any) -> str:
+        ps = _ps(self)
+        if not getattr(ps, "_cz_boundary", None):
+            raise ResourceNotFoundException("Could not find a permissions boundary for the permission set")
+        ps._cz_boundary = None
+        _outdate(self.ssoadmin_backend, ps)
+        return "{}"
+
+    original_provision = handler.provision_permission_set
+
+    def provision_permission_set(self: Any) -> str:
+        ps = _ps(self)
+        body = original_provision(self)
+        ps._cz_outdated = set()
+        request_id = json.loads(body)["PermissionSetProvisioningStatus"]["RequestId"]
+        requests = self.ssoadmin_backend.__dict__.setdefault("_cz_provisioning", {})
+        requests[request_id] = ps.permission_set_arn
+        return body
+
+    def describe_permission_set_provisioning_status(self: Any) -> str:
+        request_id = self._get_param("ProvisionPermissionSetRequestId")
+        requests = self.ssoadmin_backend.__dict__.get("_cz_provisioning", {})
+        if request_id not in requests:
+            raise ResourceNotFoundException("Could not find the provisioning request")
+        return json.dumps({"PermissionSetProvisioningStatus": {
+            "Status": "SUCCEEDED", "RequestId": request_id, "PermissionSetArn": requests[request_id],
+            "AccountId": self.current_account}})
+
+    def list_accounts_for_provisioned_permission_set(self: Any) -> str:
+        ps = _ps(self)
+        accounts = sorted({a.target_id for a in self.ssoadmin_backend.account_assignments
+                           if a.permission_set_arn == ps.permission_set_arn})
+        if self._get_param("ProvisioningStatus") == "LATEST_PERMISSION_SET_NOT_PROVISIONED":
+            accounts = sorted(set(accounts) & getattr(ps, "_cz_outdated", set()))
+        return json.dumps({"AccountIds": accounts})
+
+    for function in (list_tags_for_resource, tag_resource, untag_resource, put_permissions_boundary_to_permission_set,
+                     get_permissions_boundary_for_permission_set, delete_permissions_boundary_from_permission_set,
+                     provision_permission_set, describe_permission_set_provisioning_status,
+                     list_accounts_for_provisioned_permission_set):
+        setattr(handler, function.__name__, function)
+
+    def dirtying(name: str) -> Any:
+        original = getattr(backend_cls, name)
+
+        def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+            result = original(self, *args, **kwargs)
+            arn = kwargs.get("permission_set_arn")
+            for ps in self.permission_sets:
+                if ps.permission_set_arn == arn:
+                    _outdate(self, ps)
+            return result
+
+        wrapper.__name__ = name
+        return wrapper
+
+    for name in _DIRTYING:
+        setattr(backend_cls, name, dirtying(name))
+
+    original_assign = backend_cls.create_account_assignment
+
+    def create_account_assignment(self: Any, *args: Any, **kwargs: Any) -> Any:
+        result = original_assign(self, *args, **kwargs)
+        for ps in self.permission_sets:
+            if ps.permission_set_arn == kwargs.get("permission_set_arn"):
+                getattr(ps, "_cz_outdated", set()).discard(kwargs.get("target_id"))
+        return result
+
+    backend_cls.create_account_assignment = create_account_assignment
+    setattr(handler, _MARK, True)
+
+
+def _outdate(backend: Any, ps: Any) -> None:
+    """A changed permission set is outdated in every account it is assigned in."""
+    ps._cz_outdated = {a.target_id for a in backend.account_assignments
+                       if a.permission_set_arn == ps.permission_set_arn}
+
+
+@dataclass
+class Emulator:
+    """A running ThreadedMotoServer on 127.0.0.1."""
+
+    server: Any
+    url: str
+
+    def reset(self) -> None:
+        """Forget every resource (moto's POST /moto-api/reset)."""
+        import urllib.request
+
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local emulator only
+            response.read()
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_emulator() -> Emulator:
+    """Start moto on 127.0.0.1 on a free port, with :func:`install_moto_extensions` applied."""
+    from moto.server import ThreadedMotoServer
+
+    install_moto_extensions()
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    return Emulator(server=server, url=f"http://{host}:{port}")

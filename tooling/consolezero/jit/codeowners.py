@@ -1,0 +1,53 @@
+"""The generated CODEOWNERS section: each just-in-time role's approvers own its request files.
+
+Request files are named `requests/YYYY/MM/<user>-<role>-<account>-<ticket>.yaml` (the role in lower
+case), so `/requests/**/*-admin-*` routes every Admin request to Admin's approvers for review.
+GitHub then asks the right people; `check-approvals` remains the authority (it reads the role from
+the file's content, not its name).
+"""
+
+from __future__ import annotations
+
+from consolezero.core.model import Model
+
+BEGIN = "# BEGIN consolezero generated"
+END = "# END consolezero generated"
+CODEOWNERS_FILE = ".github/CODEOWNERS"
+
+
+class CodeownersError(ValueError):
+    """The CODEOWNERS file has no (or a broken) generated section."""
+
+
+def generated_lines(model: Model) -> list[str]:
+    lines = []
+    for role in sorted(model.roles.values(), key=lambda r: r.name.lower()):
+        if role.access != "jit" or role.jit is None or not role.jit.approvers:
+            continue
+        owners = " ".join(a if a.startswith("@") else f"@{a}" for a in role.jit.approvers)
+        lines.append(f"# {role.name}: requests and the role itself are reviewed by its approvers")
+        lines.append(f"/requests/**/*-{role.name.lower()}-* {owners}")
+        lines.append(f"/{role.file} {owners}")
+    return lines
+
+
+def new_file(lines: list[str]) -> str:
+    """A CODEOWNERS file holding only the generated section (for a repository that has none yet)."""
+    return splice(f"# Code owners; the section between the markers is written by `consolezero codeowners`.\n"
+                  f"{BEGIN}\n{END}\n", lines)
+
+
+_WHERE = (f"add the two lines '{BEGIN}' and '{END}' where the generated section belongs (the last matching "
+          "pattern wins, so lines below the section override it)")
+
+
+def splice(text: str, lines: list[str]) -> str:
+    """Replace what stands between the markers with ``lines``."""
+    before, begin, rest = text.partition(BEGIN + "\n")
+    if not begin:
+        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{BEGIN}' line: {_WHERE}")
+    _, end, after = rest.partition(END)
+    if not end:
+        raise CodeownersError(f"{CODEOWNERS_FILE} has no '{END}' line after '{BEGIN}': {_WHERE}")
+    body = "".join(line + "\n" for line in lines)
+    return before + begin + body + end + after

@@ -1,0 +1,48 @@
+"""A pull-request comment: heading, counts, a findings table; suppressed ones folded away."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
+
+from .common import summary_line, suppression_reason
+
+if TYPE_CHECKING:
+    from consolezero.core.findings import Finding
+
+    from ..rules.base import Rule
+    from . import RenderOptions
+
+HEADING = "### consolezero lint"
+
+
+def cell(text: str) -> str:
+    """Text safe inside a table cell: no HTML, no column breaks, line breaks as ``<br>``."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("|", "\\|")
+    return "<br>".join(text.splitlines()) if text else text
+
+
+def rule_link(name: str, rules: Mapping[str, Rule]) -> str:
+    rule = rules.get(name)
+    return f"[{cell(name)}]({rule.help_uri})" if rule is not None else cell(name)
+
+
+def table(findings: Sequence[Finding], rules: Mapping[str, Rule], reason: bool = False) -> list[str]:
+    head = "| Severity | Rule | Location | Message |" + (" Reason |" if reason else "")
+    rows = [head, "|---" * (5 if reason else 4) + "|"]
+    for f in findings:
+        row = f"| {f.severity.label} | {rule_link(f.rule, rules)} | {cell(f'{f.file}:{f.line}')} | {cell(f.message)} |"
+        rows.append(row + (f" {cell(suppression_reason(f))} |" if reason else ""))
+    return rows
+
+
+def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: RenderOptions) -> str:
+    shown = [f for f in findings if not f.suppressed]
+    hidden = [f for f in findings if f.suppressed]
+    lines = [HEADING, "", summary_line(findings), ""]
+    lines += table(shown, rules) if shown else ["No findings."]
+    if hidden:
+        lines += ["", "<details>", f"<summary>{len(hidden)} suppressed</summary>", ""]
+        lines += table(hidden, rules, reason=True)
+        lines += ["", "</details>"]
+    return "\n".join(lines) + "\n"

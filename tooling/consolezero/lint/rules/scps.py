@@ -1,0 +1,222 @@
+"""SCP rules: what SCPs may contain, alerts for every Deny, DenyUser everywhere, a way out before it.
+
+Size and attachment limits are in :mod:`.scp_limits`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+
+from consolezero.core.findings import Severity, Where
+from consolezero.core.model import Scp, Target
+from consolezero.policy.action_index import glob_match
+from consolezero.policy.conditions import Context, evaluate_conditions
+from consolezero.policy.document import Statement
+from consolezero.policy.patterns import statement_bits
+
+from ..context import LintContext
+from .base import Hit, rule
+from .policy_docs import policy_documents
+
+FAMILY = "scps"
+# ordinary principals of a member account: DenyUser must apply to them (not only to the root user)
+_ORDINARY = (Context("arn:aws:iam::000000000000:user/someone", "000000000000", "User"),
+             Context("arn:aws:iam::000000000000:role/someone", "000000000000", "AssumedRole"))
+_NEW_USER = "arn:aws:iam::000000000000:user/someone-new"
+
+
+def _statements(policy: object) -> list[tuple[tuple, Mapping]]:
+    """(path, statement) for each statement mapping of a policy document."""
+    if not isinstance(policy, Mapping):
+        return []
+    raw = policy.get("Statement")
+    if isinstance(raw, Mapping):
+        return [(("policy", "Statement"), raw)]
+    if isinstance(raw, list):
+        return [(("policy", "Statement", i), s) for i, s in enumerate(raw) if isinstance(s, Mapping)]
+    return []
+
+
+@rule("deny-without-alert", Severity.ERROR,
+      "Every SCP Deny statement has a Sid and alert guidance that tells people what to do.", family=FAMILY)
+def deny_without_alert(ctx: LintContext) -> Iterator[Hit]:
+    """
+    A guardrail that stops someone without a word destroys trust in the platform. Each Deny
+    statement of an SCP must carry a `Sid`, and the SCP's `alerts` must map that Sid to the
+    guidance a person receives when the Deny stops them: what happened and what to do instead
+    (use SSO, request Admin through JIT, put service roles under /service/, ...). The alerts
+    become EventBridge rules on AccessDenied events.
+
+    **Fix:** add `alerts: {YourSid: "What happened. What to do instead. Link."}`.
+    """
+    for scp in ctx.model.scps.values():
+        data = ctx.repo.documents[scp.file].data
+        for path, statement in _statements(data.get("policy") if isinstance(data, Mapping) else None):
+            if statement.get("Effect") != "Deny":
+                continue
+            sid = statement.get("Sid")
+            if not isinstance(sid, str) or not sid:
+                yield Hit(Where(scp.file, path), f"{scp.name}: a Deny statement has no Sid, so no alert can say "
+                                                 "what to do when it denies someone")
+            elif not (scp.alerts.get(sid) or "").strip():
+                yield Hit(Where(scp.file, (*path, "Sid")),
+                          f"{scp.name}: Deny statement {sid} has no alert guidance (alerts.{sid})")
+
+
+@rule("break-glass-missing", Severity.ERROR,
+      "The JIT account declares a break-glass IAM user, the way out before DenyUser.", family=FAMILY)
+def break_glass_missing(ctx: LintContext) -> Iterator[Hit]:
+    """
+    Build the way out first. If Identity Center or the JIT system fails, someone must still
+    be able to sign in: a break-glass IAM user with MFA in the account that hosts the JIT
+    system (`jit_account`), exempt from DenyUser. `accounts/organization.yaml` must declare it
+    under `break_glass` with that account, a user name and a path such as `/break-glass/`.
+
+    **Fix:** add `break_glass: [{account: <jit_account>, user: break-glass-admin, path: /break-glass/}]`
+    and create the user with an MFA device (docs/runbooks/break-glass.md).
+    """
+    org = ctx.model.organization
+    if org is None or not org.jit_account:
+        return
+    if any(g.account == org.jit_account and g.user for g in org.break_glass):
+        return
+    doc = ctx.repo.documents[org.file]
+    has_key = isinstance(doc.data, Mapping) and "break_glass" in doc.data
+    path = ("break_glass",) if has_key else ("jit_account",)
+    if org.break_glass:
+        message = (f"no break_glass user is declared in the JIT account {org.jit_account!r}; the ones declared "
+                   f"are in {', '.join(sorted({g.account for g in org.break_glass}))}")
+    else:
+        message = f"no break_glass user is declared: declare one in the JIT account {org.jit_account!r}"
+    yield Hit(Where(org.file, path, key=has_key), message)
+
+
+@rule("scp-grammar", Severity.ERROR,
+      "An SCP holds nothing SCPs may not: no Principal or NotPrincipal.", family=FAMILY)
+def scp_grammar(ctx: LintContext) -> Iterator[Hit]:
+    """
+    Since 2025-09-19 SCPs take the full IAM policy language (Condition, NotAction, NotResource,
+    specific ARNs, in Allow and Deny statements alike), with one exception: an SCP applies to
+    every principal of the accounts below its targets, so `Principal` and `NotPrincipal` are not
+    allowed, and AWS rejects the policy. To exempt someone, use a condition on
+    `aws:PrincipalArn` instead. An SCP that declares `aws_managed: FullAWSAccess` uses AWS's own
+    document and takes no `policy`.
+
+    **Fix:** replace `Principal` / `NotPrincipal` with
+    `Condition: {ArnNotLike: {aws:PrincipalArn: [...]}}` (or `ArnLike` for the opposite).
+    """
+    for doc in policy_documents(ctx):
+        if doc.kind != "scp" or doc.policy is None:
+            continue
+        for st in doc.policy.statements:
+            if not st.principal_present:
+                continue
+            raw = doc.node(st.path)
+            for key in ("Principal", "NotPrincipal"):
+                if isinstance(raw, Mapping) and key in raw:
+                    yield Hit(Where(doc.file, (*doc.base, *st.path, key), key=True),
+                              f"{st.name}: SCPs may not contain {key}; an SCP applies to every principal below its "
+                              "targets (exempt principals with a condition on aws:PrincipalArn)")
+    for scp in ctx.model.scps.values():
+        data = ctx.repo.documents[scp.file].data
+        if scp.aws_managed and isinstance(data, Mapping) and "policy" in data:
+            yield Hit(Where(scp.file, ("policy",), key=True),
+                      f"{scp.name} declares aws_managed: {scp.aws_managed}, AWS's own document: remove policy")
+
+
+def _denies_new_users(statement: Statement, create_user: int, bits: int) -> bool:
+    """A Deny of iam:CreateUser, on any user, that applies to ordinary principals (not only root)."""
+    if statement.effect != "Deny" or not bits & create_user:
+        return False
+    if statement.not_resources is not None:
+        if any(glob_match(p, _NEW_USER) for p in statement.not_resources):
+            return False
+    elif not any(glob_match(p, _NEW_USER) for p in statement.resources or ()):
+        return False
+    return any(evaluate_conditions(statement.conditions, c) is not False for c in _ORDINARY)
+
+
+def deny_user_scps(ctx: LintContext) -> list[Scp]:
+    """The SCPs that work as DenyUser: a Deny statement stops ordinary principals creating IAM users."""
+    catalog = ctx.catalog
+    index = catalog.lookup("iam:CreateUser")
+    if index is None:
+        return []
+    create_user = 1 << index
+    files = set()
+    for doc in policy_documents(ctx):
+        if doc.kind == "scp" and doc.policy is not None and any(
+                _denies_new_users(st, create_user, statement_bits(catalog, st)) for st in doc.policy.statements):
+            files.add(doc.file)
+    return [scp for scp in ctx.model.scps.values() if scp.file in files]
+
+
+@rule("deny-user-missing", Severity.ERROR,
+      "Every member account is covered by a DenyUser SCP (no IAM users or access keys).", family=FAMILY)
+def deny_user_missing(ctx: LintContext) -> Iterator[Hit]:
+    """
+    Leaked static credentials are how most cloud breaches start, so no account may create IAM
+    users: people sign in through SSO, automation uses roles. A DenyUser SCP is any SCP with a
+    Deny statement whose actions cover `iam:CreateUser` (`iam:CreateUser`, `iam:Create*`,
+    `iam:*User`, `*`, ...) on any user, and that applies to ordinary principals: a statement
+    limited to the root user by a condition does not count, one that exempts only the break-glass
+    user does. Each account must have such an SCP attached somewhere on its path: the root, one
+    of its OUs, or the account itself.
+
+    The management account is not checked: SCPs never restrict it. Protect it with few people,
+    MFA and no access keys instead.
+
+    **Fix:** attach DenyUser at the root (`targets: [root]`), or at an OU above the account. Build
+    the way out first: the break-glass user in the JIT account must be exempt (`break-glass-missing`).
+    """
+    org = ctx.model.organization
+    management = org.management_account if org else None
+    accounts = [a for a in ctx.model.accounts.values() if a.name != management]
+    if not accounts:
+        return
+    covered = {target for scp in deny_user_scps(ctx) for target in scp.targets}
+    for account in accounts:
+        levels = account.path()
+        if any(level in covered for level in levels):
+            continue
+        names = [str(level) for level in levels]
+        yield Hit(Where(account.file, ()),
+                  f"account {account.name} is not covered by DenyUser: no SCP attached at {', '.join(names[:-1])} "
+                  f"or {names[-1]} denies iam:CreateUser to ordinary principals, so IAM users and access keys can "
+                  "be created there")
+
+
+@rule("scp-on-management-account", Severity.WARNING,
+      "No SCP targets the management account directly: SCPs do not restrict it.", family=FAMILY)
+def scp_on_management_account(ctx: LintContext) -> Iterator[Hit]:
+    """
+    Service control policies never restrict the management account (nor service-linked roles): an
+    SCP attached to it directly is accepted by AWS and does nothing. A team that writes
+    `targets: [account:management]` believes the account is fenced; it is not. Protect the
+    management account by keeping people out of it instead: no standing roles beyond read-only there,
+    Admin only just in time, no workloads, and MFA on its root user.
+
+    An SCP declared with `aws_managed: FullAWSAccess` (the allow-list strategy) is not reported: AWS
+    requires every target, the management account included, to keep at least one SCP attached.
+
+    **Fix:** remove the target; move what it was meant to stop into the roles assigned in the
+    management account (their policies or permissions boundaries).
+    """
+    org = ctx.model.organization
+    if org is None or not org.management_account:
+        return
+    management = f"account:{org.management_account}"
+    for scp in ctx.model.scps.values():
+        if scp.aws_managed:  # FullAWSAccess must stay attached everywhere (every target keeps one SCP)
+            continue
+        data = ctx.repo.documents[scp.file].data
+        raw = data.get("targets") if isinstance(data, Mapping) else None
+        items = raw if isinstance(raw, list) else [raw]
+        for i, item in enumerate(items):
+            if isinstance(item, str) and str(Target.parse(item)) == management:
+                path = ("targets", i) if isinstance(raw, list) else ("targets",)
+                yield Hit(Where(scp.file, path), f"{scp.name} targets the management account "
+                          f"{org.management_account!r}, which SCPs do not restrict: it has no effect there")
+
+
+RULES = (scp_grammar, deny_without_alert, deny_user_missing, break_glass_missing, scp_on_management_account)

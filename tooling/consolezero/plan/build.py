@@ -1,0 +1,380 @@
+"""Desired (the model) vs live (read once by :mod:`consolezero.plan.live`) -> a Plan. Pure: no AWS here.
+
+Ownership: only SCPs and permission sets tagged ``managed-by: consolezero`` are updated, detached or
+deleted (plus FullAWSAccess attachments under the allow-list strategy); an unmanaged object with a
+declared name is a plan error (a name clash), never adopted silently.
+
+Order of execution (``Change.phase``): create/update SCPs and permission sets, create OUs, create and
+move accounts, attach, detach, delete SCPs, assign, unassign, (provision updated sets), delete sets.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from consolezero.core.model import Model, Target
+from consolezero.integrations.aws.port import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID
+from consolezero.plan.documents import document_diff, has_allow, jsonable, minify, owned_tags, parse_document
+from consolezero.plan.identity_center import (
+    DesiredAssignment,
+    IdentityCenterDiff,
+    desired_assignments,
+    desired_permission_set,
+)
+from consolezero.plan.live import LivePolicy, LiveState, covers, document_denies_users, exempted, user_denying
+from consolezero.plan.types import (
+    ADD_OPS,
+    CHANGE_OPS,
+    DESTROY_OPS,
+    KINDS,
+    OPS,
+    P_ACCOUNT,
+    P_ASSIGN,
+    P_ATTACH,
+    P_DEFINE,
+    P_DELETE_PS,
+    P_DELETE_SCP,
+    P_DETACH,
+    P_OU,
+    P_UNASSIGN,
+    Change,
+    Plan,
+)
+
+
+# --- the diff -----------------------------------------------------------------------------
+class _Builder(IdentityCenterDiff):
+    def __init__(self, model: Model, live: LiveState, create_accounts: bool) -> None:
+        self.model = model
+        self.live = live
+        self.create_accounts = create_accounts
+        self.changes: list[Change] = []
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        self.ou_by_path = {o.path: o for o in live.ous}
+        self.ou_by_id = {o.id: o for o in live.ous}
+        self.live_accounts = {a.id: a for a in live.accounts}
+        self.model_accounts_by_id = {a.id: a for a in model.accounts.values() if a.id}
+        self.new_ous: set[str] = set()
+        self.new_accounts: set[str] = set()
+
+    # targets: "root" | "ou:PATH" | "account:NAME" <-> live ids
+    def target_id(self, target: Target) -> str | None:
+        if target.kind == "root":
+            return self.live.root_id
+        if target.kind == "ou":
+            ou = self.ou_by_path.get(target.name)
+            return ou.id if ou else None
+        account = self.model.accounts.get(target.name)
+        return account.id if account and account.id in self.live_accounts else None
+
+    def target_label(self, target_id: str) -> str:
+        if target_id == self.live.root_id:
+            return "root"
+        if target_id in self.ou_by_id:
+            return f"ou:{self.ou_by_id[target_id].path}"
+        account = self.model_accounts_by_id.get(target_id)
+        if account is not None:
+            return f"account:{account.name}"
+        live = self.live_accounts.get(target_id)
+        return f"account:{live.name} ({target_id})" if live else f"{target_id}"
+
+    def parent_label(self, parent_id: str) -> str:
+        return "root" if parent_id == self.live.root_id else f"ou:{self.ou_by_id[parent_id].path}" \
+            if parent_id in self.ou_by_id else parent_id
+
+    def add(self, change: Change) -> None:
+        self.changes.append(change)
+
+    # --- OUs and accounts ---------------------------------------------------------------
+    def plan_ous(self) -> None:
+        for ou in sorted(self.model.ous.values(), key=lambda o: (o.depth, o.path)):
+            if ou.path in self.ou_by_path:
+                continue
+            parent = f"ou:{ou.parent}" if ou.parent else "root"
+            parent_ou = self.ou_by_path.get(ou.parent) if ou.parent else None
+            parent_id = self.live.root_id if not ou.parent else (parent_ou.id if parent_ou else None)
+            self.new_ous.add(ou.path)
+            self.add(Change("create", "ou", ou.path, parent, P_OU, f"create OU {ou.path} in {parent}",
+                            action={"path": ou.path, "name": ou.name, "parent": parent, "parent_id": parent_id,
+                                    "tags": owned_tags(ou.tags)}))
+        for path in sorted(set(self.ou_by_path) - set(self.model.ous)):
+            self.warnings.append(f"OU {path} is in the organization but not declared under accounts/ (left alone)")
+
+    def plan_accounts(self) -> None:
+        by_email = {a.email.lower(): a for a in self.live.accounts if a.email}
+        for account in self.model.accounts.values():
+            destination = f"ou:{account.ou}" if account.ou else "root"
+            live = self.live_accounts.get(account.id)
+            if live is None:
+                other = by_email.get(account.email.lower()) if account.email else None
+                if other is not None:
+                    self.errors.append(f"{account.file}: account {account.name} has id {account.id or '(none)'}, but "
+                                       f"the organization has {account.email} as account {other.id}; fix the id")
+                elif self.create_accounts:
+                    self.new_accounts.add(account.name)
+                    self.add(Change("create", "account", account.name, destination, P_ACCOUNT,
+                                    f"create account {account.name} ({account.email}) in {destination}",
+                                    action={"name": account.name, "email": account.email, "destination": destination,
+                                            "tags": owned_tags(account.tags)}))
+                else:
+                    self.errors.append(f"{account.file}: account {account.name} ({account.id or 'no id'}) is not in "
+                                       "the organization; fix its id, or run apply --create-accounts to create it")
+                continue
+            current = self.parent_label(live.parent_id)
+            if current != destination:
+                dest_id = self.live.root_id if not account.ou else (
+                    self.ou_by_path[account.ou].id if account.ou in self.ou_by_path else None)
+                self.add(Change("move", "account", account.name, destination, P_ACCOUNT,
+                                f"move account {account.name} from {current} to {destination}",
+                                details={"from": current, "to": destination},
+                                action={"account_id": account.id, "source_parent_id": live.parent_id,
+                                        "destination": destination, "destination_id": dest_id}))
+        declared = {a.id for a in self.model.accounts.values()}
+        for live in self.live.accounts:
+            if live.id not in declared:
+                self.warnings.append(f"account {live.name} ({live.id}) is in the organization but not declared "
+                                     "under accounts/ (left alone)")
+
+    # --- SCPs ----------------------------------------------------------------------------
+    def plan_scps(self) -> None:
+        live_by_name: dict[str, LivePolicy] = {p.name: p for p in self.live.policies}
+        declared = {s.name: s for s in self.model.scps.values() if not s.aws_managed}
+        attachments: list[tuple[str, str | None, str, str | None, bool]] = []  # policy, pid, target, tid, attach?
+        allow_docs: dict[str, bool] = {}
+        for scp in declared.values():
+            if scp.policy is None:
+                continue
+            content = minify(scp.policy)
+            allow_docs[scp.name] = has_allow(jsonable(scp.policy))
+            live = live_by_name.get(scp.name)
+            if live is not None and not live.managed:
+                what = "an AWS managed SCP" if live.aws_managed else "an SCP without the managed-by tag"
+                self.errors.append(f"{scp.file}: name clash: the organization already has {what} named {scp.name} "
+                                   f"({live.id}); consolezero never changes unmanaged policies -- rename the SCP, or "
+                                   f"tag {live.id} managed-by=consolezero to adopt it")
+                continue
+            tags = owned_tags(scp.tags)
+            if live is None:
+                self.add(Change("create", "scp", scp.name, "", P_DEFINE, f"create SCP {scp.name}",
+                                details={"document": document_diff(None, jsonable(scp.policy), scp.name)},
+                                action={"name": scp.name, "description": scp.description or scp.name,
+                                        "content": content, "tags": tags}))
+                live_targets: dict[str, str] = {}
+            else:
+                live_targets = {self.target_label(t): t for t in live.targets or ()}
+                held = self._hold_deny_user_update(scp, live, live_targets)
+                self._update_scp(scp.name, scp.description or scp.name, content, tags, live, hold_content=held)
+            desired_targets = {str(t): self.target_id(t) for t in scp.targets}
+            for label, tid in desired_targets.items():
+                if label not in live_targets:
+                    attachments.append((scp.name, live.id if live else None, label, tid, True))
+            for label, tid in live_targets.items():
+                if label not in desired_targets:
+                    attachments.append((scp.name, live.id if live else None, label, tid, False))
+        for live in self.live.policies:
+            if live.managed and live.name not in declared:
+                for tid in live.targets or ():
+                    attachments.append((live.name, live.id, self.target_label(tid), tid, False))
+                self.add(Change("delete", "scp", live.name, "", P_DELETE_SCP, f"delete SCP {live.name}",
+                                details={"document": document_diff(parse_document(live.content), None, live.name)},
+                                action={"policy_id": live.id}))
+        attachments = self._hold_deny_user(attachments, declared, live_by_name)
+        attachments.extend(self._full_access_attachments(live_by_name))
+        self._check_and_emit(attachments, allow_docs)
+
+    # --- the way out first: DenyUser waits for a verified break-glass user -------------------
+    def _hold_deny_user(self, attachments: list[tuple], declared: Mapping[str, Any],
+                        live_by_name: Mapping[str, LivePolicy]) -> list[tuple]:
+        org = self.model.organization
+        if org is None or not org.jit_account or org.jit_account == org.management_account \
+                or org.jit_account not in self.model.accounts:
+            return attachments  # SCPs never restrict the management account
+        jit = org.jit_account
+        kept = []
+        for item in attachments:
+            policy, _pid, label, _tid, attach = item
+            scp = declared.get(policy)
+            target = Target.parse(label)
+            if attach and scp is not None and target is not None and user_denying(scp) \
+                    and covers(self.model, target, jit):
+                problem = self._break_glass_problem(scp)
+                if problem:
+                    self.warnings.append(f"{policy} is held back from {label}: it would cover the JIT account {jit}, "
+                                         f"and {problem}. Set up the break-glass user (with MFA), then re-run apply")
+                    continue
+            kept.append(item)
+        for scp in declared.values():  # already attached: the way out broke since; say so
+            live = live_by_name.get(scp.name)
+            if not user_denying(scp) or live is None or not live.managed:
+                continue
+            for label in sorted(self.target_label(t) for t in live.targets or ()):
+                target = Target.parse(label)
+                if target is not None and covers(self.model, target, jit):
+                    problem = self._break_glass_problem(scp)
+                    if problem:
+                        self.warnings.append(f"{scp.name} already covers the JIT account {jit} (via {label}), and "
+                                             f"{problem}: fix it before anyone needs it")
+                    break
+        return kept
+
+    def _break_glass_problem(self, scp: Any) -> str | None:
+        org = self.model.organization
+        assert org is not None
+        entries = [g for g in org.break_glass if g.account == org.jit_account and g.user]
+        if not entries:
+            return "no break-glass user is declared there (break_glass in accounts/organization.yaml)"
+        states = {s.user: s for s in self.live.break_glass}
+        problems = []
+        for glass in entries:
+            state = states.get(glass.user)
+            if state is None:
+                problems.append(f"{glass.user} could not be checked (the account is not in the organization)")
+            elif state.error:
+                problems.append(f"{glass.user} could not be checked: {state.error}")
+            elif not state.exists:
+                problems.append(f"{glass.user} does not exist there (path {glass.path})")
+            elif not state.mfa:
+                problems.append(f"{glass.user} has no MFA device")
+            elif not exempted(scp.policy, state.arn or ""):
+                problems.append(f"{glass.user} ({state.arn}) is not exempted by the conditions of {scp.name}")
+            else:
+                return None  # one verified, exempt way out is enough
+        return "its break-glass user is not verified: " + "; ".join(problems)
+
+    def _hold_deny_user_update(self, scp: Any, live: LivePolicy, live_targets: Mapping[str, str]) -> bool:
+        """An update that turns an attached SCP into a DenyUser is an attachment of DenyUser: same gate."""
+        org = self.model.organization
+        if org is None or not org.jit_account or org.jit_account == org.management_account \
+                or org.jit_account not in self.model.accounts:
+            return False
+        if not user_denying(scp) or document_denies_users(parse_document(live.content)):
+            return False
+        for label in live_targets:
+            target = Target.parse(label)
+            if target is not None and covers(self.model, target, org.jit_account):
+                problem = self._break_glass_problem(scp)
+                if problem:
+                    self.warnings.append(f"the new content of {scp.name} is held back: it would deny IAM users in "
+                                         f"the JIT account {org.jit_account} (via {label}), and {problem}")
+                    return True
+                return False
+        return False
+
+    def _update_scp(self, name: str, description: str, content: str, tags: Mapping[str, str],
+                    live: LivePolicy, hold_content: bool = False) -> None:
+        live_doc, desired_doc = parse_document(live.content), json.loads(content)
+        fields: list[str] = []
+        details: dict[str, Any] = {}
+        action: dict[str, Any] = {"policy_id": live.id, "name": name}
+        if live_doc != desired_doc and not hold_content:
+            fields.append("content")
+            details["document"] = document_diff(live_doc, desired_doc, name)
+            action["content"] = content
+        if (live.description or "") != description:
+            fields.append("description")
+            details["description"] = [live.description, description]
+            action["description"] = description
+        add = {k: v for k, v in tags.items() if live.tags.get(k) != v}
+        remove = sorted(k for k in live.tags if k not in tags)
+        if add or remove:
+            fields.append("tags")
+            details["tags"] = {"add": add, "remove": remove}
+            action["tags_add"], action["tags_remove"] = add, remove
+        if fields:
+            details["fields"] = fields
+            self.add(Change("update", "scp", name, "", P_DEFINE, f"update SCP {name}: {', '.join(fields)}",
+                            details=details, action=action))
+
+    def _full_access_attachments(self, live_by_name: Mapping[str, LivePolicy]) -> list[tuple]:
+        declared = next((s for s in self.model.scps.values() if s.aws_managed == FULL_AWS_ACCESS), None)
+        if declared is None:
+            return []  # default strategy: FullAWSAccess stays wherever AWS put it
+        live = live_by_name.get(FULL_AWS_ACCESS)
+        pid = live.id if live else FULL_AWS_ACCESS_ID
+        live_targets = {self.target_label(t): t for t in (live.targets if live and live.targets else ())}
+        for path in self.new_ous:  # AWS attaches FullAWSAccess to every new OU and account
+            live_targets.setdefault(f"ou:{path}", None)  # type: ignore[arg-type]
+        for name in self.new_accounts:
+            live_targets.setdefault(f"account:{name}", None)  # type: ignore[arg-type]
+        desired = {str(t): self.target_id(t) for t in declared.targets}
+        found = [(FULL_AWS_ACCESS, pid, label, tid, True) for label, tid in desired.items()
+                 if label not in live_targets]
+        found += [(FULL_AWS_ACCESS, pid, label, tid, False) for label, tid in live_targets.items()
+                  if label not in desired]
+        return found
+
+    def _check_and_emit(self, attachments: list[tuple], allow_docs: Mapping[str, bool]) -> None:
+        """Never plan a target into zero SCPs or no Allow: keep (or re-attach) FullAWSAccess there."""
+        def allows(policy: str) -> bool:
+            return policy == FULL_AWS_ACCESS or allow_docs.get(policy, False)
+
+        result: dict[str, dict[str, bool]] = {}  # target label -> attached policy -> has an Allow
+        for policy in self.live.policies:
+            for tid in policy.targets or ():
+                known = policy.is_full_access or policy.managed  # unmanaged content is not read: no Allow assumed
+                result.setdefault(self.target_label(tid), {})[policy.name] = known and allows(policy.name)
+        if not self.live.allow_list:  # FullAWSAccess targets not read: AWS's default, everywhere
+            for label in {a[2] for a in attachments}:
+                result.setdefault(label, {})[FULL_AWS_ACCESS] = True
+        for label in {f"ou:{p}" for p in self.new_ous} | {f"account:{n}" for n in self.new_accounts}:
+            result.setdefault(label, {})[FULL_AWS_ACCESS] = True  # AWS attaches it to new OUs and accounts
+        for policy, _pid, label, _tid, attach in attachments:
+            if attach:
+                result.setdefault(label, {})[policy] = allows(policy)
+        for policy, _pid, label, _tid, attach in attachments:
+            if not attach:
+                result.setdefault(label, {}).pop(policy, None)
+        kept: set[str] = set()
+        extra: list[tuple] = []
+        for label in sorted({a[2] for a in attachments if not a[4]}):
+            policies = result.get(label, {})
+            if policies and any(policies.values()):
+                continue
+            if any(a[0] == FULL_AWS_ACCESS and a[2] == label and not a[4] for a in attachments):
+                kept.add(label)
+                self.warnings.append(f"FullAWSAccess stays attached to {label}: without it, {label} would have "
+                                     "no SCP that allows anything (attach an Allow SCP there first)")
+            else:
+                tid = next((a[3] for a in attachments if a[2] == label), None)
+                extra.append((FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID, label, tid, True))
+                self.warnings.append(f"FullAWSAccess will be attached to {label} first: the detaches would "
+                                     "leave it with no SCP that allows anything")
+        for policy, pid, label, tid, attach in attachments + extra:
+            if not attach and policy == FULL_AWS_ACCESS and label in kept:
+                continue
+            op, prep = ("attach", "to") if attach else ("detach", "from")
+            self.add(Change(op, "attachment", policy, label, P_ATTACH if attach else P_DETACH,
+                            f"{op} {policy} {prep} {label}",
+                            action={"policy": policy, "policy_id": pid, "target": label, "target_id": tid}))
+
+
+def build_plan(model: Model, live: LiveState, now: datetime | None = None, create_accounts: bool = False) -> Plan:
+    """Compare the declared organization with the live one: the ordered changes, errors and warnings."""
+    builder = _Builder(model, live, create_accounts)
+    builder.plan_ous()
+    builder.plan_accounts()
+    builder.plan_scps()
+    live_sets = builder.plan_permission_sets()
+    builder.plan_assignments(live_sets, now)
+    order = {op: i for i, op in enumerate(OPS)}
+    changes = sorted(builder.changes, key=lambda c: (c.phase, c.kind != "scp", order.get(c.op, 9),
+                                                     c.name.count("/") if c.kind == "ou" else 0, c.name, c.target))
+    context = {"root_id": live.root_id, "allow_list": live.allow_list,
+               "full_assignment_scan": live.full_assignment_scan,
+               "instance_arn": live.sso.instance_arn if live.sso else None,
+               "identity_store_id": live.sso.identity_store_id if live.sso else None,
+               "ou_ids": {o.path: o.id for o in live.ous},
+               "account_ids": {a.name: a.id for a in model.accounts.values() if a.id in builder.live_accounts},
+               "policy_ids": {p.name: p.id for p in live.policies},
+               "permission_sets": {p.name: p.arn for p in live.permission_sets if p.managed}}
+    return Plan(fingerprint=live.fingerprint(), changes=tuple(changes), errors=tuple(builder.errors),
+                warnings=tuple(dict.fromkeys(builder.warnings)), context=context)
+
+
+__all__ = ["ADD_OPS", "CHANGE_OPS", "DESTROY_OPS", "KINDS", "OPS", "P_ACCOUNT", "P_ASSIGN", "P_ATTACH", "P_DEFINE",
+           "P_DELETE_PS", "P_DELETE_SCP", "P_DETACH", "P_OU", "P_UNASSIGN", "Change", "DesiredAssignment", "Plan",
+           "build_plan", "desired_assignments", "desired_permission_set", "has_allow", "minify"]

@@ -1,0 +1,83 @@
+"""Policy documents for plan and apply: minified as uploaded, compared as parsed JSON, shown as diffs."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Mapping
+from datetime import date, datetime
+from typing import Any
+
+from consolezero.integrations.aws.port import MANAGED_TAG
+
+
+def jsonable(value: Any) -> Any:
+    """YAML values as JSON values (an unquoted date becomes its ISO text)."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def minify(document: Mapping[str, Any]) -> str:
+    """The policy as uploaded: minified JSON (every character counts against AWS's size limit)."""
+    return json.dumps(jsonable(document), separators=(",", ":"))
+
+
+def parse_document(text: str | None) -> Any:
+    if not text:
+        return None
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text  # compared as text; shown as is
+
+
+def pretty(document: Any) -> str:
+    if document is None:
+        return ""
+    if isinstance(document, str):
+        return document
+    return json.dumps(document, indent=2)
+
+
+def document_diff(live: Any, desired: Any, name: str) -> str:
+    lines = difflib.unified_diff(pretty(live).splitlines(), pretty(desired).splitlines(),
+                                 fromfile=f"{name} (live)", tofile=f"{name} (desired)", lineterm="")
+    return "\n".join(lines)
+
+
+def has_allow(document: Any) -> bool:
+    if not isinstance(document, Mapping):
+        return False
+    statements = document.get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    return any(isinstance(s, Mapping) and s.get("Effect") == "Allow" for s in statements)
+
+
+def managed_policy_arn(ref: str) -> str:
+    """An AWS managed policy ARN from a name (``ReadOnlyAccess``), path/name or ARN.
+
+    A shipped policy gets its ARN with its path (``AWSLambdaBasicExecutionRole`` ->
+    ``arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole``); any other name the plain
+    ``arn:aws:iam::aws:policy/NAME`` (lint reports it: ``unknown-managed-policy``).
+    """
+    ref = ref.strip()
+    if ref.startswith("arn:"):
+        return ref
+    try:
+        from consolezero.policy.managed import managed_policy_info
+
+        info = managed_policy_info(ref)
+    except Exception:  # noqa: BLE001 - the shipped data is optional here; fall back to the plain ARN
+        info = None
+    if info and info.get("kind") == "iam" and isinstance(info.get("arn"), str):
+        return info["arn"]
+    return f"arn:aws:iam::aws:policy/{ref.lstrip('/')}"
+
+
+def owned_tags(tags: Mapping[str, str]) -> dict[str, str]:
+    return {**{str(k): str(v) for k, v in tags.items()}, MANAGED_TAG[0]: MANAGED_TAG[1]}

@@ -1,0 +1,244 @@
+"""Permission sets and account assignments: the desired state and the diff (a mixin of plan's builder).
+
+Assignments are read per principal (see plan_live); a managed permission set's assignment that the
+repository does not declare is removed. Just-in-time roles have no standing assignment: JIT grants
+enter through :func:`desired_assignments` (a pure function of the repository and ``now``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from consolezero.core.model import Model, Role, format_duration, parse_duration
+from consolezero.integrations.aws.port import BoundaryRef, LivePermissionSet
+from consolezero.plan.documents import document_diff, managed_policy_arn, minify, owned_tags, parse_document
+from consolezero.plan.types import P_ASSIGN, P_DEFINE, P_DELETE_PS, P_UNASSIGN, Change
+
+if TYPE_CHECKING:
+    from consolezero.plan.live import LiveState
+
+DEFAULT_SESSION = 3600
+
+
+@dataclass(frozen=True)
+class DesiredAssignment:
+    role: str
+    principal_type: str
+    principal: str
+    account: str
+
+
+def desired_assignments(model: Model, now: datetime | None = None) -> list[DesiredAssignment]:
+    """The account assignments that should exist at ``now``.
+
+    Standing roles: every account under each assignment target, for its principal. Just-in-time roles
+    have no standing assignment: the hook for JIT grants (approved requests whose window contains
+    ``now``) is here, so that desired state stays a pure function of (repository, now).
+    """
+    found: dict[DesiredAssignment, None] = {}
+    for role in model.roles.values():
+        if role.access != "standing":
+            continue  # jit: granted from requests (not yet)
+        for assignment in role.assignments:
+            for target in assignment.targets:
+                for account in model.accounts_under(target):
+                    found[DesiredAssignment(role.name, assignment.principal_type, assignment.principal,
+                                            account.name)] = None
+    return list(found)
+
+
+@dataclass(frozen=True)
+class DesiredPermissionSet:
+    name: str
+    description: str
+    session_duration: str
+    managed_policies: tuple[str, ...]
+    customer_policies: tuple[tuple[str, str], ...]
+    inline_policy: str | None
+    boundary: BoundaryRef | None
+    tags: Mapping[str, str]
+
+
+def desired_permission_set(role: Role) -> DesiredPermissionSet:
+    boundary = None
+    if role.boundary is not None:
+        if role.boundary.managed:
+            boundary = BoundaryRef(managed_arn=managed_policy_arn(role.boundary.managed))
+        elif role.boundary.customer_managed:
+            name, path = role.boundary.customer_managed
+            boundary = BoundaryRef(customer_name=name, customer_path=path or "/")
+    return DesiredPermissionSet(
+        name=role.name, description=role.description.strip(),
+        session_duration=format_duration(role.session_duration or DEFAULT_SESSION),
+        managed_policies=tuple(sorted({managed_policy_arn(p) for p in role.managed_policies})),
+        customer_policies=tuple(sorted({(n, p or "/") for n, p in role.customer_managed_policies})),
+        inline_policy=minify(role.inline_policy) if role.inline_policy else None,
+        boundary=boundary, tags=owned_tags(role.tags))
+
+
+def _boundary_json(boundary: BoundaryRef | None) -> dict[str, Any] | None:
+    if boundary is None:
+        return None
+    return {"managed_arn": boundary.managed_arn, "customer_name": boundary.customer_name,
+            "customer_path": boundary.customer_path}
+
+
+class IdentityCenterDiff:
+    """Permission sets and assignments, for plan's builder (which provides the attributes below)."""
+
+    model: Model
+    live: LiveState
+    errors: list[str]
+    live_accounts: dict[str, Any]
+    new_accounts: set[str]
+
+    def add(self, change: Change) -> None:  # pragma: no cover - provided by the builder
+        raise NotImplementedError
+
+    def target_label(self, target_id: str) -> str:  # pragma: no cover - provided by the builder
+        raise NotImplementedError
+
+    def plan_permission_sets(self) -> dict[str, LivePermissionSet]:
+        live_by_name = {p.name: p for p in self.live.permission_sets}
+        if self.model.roles and self.live.sso is None:
+            self.errors.append("IAM Identity Center has no instance in this region (identity_center.region in "
+                               "accounts/organization.yaml); enable it first")
+            return {}
+        assigned = {a.permission_set_arn for a in self.live.assignments}
+        for role in self.model.roles.values():
+            desired = desired_permission_set(role)
+            live = live_by_name.get(role.name)
+            if live is not None and not live.managed:
+                self.errors.append(f"{role.file}: name clash: IAM Identity Center already has a permission set named "
+                                   f"{role.name} without the managed-by tag ({live.arn}); rename the role, or tag "
+                                   "the permission set managed-by=consolezero to adopt it")
+                continue
+            if live is None:
+                self.add(Change("create", "permission_set", role.name, "", P_DEFINE,
+                                f"create permission set {role.name}",
+                                details={"session_duration": desired.session_duration,
+                                         "managed_policies": list(desired.managed_policies)},
+                                action=_ps_action(desired, None)))
+            else:
+                self._update_permission_set(desired, live, live.arn in assigned)
+        for live in self.live.permission_sets:
+            if live.managed and live.name not in self.model.roles:
+                self.add(Change("delete", "permission_set", live.name, "", P_DELETE_PS,
+                                f"delete permission set {live.name}", action={"arn": live.arn}))
+        return live_by_name
+
+    def _update_permission_set(self, desired: DesiredPermissionSet, live: LivePermissionSet, assigned: bool) -> None:
+        fields: list[str] = []
+        details: dict[str, Any] = {}
+        if desired.description != (live.description or ""):
+            fields.append("description")
+            details["description"] = [live.description, desired.description]
+        if parse_duration(desired.session_duration) != parse_duration(live.session_duration):
+            fields.append("session_duration")
+            details["session_duration"] = [live.session_duration, desired.session_duration]
+        for name, want, have in (("managed_policies", desired.managed_policies, live.managed_policies),
+                                 ("customer_managed_policies", desired.customer_policies, live.customer_policies)):
+            add, remove = sorted(set(want) - set(have)), sorted(set(have) - set(want))
+            if add or remove:
+                fields.append(name)
+                details[name] = {"add": [list(x) if isinstance(x, tuple) else x for x in add],
+                                 "remove": [list(x) if isinstance(x, tuple) else x for x in remove]}
+        live_inline, want_inline = parse_document(live.inline_policy), parse_document(desired.inline_policy)
+        if live_inline != want_inline:
+            fields.append("inline_policy")
+            details["inline_policy"] = document_diff(live_inline, want_inline, f"{desired.name} inline policy")
+        if desired.boundary != live.boundary:
+            fields.append("permissions_boundary")
+            details["permissions_boundary"] = [live.boundary.describe() if live.boundary else None,
+                                               desired.boundary.describe() if desired.boundary else None]
+        tags_add = {k: v for k, v in desired.tags.items() if live.tags.get(k) != v}
+        tags_remove = sorted(k for k in live.tags if k not in desired.tags)
+        if tags_add or tags_remove:
+            fields.append("tags")
+            details["tags"] = {"add": tags_add, "remove": tags_remove}
+        definition_changed = bool(fields)
+        if live.outdated_accounts:
+            fields.append("provisioning")
+            details["provisioning"] = f"{len(live.outdated_accounts)} account(s) run an outdated version"
+        if not fields:
+            return
+        details["fields"] = fields
+        action = _ps_action(desired, live)
+        action["provision"] = bool(live.outdated_accounts) or (definition_changed and assigned)
+        action["update_settings"] = "description" in fields or "session_duration" in fields
+        action["tags_add"], action["tags_remove"] = tags_add, tags_remove
+        self.add(Change("update", "permission_set", desired.name, "", P_DEFINE,
+                        f"update permission set {desired.name}: {', '.join(fields)}", details=details, action=action))
+
+    def plan_assignments(self, live_sets: Mapping[str, LivePermissionSet], now: datetime | None) -> None:
+        if self.live.sso is None:
+            return
+        principals = {(p.type, p.name): p for p in self.live.principals}
+        names_by_id = {(p.type, p.id): p.label for p in self.live.principals if p.id}
+        managed_arns = {p.arn: p.name for p in self.live.permission_sets if p.managed}
+        desired: dict[tuple[str, str, str, str], DesiredAssignment] = {}
+        missing: set[tuple[str, str]] = set()
+        for d in desired_assignments(self.model, now):
+            principal = principals.get((d.principal_type, d.principal))
+            if principal is None or principal.id is None:
+                missing.add((d.principal_type, d.principal))
+                continue
+            live_set = live_sets.get(d.role)
+            if live_set is not None and not live_set.managed:
+                continue  # reported as a name clash
+            account = self.model.accounts[d.account]
+            if account.id not in self.live_accounts and d.account not in self.new_accounts:
+                continue  # reported with the account
+            desired[(d.role, account.id or d.account, d.principal_type, principal.id)] = d
+        for kind, name in sorted(missing):
+            self.errors.append(f"{kind.lower()} {name} is not in the IAM Identity Center identity store; create it in "
+                               "your identity provider (it is synchronised by SCIM) before assigning roles to it")
+        live_keys = {}
+        for a in self.live.assignments:
+            if a.permission_set_arn in managed_arns:
+                live_keys[(managed_arns[a.permission_set_arn], a.account_id, a.principal_type, a.principal_id)] = a
+        for key, d in desired.items():
+            if key in live_keys:
+                continue
+            role, account_id, ptype, pid = key
+            live_set = live_sets.get(role)
+            label = f"{ptype.lower()}:{d.principal}"
+            self.add(Change("assign", "assignment", role, f"account:{d.account}", P_ASSIGN,
+                            f"assign {role} to {label} on account:{d.account}", details={"principal": label},
+                            action={"permission_set": role, "arn": live_set.arn if live_set else None,
+                                    "account": d.account,
+                                    "account_id": account_id if account_id in self.live_accounts else None,
+                                    "principal_type": ptype, "principal_id": pid, "principal": label}))
+        for key, a in live_keys.items():
+            if key in desired:
+                continue
+            role = key[0]
+            label = names_by_id.get((a.principal_type, a.principal_id), f"{a.principal_type.lower()}:{a.principal_id}")
+            target = self.target_label(a.account_id)
+            self.add(Change("unassign", "assignment", role, target, P_UNASSIGN,
+                            f"unassign {role} from {label} on {target}", details={"principal": label},
+                            action={"permission_set": role, "arn": a.permission_set_arn, "account": target,
+                                    "account_id": a.account_id, "principal_type": a.principal_type,
+                                    "principal_id": a.principal_id, "principal": label}))
+
+
+def _ps_action(desired: DesiredPermissionSet, live: LivePermissionSet | None) -> dict[str, Any]:
+    action: dict[str, Any] = {
+        "name": desired.name, "description": desired.description, "session_duration": desired.session_duration,
+        "tags": dict(desired.tags), "managed_policies": list(desired.managed_policies),
+        "customer_policies": [list(p) for p in desired.customer_policies], "inline_policy": desired.inline_policy,
+        "boundary": _boundary_json(desired.boundary),
+    }
+    if live is not None:
+        action["arn"] = live.arn
+        action["managed_add"] = sorted(set(desired.managed_policies) - set(live.managed_policies))
+        action["managed_remove"] = sorted(set(live.managed_policies) - set(desired.managed_policies))
+        action["customer_add"] = [list(p) for p in sorted(set(desired.customer_policies) - set(live.customer_policies))]
+        action["customer_remove"] = [list(p) for p in sorted(set(live.customer_policies)
+                                                             - set(desired.customer_policies))]
+        action["inline_changed"] = parse_document(live.inline_policy) != parse_document(desired.inline_policy)
+        action["boundary_changed"] = desired.boundary != live.boundary
+    return action

@@ -1,0 +1,304 @@
+"""Read the live state plan needs, through the AWS port, in a number of calls that grows with the
+number of OUs, policies, permission sets and principals -- not with the number of accounts
+(except for pagination: 20 accounts per ListAccountsForParent page, 100 assignments per page).
+
+Call-count shape of one read (P managed SCPs, S permission sets, G principals, O OUs, A accounts):
+  Organizations: 1 ListRoots + (O + 1) x (ListOrganizationalUnitsForParent + ListAccountsForParent)
+                 + ceil(A / 20) extra account pages + ceil(#SCPs / 20) ListPolicies
+                 + 1 ListTagsForResource per customer SCP + (DescribePolicy + ListTargetsForPolicy) per managed SCP
+                 [allow-list strategy only: + ListTargetsForPolicy for FullAWSAccess and unmanaged SCPs]
+  Identity Center: 1 ListInstances + ListPermissionSets + 2 per set (Describe, ListTags)
+                 + 5 per managed set (managed, customer, inline, boundary, outdated accounts)
+                 + 1 GetGroupId/GetUserId per principal + ListAccountAssignmentsForPrincipal per resolved
+                 principal (100 assignments per page)
+  [full assignment scan, opt-in: + ListAccountsForProvisionedPermissionSet per managed set
+                 + ListAccountAssignments per (account, managed set) provisioned -- this one grows with accounts]
+SCP state never costs a call per account. The fingerprint is the SHA-256 of the canonical JSON of it all.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from consolezero.core.model import BreakGlass, Model, Scp, Target
+from consolezero.integrations.aws.port import (
+    FULL_AWS_ACCESS,
+    AwsPort,
+    BreakGlassState,
+    LiveAccount,
+    LiveAssignment,
+    LiveOu,
+    LivePermissionSet,
+    SsoInstance,
+    is_managed,
+)
+from consolezero.policy.action_index import glob_match
+
+
+@dataclass(frozen=True)
+class LivePolicy:
+    id: str
+    name: str
+    description: str
+    aws_managed: bool
+    tags: Mapping[str, str] = field(default_factory=dict)
+    content: str | None = None  # read for managed policies only
+    targets: tuple[str, ...] | None = None  # target ids; None when not read
+
+    @property
+    def managed(self) -> bool:
+        return not self.aws_managed and is_managed(self.tags)
+
+    @property
+    def is_full_access(self) -> bool:
+        return self.aws_managed and self.name == FULL_AWS_ACCESS
+
+
+@dataclass(frozen=True)
+class Principal:
+    type: str  # GROUP | USER
+    name: str
+    id: str | None  # None: not found in the identity store
+
+    @property
+    def label(self) -> str:
+        return f"{self.type.lower()}:{self.name}"
+
+
+@dataclass(frozen=True)
+class LiveState:
+    root_id: str
+    ous: tuple[LiveOu, ...]
+    accounts: tuple[LiveAccount, ...]
+    policies: tuple[LivePolicy, ...]
+    sso: SsoInstance | None = None
+    permission_sets: tuple[LivePermissionSet, ...] = ()
+    assignments: tuple[LiveAssignment, ...] = ()
+    principals: tuple[Principal, ...] = ()
+    allow_list: bool = False  # FullAWSAccess (and unmanaged SCPs) targets were read
+    full_assignment_scan: bool = False
+    break_glass: tuple[BreakGlassState, ...] = ()  # read when a user-denying SCP covers the JIT account
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["ous"] = sorted(data["ous"], key=lambda o: o["id"])
+        data["accounts"] = sorted(data["accounts"], key=lambda a: a["id"])
+        data["policies"] = sorted(data["policies"], key=lambda p: p["id"])
+        for policy in data["policies"]:
+            policy["tags"] = dict(sorted(policy["tags"].items()))
+            if policy["targets"] is not None:
+                policy["targets"] = sorted(policy["targets"])
+        data["permission_sets"] = sorted(data["permission_sets"], key=lambda p: p["arn"])
+        data["assignments"] = sorted(data["assignments"], key=lambda a: json.dumps(a, sort_keys=True))
+        data["principals"] = sorted(data["principals"], key=lambda p: (p["type"], p["name"]))
+        return data
+
+    def fingerprint(self) -> str:
+        canonical = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"), default=str)
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def uses_allow_list(model: Model) -> bool:
+    """True when scps/ declares `aws_managed: FullAWSAccess` (attached exactly at its targets)."""
+    return any(scp.aws_managed == FULL_AWS_ACCESS for scp in model.scps.values())
+
+
+def _actions(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
+        if isinstance(value, list) else []
+
+
+def _matches(pattern: str, action: str) -> bool:
+    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
+
+
+def denies_iam_users(statement: Any) -> bool:
+    """A Deny statement that stops iam:CreateUser (Action matching it, or NotAction not matching it)."""
+    if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
+        return False
+    if "Action" in statement:
+        return any(_matches(p, "iam:CreateUser") for p in _actions(statement["Action"]))
+    if "NotAction" in statement:
+        return not any(_matches(p, "iam:CreateUser") for p in _actions(statement["NotAction"]))
+    return False
+
+
+def statements(document: Any) -> list[Any]:
+    if not isinstance(document, Mapping):
+        return []
+    found = document.get("Statement")
+    return found if isinstance(found, list) else [found]
+
+
+_POSITIVE = ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
+_NEGATIVE = ("ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals")
+_SOME_USER = "arn:aws:iam::000000000000:user/someone"
+
+
+def applies_to(statement: Mapping[str, Any], arn: str) -> bool:
+    """Whether the statement's aws:PrincipalArn conditions let it apply to this principal
+    (other conditions are assumed to hold)."""
+    condition = statement.get("Condition")
+    if not isinstance(condition, Mapping):
+        return True
+    for operator, block in condition.items():
+        base = str(operator).removesuffix("IfExists")
+        if not isinstance(block, Mapping) or base not in _POSITIVE + _NEGATIVE:
+            continue
+        for key, values in block.items():
+            if str(key).lower() != "aws:principalarn":
+                continue
+            like = base.endswith("Like")
+            hit = any(glob_match(p, arn) if like else p == arn for p in _actions(values))
+            if (base in _POSITIVE and not hit) or (base in _NEGATIVE and hit):
+                return False
+    return True
+
+
+def document_denies_users(document: Any) -> bool:
+    """DenyUser, by what it does: it denies iam:CreateUser to IAM users (not only to the root user)."""
+    return any(denies_iam_users(s) and applies_to(s, _SOME_USER) for s in statements(document))
+
+
+def user_denying(scp: Scp) -> bool:
+    return scp.policy is not None and document_denies_users(scp.policy)
+
+
+def exempted(document: Any, arn: str) -> bool:
+    """No user-denying statement of the document applies to this principal (the break-glass way out)."""
+    return not any(denies_iam_users(s) and applies_to(s, arn) for s in statements(document))
+
+
+def covers(model: Model, target: Target, account_name: str) -> bool:
+    account = model.accounts.get(account_name)
+    if account is None:
+        return False
+    if target.kind == "root":
+        return True
+    if target.kind == "account":
+        return target.name == account_name
+    return account.ou == target.name or account.ou.startswith(target.name + "/")
+
+
+def break_glass_to_verify(model: Model) -> list[BreakGlass]:
+    """The JIT account's break-glass users, when some DenyUser-like SCP covers that account.
+
+    Not needed when the JIT account is the management account (SCPs never restrict it)."""
+    org = model.organization
+    if org is None or not org.jit_account or org.jit_account == org.management_account:
+        return []
+    if not any(user_denying(scp) and any(covers(model, t, org.jit_account) for t in scp.targets)
+               for scp in model.scps.values()):
+        return []
+    return [glass for glass in org.break_glass if glass.account == org.jit_account and glass.user]
+
+
+def principals_of(model: Model) -> list[tuple[str, str]]:
+    """Every principal whose assignments plan reads: declared groups, assignment principals, requesters."""
+    seen: dict[tuple[str, str], None] = {}
+    if model.organization is not None:
+        for group in model.organization.groups:
+            seen[("GROUP", group)] = None
+    for role in model.roles.values():
+        for assignment in role.assignments:
+            seen[(assignment.principal_type, assignment.principal)] = None
+    for request in model.requests:
+        if request.user:
+            seen[("USER", request.user)] = None
+    return list(seen)
+
+
+def read_organization(port: AwsPort) -> tuple[str, list[LiveOu], list[LiveAccount]]:
+    """The OU tree (with paths) and every account with its parent: one walk, two calls per parent."""
+    root = port.root_id()
+    ous: list[LiveOu] = []
+    accounts: list[LiveAccount] = []
+    queue: list[tuple[str, str]] = [(root, "")]
+    while queue:
+        parent_id, parent_path = queue.pop(0)
+        for ou in port.child_ous(parent_id):
+            path = f"{parent_path}/{ou.name}" if parent_path else ou.name
+            ous.append(LiveOu(id=ou.id, name=ou.name, parent_id=parent_id, path=path))
+            queue.append((ou.id, path))
+        accounts.extend(port.child_accounts(parent_id))
+    return root, ous, accounts
+
+
+def read_policies(port: AwsPort, allow_list: bool) -> list[LivePolicy]:
+    policies = []
+    for summary in port.list_scps():
+        tags: dict[str, str] = {} if summary.aws_managed else port.policy_tags(summary.id)
+        policy = LivePolicy(id=summary.id, name=summary.name, description=summary.description,
+                            aws_managed=summary.aws_managed, tags=tags)
+        content = targets = None
+        if policy.managed:
+            content = port.policy_content(summary.id)
+            targets = tuple(port.policy_targets(summary.id))
+        elif allow_list:
+            targets = tuple(port.policy_targets(summary.id))
+        policies.append(LivePolicy(id=policy.id, name=policy.name, description=policy.description,
+                                   aws_managed=policy.aws_managed, tags=tags, content=content, targets=targets))
+    return policies
+
+
+def read_permission_set(port: AwsPort, instance_arn: str, arn: str) -> LivePermissionSet:
+    info = port.describe_permission_set(instance_arn, arn)
+    tags = port.permission_set_tags(instance_arn, arn)
+    if not is_managed(tags):
+        return LivePermissionSet(arn=arn, name=info.name, description=info.description,
+                                 session_duration=info.session_duration, tags=tags, read=False)
+    return LivePermissionSet(
+        arn=arn, name=info.name, description=info.description, session_duration=info.session_duration, tags=tags,
+        managed_policies=tuple(sorted(port.permission_set_managed_policies(instance_arn, arn))),
+        customer_policies=tuple(sorted(port.permission_set_customer_policies(instance_arn, arn))),
+        inline_policy=port.permission_set_inline_policy(instance_arn, arn),
+        boundary=port.permission_set_boundary(instance_arn, arn),
+        outdated_accounts=tuple(port.accounts_for_permission_set(instance_arn, arn, outdated_only=True)),
+    )
+
+
+def read_live(port: AwsPort, model: Model, full_assignment_scan: bool = False) -> LiveState:
+    """Everything the diff needs, read once. ``full_assignment_scan`` also finds assignments of
+    managed permission sets to principals the repository never names (one call per account and set)."""
+    allow_list = uses_allow_list(model)
+    root, ous, accounts = read_organization(port)
+    policies = read_policies(port, allow_list)
+    organization = model.organization
+    needs_sso = bool(model.roles) or full_assignment_scan
+    sso = port.sso_instance(organization.instance_arn if organization else None) if needs_sso else None
+    permission_sets: list[LivePermissionSet] = []
+    principals: list[Principal] = []
+    assignments: dict[tuple[str, str, str, str], LiveAssignment] = {}
+    if sso is not None:
+        for arn in port.list_permission_sets(sso.instance_arn):
+            permission_sets.append(read_permission_set(port, sso.instance_arn, arn))
+        for kind, name in principals_of(model):
+            lookup = port.group_id if kind == "GROUP" else port.user_id
+            principal_id = lookup(sso.identity_store_id, name)
+            principals.append(Principal(type=kind, name=name, id=principal_id))
+            if principal_id is None:
+                continue
+            for a in port.assignments_for_principal(sso.instance_arn, kind, principal_id):
+                assignments[(a.account_id, a.permission_set_arn, a.principal_type, a.principal_id)] = a
+        if full_assignment_scan:
+            for ps in permission_sets:
+                if not ps.managed:
+                    continue
+                for account_id in port.accounts_for_permission_set(sso.instance_arn, ps.arn):
+                    for a in port.account_assignments(sso.instance_arn, account_id, ps.arn):
+                        assignments[(a.account_id, a.permission_set_arn, a.principal_type, a.principal_id)] = a
+    glass_states = []
+    live_ids = {a.id for a in accounts}
+    for glass in break_glass_to_verify(model):
+        account = model.accounts.get(glass.account)
+        if account is not None and account.id in live_ids:
+            glass_states.append(port.break_glass_user(account.id, glass.user, glass.path or "/"))
+    return LiveState(root_id=root, ous=tuple(ous), accounts=tuple(accounts), policies=tuple(policies), sso=sso,
+                     permission_sets=tuple(permission_sets), assignments=tuple(assignments.values()),
+                     principals=tuple(principals), allow_list=allow_list, full_assignment_scan=full_assignment_scan,
+                     break_glass=tuple(glass_states))

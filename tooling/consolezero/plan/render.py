@@ -1,0 +1,200 @@
+"""Plans as text (terraform-like), markdown (a pull request comment) and JSON; saving and loading.
+
+``render_json`` is the versioned contract of DESIGN.md (``{"version":1,"fingerprint":...,"changes":
+[{"op","kind","name","target",...}]}``; fields may be added, never renamed). ``to_document`` adds
+what apply needs (the documents, ids and execution order) for ``plan --out plan.json``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from consolezero.plan.build import ADD_OPS, CHANGE_OPS, DESTROY_OPS, Change, Plan
+
+VERSION = 1
+_SIGN = {**{op: "+" for op in ADD_OPS}, **{op: "~" for op in CHANGE_OPS}, **{op: "-" for op in DESTROY_OPS}}
+_COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
+_RESET = "\033[0m"
+
+
+def summary_line(plan: Plan) -> str:
+    add, change, destroy = plan.counts()
+    return f"Plan: {add} to add, {change} to change, {destroy} to destroy."
+
+
+def _headline(change: Change) -> str:
+    principal = change.details.get("principal")
+    if change.kind == "attachment":
+        return f"{change.op} {change.name} {'to' if change.op == 'attach' else 'from'} {change.target}"
+    if change.kind == "assignment":
+        return f"{change.op} {change.name} {'to' if change.op == 'assign' else 'from'} {principal} on {change.target}"
+    kind = change.kind.replace("_", " ")
+    if change.op == "move":
+        return f"move account {change.name}: {change.details.get('from')} -> {change.details.get('to')}"
+    where = f" in {change.target}" if change.target and change.op == "create" else ""
+    fields = change.details.get("fields")
+    return f"{change.op} {kind} {change.name}{where}" + (f" ({', '.join(fields)})" if fields else "")
+
+
+def _detail_lines(change: Change) -> list[str]:
+    lines: list[str] = []
+    d = change.details
+    for key in ("description", "session_duration", "permissions_boundary"):
+        if isinstance(d.get(key), list) and change.op == "update":
+            before, after = d[key]
+            lines.append(f"{key}: {before or '(none)'} -> {after or '(none)'}")
+    for key in ("managed_policies", "customer_managed_policies", "tags"):
+        value = d.get(key)
+        if isinstance(value, Mapping):
+            add = value.get("add") or {}
+            items = [f"+{k}={v}" for k, v in add.items()] if isinstance(add, Mapping) else [f"+{_ref(x)}" for x in add]
+            items += [f"-{_ref(x)}" for x in value.get("remove") or []]
+            lines.append(f"{key}: {' '.join(items)}")
+    if isinstance(d.get("provisioning"), str):
+        lines.append(f"provisioning: {d['provisioning']}")
+    return lines
+
+
+def _ref(value: Any) -> str:
+    return "".join(reversed(value)) if isinstance(value, list) and len(value) == 2 else str(value)
+
+
+def _diffs(change: Change) -> list[tuple[str, str]]:
+    """(title, unified diff) of the documents a change touches (SCP documents, inline policies)."""
+    found = []
+    for key, title in (("document", "policy document"), ("inline_policy", "inline policy")):
+        text = change.details.get(key)
+        if isinstance(text, str) and text and (change.op == "update" or key == "document"):
+            found.append((title, text))
+    return found
+
+
+def no_changes(plan: Plan) -> str:
+    """The no-changes line; it claims a match only when no error or warning says otherwise."""
+    if plan.errors:
+        return "No changes. The errors above must be fixed first."
+    if plan.warnings:
+        return "No changes. Nothing more apply can do now: the organization differs from the repository as the " \
+               "warnings above say."
+    return "No changes. The organization matches the repository."
+
+
+def render_text(plan: Plan, color: bool = False, show_documents: bool = True) -> str:
+    out: list[str] = []
+    for message in plan.errors:
+        out.append(f"Error: {message}")
+    for message in plan.warnings:
+        out.append(f"Warning: {message}")
+    if out:
+        out.append("")
+    if not plan.changes:
+        out.append(no_changes(plan))
+    else:
+        out.append("consolezero will perform the following actions:")
+        out.append("")
+        for change in plan.changes:
+            sign = _SIGN.get(change.op, "~")
+            line = f"  {sign} {_headline(change)}"
+            out.append(f"{_COLORS[sign]}{line}{_RESET}" if color else line)
+            out.extend(f"      {extra}" for extra in _detail_lines(change))
+            if show_documents and change.op == "update":
+                for _title, diff in _diffs(change):
+                    for diff_line in diff.splitlines():
+                        c = _COLORS.get(diff_line[:1]) if color and not diff_line.startswith(("+++", "---")) else None
+                        out.append(f"      {c}{diff_line}{_RESET}" if c else f"      {diff_line}")
+        out.append("")
+    out.append(summary_line(plan))
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(plan: Plan) -> str:
+    add, change, destroy = plan.counts()
+    out = ["### consolezero plan", ""]
+    for message in plan.errors:
+        out.append(f"> **Error:** {message}")
+    for message in plan.warnings:
+        out.append(f"> **Warning:** {message}")
+    if plan.errors or plan.warnings:
+        out.append("")
+    if not plan.changes:
+        out.append(no_changes(plan))
+    else:
+        out.append(f"**{add}** to add, **{change}** to change, **{destroy}** to destroy.")
+        out.append("")
+        out.append("| | change | |")
+        out.append("|---|---|---|")
+        for c in plan.changes:
+            sign = _SIGN.get(c.op, "~")
+            extras = "; ".join(_detail_lines(c)).replace("|", "\\|")
+            out.append(f"| `{sign}` | {_headline(c).replace('|', chr(92) + '|')} | {extras} |")
+        for c in plan.changes:
+            for title, diff in _diffs(c):
+                if c.op == "create" and c.kind == "scp":
+                    title = "new policy document"
+                out += ["", f"<details><summary>{c.kind.replace('_', ' ')} {c.name}: {title}</summary>", "",
+                        "```diff", diff, "```", "", "</details>"]
+    out += ["", f"`{summary_line(plan)}` Fingerprint `{plan.fingerprint[:12]}`."]
+    return "\n".join(out) + "\n"
+
+
+def _change_json(change: Change, full: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {"op": change.op, "kind": change.kind, "name": change.name, "target": change.target}
+    if change.details.get("principal"):
+        data["principal"] = change.details["principal"]
+    data["summary"] = change.summary
+    if change.details:
+        data["details"] = dict(change.details)
+    if full:
+        data["phase"] = change.phase
+        data["action"] = dict(change.action)
+    return data
+
+
+def render_json(plan: Plan) -> str:
+    return json.dumps(to_document(plan, full=False), indent=2) + "\n"
+
+
+def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
+    add, change, destroy = plan.counts()
+    data: dict[str, Any] = {"version": VERSION, "fingerprint": plan.fingerprint,
+                            "changes": [_change_json(c, full) for c in plan.changes],
+                            "summary": {"add": add, "change": change, "destroy": destroy},
+                            "errors": list(plan.errors), "warnings": list(plan.warnings)}
+    if full:
+        data["context"] = dict(plan.context)
+    return data
+
+
+class PlanFileError(ValueError):
+    """A saved plan that cannot be read."""
+
+
+def from_document(data: Any) -> Plan:
+    """A Plan back from :func:`to_document` (``plan --out``); only full documents can be applied."""
+    if not isinstance(data, Mapping) or data.get("version") != VERSION:
+        raise PlanFileError("not a consolezero plan (version 1)")
+    if "context" not in data or not isinstance(data.get("changes"), list):
+        raise PlanFileError("this plan has no execution details; save it with `consolezero plan --out FILE`")
+    try:
+        changes = tuple(Change(op=c["op"], kind=c["kind"], name=c["name"], target=c.get("target", ""),
+                               phase=int(c["phase"]), summary=c.get("summary", ""), details=c.get("details") or {},
+                               action=c.get("action") or {}) for c in data["changes"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise PlanFileError(f"malformed change in plan: {exc}") from None
+    return Plan(fingerprint=str(data.get("fingerprint", "")), changes=changes, errors=tuple(data.get("errors") or ()),
+                warnings=tuple(data.get("warnings") or ()), context=data.get("context") or {})
+
+
+def load_plan(text: str) -> Plan:
+    try:
+        return from_document(json.loads(text))
+    except ValueError as exc:
+        if isinstance(exc, PlanFileError):
+            raise
+        raise PlanFileError(f"not JSON: {exc}") from None
+
+
+def dump_plan(plan: Plan) -> str:
+    return json.dumps(to_document(plan, full=True), indent=2, sort_keys=False) + "\n"
