@@ -20,7 +20,7 @@ FILES = [
     "roles/developer.yaml",
     "scps/trifecta-guardrail.yaml",
     "scps/deny-user.yaml",
-    "requests/2026/11/alice-admin-prod-app-OPS-1234.yaml",
+    "requests/admin/2026-11/alice-prod-app-OPS-1234.yaml",
     ".consolezero.yaml",
 ]
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -219,6 +219,7 @@ class Request:
     duration: int | None
     ticket: str
     reason: str
+    ticket_fallback: bool = False  # the tracker was down: the role's when_ticket_system_down applies
 
 
 @dataclass(frozen=True)

@@ -279,6 +279,7 @@ def build_request(doc: Document) -> Request | None:
         file=doc.file, user=_str(d.get("user")), github=_str(d.get("github")), role=_str(d.get("role")),
         account=_str(d.get("account")), duration=parse_duration(d.get("duration")),
         ticket=str(d.get("ticket")) if d.get("ticket") is not None else "", reason=_str(d.get("reason")),
+        ticket_fallback=d.get("ticket_fallback") is True,
     )
 
 
