@@ -468,6 +468,11 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
+from consolezero.cli import alerts as _alerts  # noqa: E402 - command groups register after the app's helpers
+
+_alerts.register(app)
+
+
 def main() -> None:
     """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
     try:

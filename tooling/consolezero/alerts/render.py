@@ -1,0 +1,87 @@
+"""Renderers for ``consolezero alerts`` and ``consolezero explain-denied``: strings only."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from consolezero.alerts.explain import NO_ROLE, Explanation
+from consolezero.alerts.rules import Problem, RuleSet
+
+
+def _where(regions: Sequence[str]) -> str:
+    return "every region in use" if "*" in regions else ", ".join(regions)
+
+
+def render_rules(fmt: str, rules: RuleSet, template: str | None = None) -> str:
+    if fmt == "cloudformation":
+        return (template or "") + "\n"
+    if fmt == "json":
+        return json.dumps({"version": 1, "rules": [r.to_json() for r in rules.rules],
+                           "not_alertable": [_problem(p) for p in rules.problems if not p.alertable],
+                           "partly_alertable": [_problem(p) for p in rules.problems if p.alertable]},
+                          indent=2) + "\n"
+    lines: list[str] = []
+    md = fmt == "markdown"
+    if md:
+        lines += ["## Guardrail alerts", "", "| rule | SCP / Sid | matches | events arrive in | accounts |",
+                  "|---|---|---|---|---|"]
+        for r in rules.rules:
+            lines.append(f"| `{r.name}` | {r.scp} / {r.sid} | {', '.join(r.actions) or r.kind} | "
+                         f"{_where(r.regions)} | {', '.join(r.accounts) or '-'} |")
+        lines.append("")
+        for r in rules.rules:
+            lines += [f"### {r.scp} / {r.sid}", "", f"> {r.guidance}", ""]
+    else:
+        lines.append(f"{len(rules.rules)} alert rule(s) on the central event bus")
+        for r in rules.rules:
+            lines += ["", f"{r.name}  ({r.scp} / {r.sid}, {r.file})",
+                      f"  matches:  {', '.join(r.actions) or r.kind}",
+                      f"  accounts: {', '.join(r.accounts) or '-'}",
+                      f"  events arrive in: {_where(r.regions)}",
+                      f"  message:  {r.guidance}"]
+    problems = [p for p in rules.problems]
+    if problems:
+        lines += ["", "Not (fully) alertable:" if not md else "### Not (fully) alertable", ""]
+        lines += [f"{'- ' if md else '  '}{p.file} {p.scp}/{p.sid}: {p.reason}" for p in problems]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _problem(p: Problem) -> dict[str, str]:
+    return {"scp": p.scp, "sid": p.sid, "file": p.file, "reason": p.reason}
+
+
+def render_explanations(fmt: str, found: list[Explanation]) -> str:
+    if fmt == "json":
+        first = next((e for e in found if e.denied and e.denied_by), None)
+        data = {"version": 1,
+                "denied_by": [{"scp": d.scp, "sid": d.sid, "file": d.file} for d in first.denied_by] if first else [],
+                "guidance": "\n\n".join(first.guidance) if first else "",
+                "events": [e.to_json() for e in found]}
+        return json.dumps(data, indent=2) + "\n"
+    md = fmt == "markdown"
+    out: list[str] = []
+    for e in found:
+        head = f"{e.event} by {e.principal or 'unknown principal'} in {e.account} ({e.account_id}) at {e.time}"
+        out.append(f"### {head}" if md else head)
+        if md:
+            out.append("")
+        if not e.denied or not e.denied_by:
+            out.append(f"{'' if md else '  '}{e.note}")
+            out.append("")
+            continue
+        verb = "denied by" if all(d.certain for d in e.denied_by) else "denied (under its conditions) by"
+        out.append(f"{'' if md else '  '}{e.action} {verb}:")
+        for d in e.denied_by:
+            out.append(f"{'- ' if md else '    '}{d.scp} statement {d.sid} ({d.file})")
+        if e.note:
+            out.append(f"{'' if md else '  '}{e.note}")
+        for text in e.guidance:
+            out.append(f"{'> ' if md else '  guidance: '}{text}")
+        if e.requests:
+            out.append(f"{'' if md else '  '}to get access, request it just in time:")
+            out += [f"{'    ' if md else '    '}{line}" for line in e.requests]
+        else:
+            out.append(f"{'' if md else '  '}{NO_ROLE}")
+        out.append("")
+    return "\n".join(out).rstrip() + "\n"
