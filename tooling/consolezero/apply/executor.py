@@ -200,7 +200,12 @@ class _Executor:
                 provisioned = True
             self.report(Progress("start", change.summary, change, index, total))
             try:
-                getattr(self, f"do_{change.op}_{change.kind}")(change, change.action)
+                if change.kind.startswith("alert_"):  # guardrail alerts: alerts/deployment.py
+                    from consolezero.alerts.deployment import execute_change
+
+                    execute_change(self.port, change)
+                else:
+                    getattr(self, f"do_{change.op}_{change.kind}")(change, change.action)
             except AwsError as exc:
                 raise StepFailed(change, _explain(change, exc), list(self.result.applied)) from exc
             except ApplyError as exc:

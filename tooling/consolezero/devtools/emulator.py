@@ -8,6 +8,7 @@ moto's sso-admin handler (emulator only; the real APIs are what :mod:`consolezer
   the tags given at creation but cannot return them, so ownership could not be read);
 - ``Put/Get/DeletePermissionsBoundary(To|For|From)PermissionSet``;
 - ``DescribePermissionSetProvisioningStatus`` (moto provisions instantly; this answers SUCCEEDED);
+- EventBridge rules that target an SNS topic (moto delivers to queues and buses only);
 - ``ListAccountsForProvisionedPermissionSet``: moto answers only the caller's account; here it
   answers the accounts that hold an assignment of the set, and honours
   ``ProvisioningStatus=LATEST_PERMISSION_SET_NOT_PROVISIONED``: a change to a set makes it outdated
@@ -168,7 +169,45 @@ def install_moto_extensions() -> None:
         return result
 
     backend_cls.create_account_assignment = create_account_assignment
+    _install_events_to_sns()
     setattr(handler, _MARK, True)
+
+
+def _install_events_to_sns() -> None:
+    """EventBridge rules with an SNS topic target: moto 5.2 delivers to queues, buses and log groups only
+    (an SNS target raises NotImplementedError); here the (transformed) event is published to the topic,
+    whose subscriptions moto then delivers (an SQS queue subscribed to it receives the message)."""
+    from moto.events import models as events_models
+    from moto.events.utils import EventTemplateParser
+    from moto.sns.models import sns_backends
+    from moto.utilities.arns import parse_arn
+
+    rule_cls = events_models.Rule
+    original = rule_cls.send_to_targets
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        topics = [t for t in self.targets if t["Arn"].split(":")[2:3] == ["sns"]]
+        if topics and self.event_pattern.matches_event(original_event):
+            for target in topics:
+                transformer = target.get("InputTransformer") or {}
+                event = EventTemplateParser.parse(input_template=transformer.get("InputTemplate"),
+                                                  input_paths_map=transformer.get("InputPathsMap", {}),
+                                                  event=original_event) if transform_input else original_event
+                arn = parse_arn(target["Arn"])
+                topic = sns_backends[arn.account][arn.region].get_topic(target["Arn"])
+                topic.publish(event if isinstance(event, str) else json.dumps(event))
+        if not topics:
+            original(self, original_event, transform_input)
+            return
+        others = [t for t in self.targets if t not in topics]
+        if others:
+            saved, self.targets = self.targets, others
+            try:
+                original(self, original_event, transform_input)
+            finally:
+                self.targets = saved
+
+    rule_cls.send_to_targets = send_to_targets
 
 
 def _outdate(backend: Any, ps: Any) -> None:

@@ -360,6 +360,14 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
     builder.plan_scps()
     live_sets = builder.plan_permission_sets()
     builder.plan_assignments(live_sets, now)
+    if live.alerts is not None:  # the guardrail alerts: bus, topic, rules, forwarding (alerts/deployment.py)
+        from consolezero.alerts.deployment import alert_changes
+        from consolezero.policy.catalog import load_catalog
+
+        found, errors, warnings = alert_changes(model, live.alerts, load_catalog())
+        builder.changes += found
+        builder.errors += errors
+        builder.warnings += warnings
     order = {op: i for i, op in enumerate(OPS)}
     changes = sorted(builder.changes, key=lambda c: (c.phase, c.kind != "scp", order.get(c.op, 9),
                                                      c.name.count("/") if c.kind == "ou" else 0, c.name, c.target))
@@ -371,6 +379,11 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
                "account_ids": {a.name: a.id for a in model.accounts.values() if a.id in builder.live_accounts},
                "policy_ids": {p.name: p.id for p in live.policies},
                "permission_sets": {p.name: p.arn for p in live.permission_sets if p.managed}}
+    if live.alerts is not None:
+        from consolezero.alerts.forwarding import bus_arn
+
+        context["alerts"] = {"account_id": live.alerts.account_id, "region": live.alerts.region,
+                             "bus_arn": bus_arn(live.alerts.region, live.alerts.account_id)}
     return Plan(fingerprint=live.fingerprint(), changes=tuple(changes), errors=tuple(builder.errors),
                 warnings=tuple(dict.fromkeys(builder.warnings)), context=context)
 

@@ -83,6 +83,7 @@ class LiveState:
     allow_list: bool = False  # FullAWSAccess (and unmanaged SCPs) targets were read
     full_assignment_scan: bool = False
     break_glass: tuple[BreakGlassState, ...] = ()  # read when a user-denying SCP covers the JIT account
+    alerts: Any = None  # consolezero.alerts.deployment.LiveAlerts, when organization.yaml declares alerts
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -298,7 +299,9 @@ def read_live(port: AwsPort, model: Model, full_assignment_scan: bool = False) -
         account = model.accounts.get(glass.account)
         if account is not None and account.id in live_ids:
             glass_states.append(port.break_glass_user(account.id, glass.user, glass.path or "/"))
+    from consolezero.alerts.deployment import read_alerts
+
     return LiveState(root_id=root, ous=tuple(ous), accounts=tuple(accounts), policies=tuple(policies), sso=sso,
                      permission_sets=tuple(permission_sets), assignments=tuple(assignments.values()),
                      principals=tuple(principals), allow_list=allow_list, full_assignment_scan=full_assignment_scan,
-                     break_glass=tuple(glass_states))
+                     break_glass=tuple(glass_states), alerts=read_alerts(port, model, root))

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 OPS = ("create", "update", "delete", "attach", "detach", "assign", "unassign", "move")
-KINDS = ("scp", "attachment", "ou", "account", "permission_set", "assignment", "alert_rule")  # alert_rule: later
+KINDS = ("scp", "attachment", "ou", "account", "permission_set", "assignment", "alert_rule",
+         "alert_bus", "alert_topic", "alert_subscription", "alert_stackset", "alert_forwarder")  # alerts/deployment.py
 ADD_OPS = frozenset({"create", "attach", "assign"})
 CHANGE_OPS = frozenset({"update", "move"})
 DESTROY_OPS = frozenset({"delete", "detach", "unassign"})

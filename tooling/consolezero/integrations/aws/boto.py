@@ -20,6 +20,7 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from .boto_alerts import AlertCalls
 from .boto_identity import IdentityCenterCalls, async_status, tag_list, tag_map
 from .port import (
     AsyncStatus,
@@ -82,7 +83,7 @@ def endpoint_from_env(endpoint_url: str | None) -> str | None:
     return endpoint_url or os.environ.get(ENDPOINT_ENV) or None
 
 
-class BotoPort(IdentityCenterCalls):
+class BotoPort(AlertCalls, IdentityCenterCalls):
     """The AWS port (:mod:`consolezero.integrations.aws.port`) over boto3 clients (real AWS, or an emulator)."""
 
     def __init__(self, session: Any | None = None, endpoint_url: str | None = None, sso_region: str = "us-east-1",

@@ -151,6 +151,60 @@ class BreakGlassState:
         return self.exists and self.mfa and self.error is None
 
 
+# --- guardrail alerts (EventBridge, SNS, CloudFormation StackSets) --------------------------------
+@dataclass(frozen=True)
+class LiveRuleTarget:
+    id: str
+    arn: str
+    input_paths: Mapping[str, str] = field(default_factory=dict)
+    input_template: str | None = None
+    role_arn: str | None = None
+
+
+@dataclass(frozen=True)
+class LiveEventRule:
+    name: str
+    arn: str
+    pattern: str  # the EventPattern as AWS returns it (JSON)
+    description: str = ""
+    state: str = "ENABLED"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    targets: tuple[LiveRuleTarget, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveEventBus:
+    name: str
+    arn: str
+    policy: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LiveSubscription:
+    protocol: str
+    endpoint: str
+    arn: str  # "PendingConfirmation" until the endpoint confirms
+
+
+@dataclass(frozen=True)
+class LiveTopic:
+    arn: str
+    policy: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    subscriptions: tuple[LiveSubscription, ...] = ()
+
+
+@dataclass(frozen=True)
+class LiveStackSet:
+    name: str
+    template: str
+    status: str = "ACTIVE"
+    tags: Mapping[str, str] = field(default_factory=dict)
+    permission_model: str = "SERVICE_MANAGED"
+    regions: tuple[str, ...] = ()  # regions with stack instances
+
+
 class AwsPort(Protocol):
     """Everything plan and apply ask of AWS. Implemented by :class:`consolezero.integrations.aws.boto.BotoPort`."""
 
@@ -224,6 +278,31 @@ class AwsPort(Protocol):
                                 principal_id: str) -> AsyncStatus: ...
     def assignment_deletion_status(self, instance_arn: str, request_id: str) -> AsyncStatus: ...
 
+    # --- guardrail alerts: EventBridge and SNS in (account, region), StackSets in the caller's account -----
+    def organization_id(self) -> str: ...
+    def event_bus(self, account_id: str, region: str, name: str) -> LiveEventBus | None: ...
+    def create_event_bus(self, account_id: str, region: str, name: str, tags: Mapping[str, str]) -> str: ...
+    def put_event_bus_policy(self, account_id: str, region: str, name: str, policy: str) -> None: ...
+    def tag_event_resource(self, account_id: str, region: str, arn: str, tags: Mapping[str, str]) -> None: ...
+    def event_rules(self, account_id: str, region: str, bus: str, prefix: str) -> list[LiveEventRule]: ...
+    def put_event_rule(self, account_id: str, region: str, bus: str, name: str, pattern: str, description: str,
+                       tags: Mapping[str, str]) -> str: ...
+    def put_event_targets(self, account_id: str, region: str, bus: str, rule: str,
+                          targets: list[Mapping[str, object]]) -> None: ...
+    def delete_event_rule(self, account_id: str, region: str, bus: str, name: str) -> None: ...
+    def put_events(self, account_id: str, region: str, entries: list[Mapping[str, object]]) -> int: ...
+    def topic(self, account_id: str, region: str, name: str) -> LiveTopic | None: ...
+    def create_topic(self, account_id: str, region: str, name: str, tags: Mapping[str, str]) -> str: ...
+    def set_topic_policy(self, account_id: str, region: str, arn: str, policy: str) -> None: ...
+    def tag_topic(self, account_id: str, region: str, arn: str, tags: Mapping[str, str]) -> None: ...
+    def subscribe(self, account_id: str, region: str, arn: str, protocol: str, endpoint: str) -> str: ...
+    def unsubscribe(self, account_id: str, region: str, subscription_arn: str) -> None: ...
+    def stack_set(self, region: str, name: str) -> LiveStackSet | None: ...
+    def create_stack_set(self, region: str, name: str, description: str, template: str,
+                         tags: Mapping[str, str]) -> None: ...
+    def update_stack_set(self, region: str, name: str, template: str) -> None: ...
+    def create_stack_instances(self, region: str, name: str, ou_ids: list[str], regions: list[str]) -> None: ...
+
 
 # The port methods that change AWS (fault injection and dry runs wrap exactly these).
 MUTATING = frozenset({
@@ -233,4 +312,7 @@ MUTATING = frozenset({
     "delete_permission_set", "attach_managed_policy", "detach_managed_policy", "attach_customer_policy",
     "detach_customer_policy", "put_inline_policy", "delete_inline_policy", "put_boundary", "delete_boundary",
     "start_provision", "start_create_assignment", "start_delete_assignment",
+    "create_event_bus", "put_event_bus_policy", "tag_event_resource", "put_event_rule", "put_event_targets",
+    "delete_event_rule", "put_events", "create_topic", "set_topic_policy", "tag_topic", "subscribe", "unsubscribe",
+    "create_stack_set", "update_stack_set", "create_stack_instances",
 })

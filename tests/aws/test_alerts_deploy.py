@@ -1,0 +1,83 @@
+"""Alert deployment against the emulator: plan shows each resource, apply creates them, a second plan is empty,
+and a denied CloudTrail event put on the central bus reaches the topic's subscriber with its message."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from aws_helpers import Org
+
+from consolezero.alerts.cloudtrail import as_eventbridge_event
+from consolezero.alerts.forwarding import BUS_NAME, FORWARD_RULE, STACK_SET
+from consolezero.apply.executor import fresh_plan, run_apply
+
+CLOUDTRAIL = Path(__file__).resolve().parents[1] / "fixtures" / "cloudtrail"
+
+
+def _alert_changes(plan):
+    return [(c.op, c.kind, c.name) for c in plan.changes if c.kind.startswith("alert_")]
+
+
+def test_apply_creates_the_alert_resources_and_a_second_plan_is_empty(example_org: Org) -> None:
+    plan = fresh_plan(example_org.repo(), example_org.port())
+    changes = _alert_changes(plan)
+    assert ("create", "alert_bus", BUS_NAME) in changes
+    assert ("create", "alert_topic", "guardrail-alerts") in changes
+    assert ("create", "alert_subscription", "mailto:cloud-security@example.com") in changes
+    assert ("create", "alert_rule", "consolezero-DenyUser-DenyIamUsers") in changes
+    assert ("create", "alert_rule", "consolezero-always-break-glass") in changes
+    assert ("create", "alert_stackset", STACK_SET) in changes
+    assert ("create", "alert_forwarder", FORWARD_RULE) in changes
+    assert not plan.errors, plan.errors
+
+    result = run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    assert len(result.applied) == len(plan.changes)
+    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
+
+    security = example_org.ids["security"]
+    port = example_org.port()
+    bus = port.event_bus(security, "us-east-1", BUS_NAME)
+    assert bus is not None and bus.tags.get("managed-by") == "consolezero"
+    assert "aws:PrincipalOrgID" in (bus.policy or "")
+    rules = {r.name: r for r in port.event_rules(security, "us-east-1", BUS_NAME, "consolezero-")}
+    assert len(rules) == 12
+    deny_user = rules["consolezero-DenyUser-DenyIamUsers"]
+    assert deny_user.targets[0].arn.endswith(":guardrail-alerts")
+    assert "<principal>" in (deny_user.targets[0].input_template or "")
+    topic = port.topic(security, "us-east-1", "guardrail-alerts")
+    assert topic is not None and [(s.protocol, s.endpoint) for s in topic.subscriptions] == [
+        ("email", "cloud-security@example.com")]
+    stack_set = port.stack_set("us-east-1", STACK_SET)
+    assert stack_set is not None and set(stack_set.regions) == {"us-east-1", "eu-west-1"}
+
+    again = run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    assert again.applied == []  # idempotent: nothing left to do
+
+
+def test_a_denied_event_on_the_bus_reaches_a_subscriber(example_org: Org) -> None:
+    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    security = example_org.ids["security"]
+    port = example_org.port()
+    sqs = port.client(port._at("sqs", security, "us-east-1"))
+    queue = sqs.create_queue(QueueName="alerts-demo")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    topic = port.topic(security, "us-east-1", "guardrail-alerts")
+    port.subscribe(security, "us-east-1", topic.arn, "sqs", queue_arn)
+
+    record = json.loads((CLOUDTRAIL / "iam-create-user-denied-console.json").read_text())
+    record["recipientAccountId"] = security  # PutEvents records the caller's account: the alerts account
+    event = as_eventbridge_event(record)
+    failed = port.put_events(security, "us-east-1", [{
+        "Source": "consolezero.test", "DetailType": event["detail-type"], "Detail": json.dumps(record),
+        "EventBusName": BUS_NAME}])
+    assert failed == 0
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    assert len(messages) == 1
+    body = json.loads(messages[0]["Body"])
+    text = body["Message"]
+    assert text.startswith("Guardrail DenyUser (DenyIamUsers) denied arn:aws:sts::444444444444:assumed-role/")
+    assert "iam.amazonaws.com CreateUser (AccessDenied)" in text
+    assert "IAM users, access keys and console passwords are not allowed" in text
+    # the undeclared SQS subscription is left alone: the next plan is still empty
+    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []

@@ -1,0 +1,355 @@
+"""The alert resources plan and apply manage, and their plan changes.
+
+In the alerts account and region (``accounts/organization.yaml`` ``alerts``):
+- the central event bus ``consolezero-alerts``, with a resource policy that lets every account of the
+  organization put events on it (``aws:PrincipalOrgID``);
+- one rule per alert (:mod:`.rules`, :mod:`.always`) on that bus, its target the SNS topic with the
+  input transformer that writes the message;
+- the SNS topic, its policy (EventBridge may publish, for these rules only) and its subscriptions.
+In the management account (the caller):
+- the service-managed StackSet ``consolezero-alerts-forwarding`` (instances in every member account
+  and region in use, kept up to date by auto-deployment) that forwards events to the bus;
+- the same forwarding rule on its own default bus in us-east-1, where organization policy changes are
+  recorded (a service-managed StackSet never deploys to the management account).
+
+Everything carries ``managed-by: consolezero``; an existing bus, topic, StackSet or rule of the same
+name without it is a plan error (a name clash), never adopted silently. Subscriptions cannot be tagged:
+undeclared ``email``/``https`` subscriptions are removed, other protocols (a queue, a function some
+other stack subscribed) are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from consolezero.alerts.always import alert_rules
+from consolezero.alerts.forwarding import (
+    BUS_NAME,
+    FORWARD_RULE,
+    STACK_SET,
+    bus_arn,
+    forward_pattern,
+    regions_in_use,
+    template_body,
+)
+from consolezero.alerts.rules import RULE_PREFIX, AlertRule
+from consolezero.core.model import Model
+from consolezero.integrations.aws.boto_alerts import policy_equal, split_endpoint
+from consolezero.integrations.aws.port import (
+    AwsError,
+    AwsPort,
+    LiveEventBus,
+    LiveEventRule,
+    LiveStackSet,
+    LiveTopic,
+    is_managed,
+)
+from consolezero.plan.documents import document_diff, owned_tags
+from consolezero.plan.types import Change
+
+P_ALERT_DEFINE, P_ALERT_RULES, P_ALERT_FORWARD, P_ALERT_DELETE = 91, 92, 93, 94
+KINDS = ("alert_bus", "alert_topic", "alert_subscription", "alert_rule", "alert_stackset", "alert_forwarder")
+TOPIC_TARGET = "alerts-topic"
+FORWARD_REGION = "us-east-1"
+_DECLARABLE = frozenset({"email", "https", "http"})
+
+
+@dataclass(frozen=True)
+class LiveAlerts:
+    account_id: str
+    region: str
+    org_id: str = ""
+    root_id: str = ""
+    bus: LiveEventBus | None = None
+    rules: tuple[LiveEventRule, ...] = ()
+    topic: LiveTopic | None = None
+    stack_set: LiveStackSet | None = None
+    forwarder: tuple[LiveEventRule, ...] = ()
+    error: str | None = None
+
+
+def alerts_location(model: Model) -> tuple[str, str, str] | None:
+    """(alerts account id, region, topic name), when organization.yaml declares a usable ``alerts``."""
+    org = model.organization
+    cfg = org.alerts if org else None
+    account = model.accounts.get(cfg.account) if cfg else None
+    if cfg is None or account is None or not account.id or not cfg.topic:
+        return None
+    return account.id, cfg.region or "us-east-1", cfg.topic
+
+
+def read_alerts(port: AwsPort, model: Model, root_id: str) -> LiveAlerts | None:
+    """The alert resources as they are: a handful of calls, plus two per managed rule."""
+    where = alerts_location(model)
+    if where is None:
+        return None
+    account_id, region, topic = where
+    try:
+        bus = port.event_bus(account_id, region, BUS_NAME)
+        return LiveAlerts(
+            account_id=account_id, region=region, org_id=port.organization_id(), root_id=root_id, bus=bus,
+            rules=tuple(port.event_rules(account_id, region, BUS_NAME, RULE_PREFIX)) if bus else (),
+            topic=port.topic(account_id, region, topic), stack_set=port.stack_set(region, STACK_SET),
+            forwarder=tuple(port.event_rules("", FORWARD_REGION, "default", FORWARD_RULE)))
+    except AwsError as exc:
+        return LiveAlerts(account_id=account_id, region=region, root_id=root_id, error=str(exc))
+
+
+# --- what should be there -------------------------------------------------------------------------
+def bus_policy(arn: str, org_id: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "OrganizationPutEvents", "Effect": "Allow", "Principal": "*", "Action": "events:PutEvents",
+        "Resource": arn, "Condition": {"StringEquals": {"aws:PrincipalOrgID": org_id}}}]}, sort_keys=True)
+
+
+def topic_arn(account_id: str, region: str, topic: str) -> str:
+    return f"arn:aws:sns:{region}:{account_id}:{topic}"
+
+
+def topic_policy(arn: str, account_id: str, region: str) -> str:
+    return json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Sid": "GuardrailAlertRules", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+        "Action": "sns:Publish", "Resource": arn,
+        "Condition": {"ArnLike": {"aws:SourceArn": f"arn:aws:events:{region}:{account_id}:rule/{BUS_NAME}/"
+                                                   f"{RULE_PREFIX}*"}}}]}, sort_keys=True)
+
+
+def rule_targets(rule: AlertRule, topic: str) -> list[dict[str, Any]]:
+    return [{"Id": TOPIC_TARGET, "Arn": topic, "InputTransformer": rule.input_transformer()}]
+
+
+def _pattern(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+class _Diff:
+    def __init__(self, model: Model, live: LiveAlerts, catalog: Any) -> None:
+        self.model, self.live = model, live
+        self.account_id, self.region, self.topic_name = alerts_location(model)  # type: ignore[misc]
+        self.bus_arn = bus_arn(self.region, self.account_id)
+        self.topic_arn = topic_arn(self.account_id, self.region, self.topic_name)
+        self.tags = owned_tags({})
+        self.rules = alert_rules(model, catalog).rules
+        self.changes: list[Change] = []
+        self.errors: list[str] = []
+        self.warnings: list[str] = []
+        self.where = {"account_id": self.account_id, "region": self.region}
+        self.label = f"account {model.organization.alerts.account} ({self.region})"  # type: ignore[union-attr]
+
+    def add(self, op: str, kind: str, name: str, phase: int, summary: str, action: Mapping[str, Any],
+            details: Mapping[str, Any] | None = None, target: str = "") -> None:
+        self.changes.append(Change(op, kind, name, target or self.label, phase, summary, dict(details or {}),
+                                   {**self.where, **action}))
+
+    def missing_tags(self, tags: Mapping[str, str]) -> dict[str, str]:
+        return {k: v for k, v in self.tags.items() if tags.get(k) != v}
+
+    def bus(self) -> None:
+        policy = bus_policy(self.bus_arn, self.live.org_id)
+        bus = self.live.bus
+        if bus is None:
+            self.add("create", "alert_bus", BUS_NAME, P_ALERT_DEFINE, f"create event bus {BUS_NAME}",
+                     {"name": BUS_NAME, "tags": self.tags, "policy": policy},
+                     {"document": document_diff(None, json.loads(policy), f"{BUS_NAME} policy")})
+            return
+        if not is_managed(bus.tags):
+            self.errors.append(f"name clash: the alerts account already has an event bus {BUS_NAME} without the "
+                               "managed-by tag; consolezero never changes it (tag it managed-by=consolezero to adopt it)")
+            return
+        fields, action = [], {"name": BUS_NAME, "arn": bus.arn}
+        if not policy_equal(bus.policy, policy):
+            fields.append("policy")
+            action["policy"] = policy
+        if self.missing_tags(bus.tags):
+            fields.append("tags")
+            action["tags"] = self.tags
+        if fields:
+            self.add("update", "alert_bus", BUS_NAME, P_ALERT_DEFINE, f"update event bus {BUS_NAME}: "
+                     f"{', '.join(fields)}", action, {"fields": fields})
+
+    def topic(self) -> None:
+        policy = topic_policy(self.topic_arn, self.account_id, self.region)
+        topic = self.live.topic
+        if topic is None:
+            self.add("create", "alert_topic", self.topic_name, P_ALERT_DEFINE, f"create SNS topic {self.topic_name}",
+                     {"name": self.topic_name, "tags": self.tags, "policy": policy})
+        elif not is_managed(topic.tags):
+            self.errors.append(f"name clash: the alerts account already has an SNS topic {self.topic_name} without "
+                               "the managed-by tag; tag it managed-by=consolezero to adopt it, or rename alerts.topic")
+            return
+        else:
+            fields, action = [], {"arn": topic.arn}
+            if not policy_equal(topic.policy, policy):
+                fields.append("policy")
+                action["policy"] = policy
+            if self.missing_tags(topic.tags):
+                fields.append("tags")
+                action["tags"] = self.tags
+            if fields:
+                self.add("update", "alert_topic", self.topic_name, P_ALERT_DEFINE,
+                         f"update SNS topic {self.topic_name}: {', '.join(fields)}", action, {"fields": fields})
+        subscribers = self.model.organization.alerts.subscribers  # type: ignore[union-attr]
+        live = {(s.protocol, s.endpoint): s for s in (topic.subscriptions if topic else ())}
+        for subscriber in subscribers:
+            protocol, endpoint = split_endpoint(subscriber)
+            if (protocol, endpoint) not in live:
+                self.add("create", "alert_subscription", subscriber, P_ALERT_RULES,
+                         f"subscribe {subscriber} to {self.topic_name}",
+                         {"arn": self.topic_arn, "protocol": protocol, "endpoint": endpoint}, target=self.topic_name)
+        wanted = {split_endpoint(s) for s in subscribers}
+        for (protocol, endpoint), sub in sorted(live.items()):
+            if (protocol, endpoint) in wanted or protocol not in _DECLARABLE:
+                continue
+            if sub.arn.startswith("arn:"):
+                self.add("delete", "alert_subscription", f"{protocol}:{endpoint}", P_ALERT_DELETE,
+                         f"unsubscribe {protocol}:{endpoint} from {self.topic_name}", {"subscription_arn": sub.arn},
+                         target=self.topic_name)
+            else:
+                self.warnings.append(f"{protocol}:{endpoint} is subscribed to {self.topic_name} but not declared; "
+                                     "it is still pending confirmation, so it cannot be removed yet")
+
+    def rules_(self) -> None:
+        live = {r.name: r for r in self.live.rules}
+        wanted = set()
+        for rule in self.rules:
+            wanted.add(rule.name)
+            targets = rule_targets(rule, self.topic_arn)
+            description = f"consolezero: {rule.scp} {rule.sid} ({rule.file})"
+            action = {"name": rule.name, "pattern": json.dumps(rule.event_pattern, sort_keys=True),
+                      "description": description, "tags": self.tags, "targets": targets}
+            found = live.get(rule.name)
+            if found is None:
+                self.add("create", "alert_rule", rule.name, P_ALERT_RULES, f"create alert rule {rule.name}", action,
+                         {"document": document_diff(None, rule.event_pattern, rule.name)})
+                continue
+            if not is_managed(found.tags):
+                self.errors.append(f"{rule.file}: name clash: rule {rule.name} exists on {BUS_NAME} without the "
+                                   "managed-by tag; consolezero never changes it")
+                continue
+            fields = []
+            if _pattern(found.pattern) != rule.event_pattern:
+                fields.append("pattern")
+            if found.description != description:
+                fields.append("description")
+            if self.missing_tags(found.tags):
+                fields.append("tags")
+            live_targets = [(t.id, t.arn, dict(t.input_paths), t.input_template) for t in found.targets]
+            if live_targets != [(t["Id"], t["Arn"], t["InputTransformer"]["InputPathsMap"],
+                                 t["InputTransformer"]["InputTemplate"]) for t in targets]:
+                fields.append("target")
+            if fields:
+                self.add("update", "alert_rule", rule.name, P_ALERT_RULES,
+                         f"update alert rule {rule.name}: {', '.join(fields)}", action,
+                         {"fields": fields, "document": document_diff(_pattern(found.pattern), rule.event_pattern,
+                                                                      rule.name)})
+        for name, found in sorted(live.items()):
+            if name not in wanted and is_managed(found.tags):
+                self.add("delete", "alert_rule", name, P_ALERT_DELETE, f"delete alert rule {name}", {"name": name})
+
+    def forwarding(self) -> None:
+        template = template_body(self.model, self.bus_arn)
+        regions = regions_in_use(self.model)
+        found = self.live.stack_set
+        here = {"account_id": "", "region": self.region}
+        if found is None:
+            self.add("create", "alert_stackset", STACK_SET, P_ALERT_FORWARD,
+                     f"create StackSet {STACK_SET} (forwarding rules in {', '.join(regions)})",
+                     {**here, "name": STACK_SET, "template": template, "tags": self.tags,
+                      "ou_ids": [self.live.root_id], "regions": regions}, target="management account")
+        elif not is_managed(found.tags):
+            self.errors.append(f"name clash: a StackSet {STACK_SET} exists without the managed-by tag")
+        else:
+            fields, action = [], {**here, "name": STACK_SET}
+            if _pattern(found.template) != json.loads(template):
+                fields.append("template")
+                action["template"] = template
+            add = [r for r in regions if r not in found.regions]
+            if add:
+                fields.append("regions")
+                action.update(ou_ids=[self.live.root_id], regions=add)
+            if fields:
+                self.add("update", "alert_stackset", STACK_SET, P_ALERT_FORWARD,
+                         f"update StackSet {STACK_SET}: {', '.join(fields)}", action, {"fields": fields},
+                         target="management account")
+        pattern = forward_pattern(self.model)
+        target = [{"Id": "central-bus", "Arn": self.bus_arn}]
+        if self.region != FORWARD_REGION:
+            self.warnings.append(f"alerts.region is {self.region}: the management account's forwarding rule in "
+                                 f"{FORWARD_REGION} needs a role to put events across regions; deploy the StackSet "
+                                 "template there as a stack instead")
+            return
+        live = next((r for r in self.live.forwarder if r.name == FORWARD_RULE), None)
+        action = {"account_id": "", "region": FORWARD_REGION, "name": FORWARD_RULE,
+                  "pattern": json.dumps(pattern, sort_keys=True), "tags": self.tags, "targets": target,
+                  "description": "consolezero: guardrail alert events to the central bus"}
+        if live is None:
+            self.add("create", "alert_forwarder", FORWARD_RULE, P_ALERT_FORWARD,
+                     f"create forwarding rule {FORWARD_RULE} in the management account ({FORWARD_REGION})", action,
+                     target="management account")
+        elif is_managed(live.tags) and (_pattern(live.pattern) != pattern or
+                                        [(t.id, t.arn) for t in live.targets] != [("central-bus", self.bus_arn)]):
+            self.add("update", "alert_forwarder", FORWARD_RULE, P_ALERT_FORWARD,
+                     f"update forwarding rule {FORWARD_RULE} in the management account", action,
+                     target="management account")
+
+
+def alert_changes(model: Model, live: LiveAlerts | None, catalog: Any
+                  ) -> tuple[list[Change], list[str], list[str]]:
+    """(changes, errors, warnings) that bring the alert resources to the repository's state."""
+    if live is None:
+        return [], [], []
+    if live.error:
+        return [], [f"cannot read the alert resources in account {live.account_id} ({live.region}): {live.error}"], []
+    diff = _Diff(model, live, catalog)
+    diff.bus()
+    diff.topic()
+    diff.rules_()
+    diff.forwarding()
+    return diff.changes, diff.errors, diff.warnings
+
+
+# --- apply ----------------------------------------------------------------------------------------
+def execute_change(port: AwsPort, change: Change) -> None:
+    """Run one alert change; every step reaches its goal state, so re-running converges."""
+    a, op, kind = change.action, change.op, change.kind
+    acct, region = a.get("account_id", ""), a["region"]
+    if kind == "alert_bus":
+        arn = a.get("arn") or port.create_event_bus(acct, region, a["name"], a.get("tags") or {})
+        if a.get("policy"):
+            port.put_event_bus_policy(acct, region, a["name"], a["policy"])
+        if op == "update" and a.get("tags"):
+            port.tag_event_resource(acct, region, arn, a["tags"])
+    elif kind == "alert_topic":
+        arn = a.get("arn") or port.create_topic(acct, region, a["name"], a.get("tags") or {})
+        if a.get("policy"):
+            port.set_topic_policy(acct, region, arn, a["policy"])
+        if op == "update" and a.get("tags"):
+            port.tag_topic(acct, region, arn, a["tags"])
+    elif kind == "alert_subscription":
+        if op == "create":
+            port.subscribe(acct, region, a["arn"], a["protocol"], a["endpoint"])
+        else:
+            port.unsubscribe(acct, region, a["subscription_arn"])
+    elif kind in ("alert_rule", "alert_forwarder"):
+        bus = BUS_NAME if kind == "alert_rule" else "default"
+        if op == "delete":
+            port.delete_event_rule(acct, region, bus, a["name"])
+            return
+        port.put_event_rule(acct, region, bus, a["name"], a["pattern"], a["description"], a["tags"])
+        port.put_event_targets(acct, region, bus, a["name"], list(a["targets"]))
+    elif kind == "alert_stackset":
+        if op == "create":
+            port.create_stack_set(region, a["name"], "consolezero guardrail alerts: forwarding rules",
+                                  a["template"], a["tags"])
+        elif a.get("template"):
+            port.update_stack_set(region, a["name"], a["template"])
+        if a.get("regions"):
+            port.create_stack_instances(region, a["name"], list(a["ou_ids"]), list(a["regions"]))
+    else:  # pragma: no cover - the plan only makes the kinds above
+        raise ValueError(f"unknown alert change kind {kind}")
