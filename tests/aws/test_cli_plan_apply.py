@@ -66,7 +66,9 @@ def test_markdown_plan_puts_document_diffs_in_details(cli_env: Org) -> None:
     assert result.exit_code == 0, result.output
     assert "<details><summary>scp DenyUser: policy document</summary>" in result.stdout
     assert '```diff' in result.stdout and '+        "iam:UpdateLoginProfile"' in result.stdout
-    assert "`Plan: 0 to add, 1 to change, 0 to destroy.`" in result.stdout
+    # the SCP, and the alert rule that follows its actions (consolezero-DenyUser-DenyIamUsers)
+    assert "`Plan: 0 to add, 2 to change, 0 to destroy.`" in result.stdout
+    assert "update alert rule consolezero-DenyUser-DenyIamUsers" in result.stdout
     text = run("plan", str(cli_env.root)).stdout
     assert "~ update scp DenyUser (content)" in text
 
@@ -136,12 +138,17 @@ def test_demo_runs_end_to_end(aws) -> None:
     lines: list[tuple[str, str]] = []
     assert run_demo(lambda kind, text: lines.append((kind, text)), access=None) is True
     plans = [text for kind, text in lines if kind == "plan"]
-    assert "Plan: 28 to add, 5 to change, 0 to destroy." in plans[0]
+    assert "Plan: 45 to add, 5 to change, 0 to destroy." in plans[0]  # 17 of them the guardrail alerts
+    assert "+ create alert rule consolezero-DenyUser-DenyIamUsers" in plans[0]
+    texts = "\n".join(text for _, text in lines)
+    assert "the subscriber received:" in texts and "Guardrail DenyUser (DenyIamUsers) denied" in texts
+    assert "DenyUser statement DenyIamUsers (scps/deny-user.yaml)" in texts  # explain-denied
     assert "DenyUser is held back from root" in plans[0] and "has no MFA device" in plans[0]
     assert "No changes." in plans[1]
     assert "+ attach DenyUser to root" in plans[2]  # once the break-glass user has MFA
     assert "No changes." in plans[3] and "Warning" not in plans[3]
-    assert "+ attach DenyUser to root" in plans[4]  # drift: detached in the console
+    assert "No changes." in plans[4]  # after the alerts step: the demo's queue subscription is left alone
+    assert "+ attach DenyUser to root" in plans[5]  # drift: detached in the console
     assert "No changes." in plans[-1]
     assert not [text for kind, text in lines if kind == "error"]
 

@@ -160,7 +160,8 @@ class _Diff:
             return
         if not is_managed(bus.tags):
             self.errors.append(f"name clash: the alerts account already has an event bus {BUS_NAME} without the "
-                               "managed-by tag; consolezero never changes it (tag it managed-by=consolezero to adopt it)")
+                               "managed-by tag; consolezero never changes it (tag it managed-by=consolezero to "
+                               "adopt it)")
             return
         fields, action = [], {"name": BUS_NAME, "arn": bus.arn}
         if not policy_equal(bus.policy, policy):

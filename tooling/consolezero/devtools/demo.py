@@ -5,8 +5,9 @@ Identity Store groups the example names (an identity provider would provide them
 break-glass IAM user in the JIT account -- still without its MFA device. Then: lint, access
 summary (when available), plan and apply (DenyUser is held back: the way out is not verified yet),
 plan again (no changes); the security team enables MFA: plan shows DenyUser's attachment, apply,
-plan (no changes); a drift round (an SCP detached "in the console" shows in the plan and apply puts
-it back); and stops the emulator.
+plan (no changes); a denied CloudTrail event put on the central alerts bus reaches a queue subscribed to
+the alerts topic, and explain-denied explains it; a drift round (an SCP detached "in the console" shows
+in the plan and apply puts it back); and stops the emulator.
 
 No printing: every line goes through ``emit(kind, text)``; the CLI renders it. Dummy credentials
 (an ASIA... key id) are given to the emulator's clients only, never to the environment.
@@ -126,8 +127,9 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
                 enable_break_glass_mfa(emulator.url, glass_account, g.user)
             _plan_apply_round(emit, repo, port, "consolezero plan: DenyUser may now be attached")
             _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
+        _alerts(emit, repo, port, emulator.url)
         _drift(emit, repo, port)
-        emit("ok", "demo complete: lint, access, plan, apply and drift repair all worked against the emulator")
+        emit("ok", "demo complete: lint, access, plan, apply, alerts and drift repair all worked against the emulator")
         return True
     except DemoFailed as exc:
         emit("error", str(exc))
@@ -186,6 +188,21 @@ def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -
     except ApplyError as exc:
         raise DemoFailed(f"apply failed: {exc}") from exc
     emit("ok", result.summary())
+
+
+def _alerts(emit: Emit, repo: Repository, port: AwsPort, endpoint_url: str) -> None:
+    """A denied CloudTrail event put on the central bus reaches the alerts topic's subscriber."""
+    from consolezero.devtools.demo_alerts import alerts_round
+
+    emit("title", "Guardrail alerts: a denied CloudTrail event on the central event bus")
+    try:
+        message = alerts_round(emit, repo, port, endpoint_url)
+    except Exception as exc:  # noqa: BLE001 - any failure of this step is a failed demo, one line
+        raise DemoFailed(f"alerts: {exc}") from exc
+    if "What to do:" not in message:
+        raise DemoFailed("alerts: the message has no guidance")
+    emit("ok", "the alert reached the subscriber with its guidance")
+    _expect_no_changes(emit, repo, port, "consolezero plan again: the demo's queue subscription is left alone")
 
 
 def _drift(emit: Emit, repo: Repository, port: AwsPort) -> None:

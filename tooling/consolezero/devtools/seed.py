@@ -52,11 +52,17 @@ def seed_emulator(endpoint_url: str, accounts: Sequence[tuple[str, str]], groups
 
 
 def _emulator_iam(endpoint_url: str, account_id: str, credentials: Mapping[str, str]) -> Any:
+    return emulator_client(endpoint_url, account_id, "iam", ORGANIZATIONS_REGION, credentials)
+
+
+def emulator_client(endpoint_url: str, account_id: str, service: str, region: str,
+                    credentials: Mapping[str, str] = EMULATOR_CREDENTIALS) -> Any:
+    """A client in an emulated member account (through OrganizationAccountAccessRole). Never for real AWS."""
     session = emulator_session(credentials)
     sts = session.client("sts", endpoint_url=endpoint_url, region_name=ORGANIZATIONS_REGION)
     assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
                               RoleSessionName="consolezero-emulator-seed")["Credentials"]
-    return session.client("iam", endpoint_url=endpoint_url, region_name=ORGANIZATIONS_REGION,
+    return session.client(service, endpoint_url=endpoint_url, region_name=region,
                           aws_access_key_id=assumed["AccessKeyId"], aws_secret_access_key=assumed["SecretAccessKey"],
                           aws_session_token=assumed["SessionToken"])
 
