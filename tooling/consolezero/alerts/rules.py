@@ -188,9 +188,10 @@ def _why(actions: list[str]) -> str:
     never = [a for a in actions if ct.not_logged(a)]
     parts = []
     if data:
+        one = len(data) == 1
         parts.append(f"{', '.join(data[:6])}{' ...' if len(data) > 6 else ''} "
-                     f"{'is a data event' if len(data) == 1 else 'are data events'}, which CloudTrail logs only "
-                     "when the trail selects data events for them")
+                     f"{'is a data event' if one else 'are data events'}, which CloudTrail logs only when the trail "
+                     f"selects data events for {'it' if one else 'them'}")
     if never:
         parts.append(f"{', '.join(never[:6])}: {ct.not_logged(never[0])}")
     return "; ".join(parts)
@@ -218,7 +219,8 @@ def _expand(catalog: Catalog, patterns: list[str], spec: _Spec,
             continue  # unknown-action says so
         bad = _undeliverable(matched)
         if len(bad) == len(matched):
-            problems.append((n, f"{pattern}: {_why(bad)}"))
+            same = len(matched) == 1 and matched[0].lower() == pattern.lower()
+            problems.append((n, _why(bad) if same else f"{pattern}: {_why(bad)}"))
             continue
         plain = name[:-1]
         if not wild_service and name.endswith("*") and not any(c in plain for c in "*?") and plain \
@@ -309,15 +311,16 @@ def deny_rules(model: Model, catalog: Catalog) -> RuleSet:
                 actions = _as_list(statement.get("Action"))
                 _expand(catalog, actions, spec, found)
                 action_key = (*base, "Action")
-                for n, why in found:
-                    where = (*action_key, n) if isinstance(statement.get("Action"), list) else action_key
-                    problems.append(Problem(scp.name, sid, scp.file, where, why, True))
+                listed = isinstance(statement.get("Action"), list)
                 if not spec.everything and not spec.sources:
                     if found:
-                        problems.append(Problem(scp.name, sid, scp.file, action_key,
-                                                f"no action of {sid} reaches EventBridge: the alert never fires",
-                                                False))
+                        where = (*action_key, found[0][0]) if listed and len(found) == 1 else action_key
+                        problems.append(Problem(scp.name, sid, scp.file, where, "; ".join(w for _, w in found)
+                                                + ": the alert never fires", False))
                     continue
+                for n, why in found:
+                    problems.append(Problem(scp.name, sid, scp.file, (*action_key, n) if listed else action_key,
+                                            why, True))
                 detail = spec.detail()
                 written = tuple(actions)
             accounts = covered_accounts(model, scp)
