@@ -1,0 +1,108 @@
+"""explain-denied on every CloudTrail record shape, through the CLI, and bad records as one line."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from consolezero.cli.app import app
+from support import FIXTURES, ROOT
+
+CLOUDTRAIL = FIXTURES / "cloudtrail"
+
+
+def run(*args: str, stdin: str | None = None):
+    return CliRunner().invoke(app, list(args), input=stdin)
+
+
+def test_denied_create_user_names_deny_user_its_sid_guidance_and_no_role() -> None:
+    result = run("explain-denied", str(CLOUDTRAIL / "iam-create-user-denied-console.json"), "--repo", str(ROOT))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "iam:CreateUser denied by:\n    DenyUser statement DenyIamUsers (scps/deny-user.yaml)" in out
+    assert "guidance: IAM users, access keys and console passwords are not allowed" in out
+    assert "no role allows this in this account" in out  # not even Admin: DenyUser exempts break-glass only
+
+
+def test_json_contract() -> None:
+    result = run("explain-denied", str(CLOUDTRAIL / "iam-create-user-denied-console.json"), "--repo", str(ROOT),
+                 "--format", "json")
+    data = json.loads(result.stdout)
+    assert data["version"] == 1
+    assert data["denied_by"] == [{"scp": "DenyUser", "sid": "DenyIamUsers", "file": "scps/deny-user.yaml"}]
+    assert data["guidance"].startswith("IAM users, access keys")
+    assert data["events"][0]["access"] == ["no role allows this in this account"]
+
+
+def test_every_record_of_a_log_file() -> None:
+    result = run("explain-denied", str(CLOUDTRAIL / "log-file-many-records.json"), "--repo", str(ROOT),
+                 "--format", "json")
+    assert result.exit_code == 0, result.output
+    events = json.loads(result.stdout)["events"]
+    assert len(events) == 10
+    by_name = [(e["action"], [d["sid"] for d in e["denied_by"]], e["denied"]) for e in events]
+    assert by_name[0] == ("iam:CreateUser", ["DenyIamUsers"], True)
+    assert by_name[1] == ("iam:CreateUser", [], False)  # it succeeded
+    assert by_name[2] == ("iam:CreateRole", ["RequireDeveloperBoundary"], True)
+    assert events[2]["access"] == ['consolezero request --role Admin --account staging-app --for PT1H '
+                                   '--ticket TICKET-KEY --reason "CreateRole in staging-app, denied by '
+                                   'TrifectaGuardrail: WHY"']
+    assert by_name[3] == ("cloudtrail:StopLogging", ["ProtectCloudTrail"], True)
+    assert by_name[4] == ("ec2:RunInstances", ["DenyRootUser"], True)
+    assert events[4]["access"][0].startswith("consolezero request --role Admin --account sandbox")
+    assert by_name[5] == ("s3:GetObject", [], True)
+    assert "no SCP statement denies this" in events[5]["note"]
+    assert [e["denied"] for e in events[6:]] == [False, False, False, False]
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown"])
+def test_text_and_markdown_from_stdin(fmt: str) -> None:
+    text = (CLOUDTRAIL / "ec2-run-instances-unauthorized-root.json").read_text()
+    result = run("explain-denied", "-", "--repo", str(ROOT), "--format", fmt, stdin=text)
+    assert result.exit_code == 0, result.output
+    assert "DenyRootUser statement DenyRootUser (scps/deny-root-user.yaml)" in result.stdout
+
+
+def test_an_eventbridge_event_is_read_through_its_detail() -> None:
+    from consolezero.alerts.cloudtrail import as_eventbridge_event
+
+    event = as_eventbridge_event(json.loads((CLOUDTRAIL / "iam-create-user-denied-console.json").read_text()))
+    result = run("explain-denied", "-", "--repo", str(ROOT), stdin=json.dumps(event))
+    assert "DenyUser statement DenyIamUsers" in result.stdout
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("{", "consolezero: stdin: not JSON (Expecting property name enclosed in double quotes at line 1, column 2)\n"),
+    ('{"eventName": "CreateUser"}', "consolezero: stdin: not a CloudTrail record: missing eventSource, "
+                                    "recipientAccountId\n"),
+    ('{"Records": [1]}', "consolezero: stdin: not a CloudTrail record (a JSON object)\n"),
+    ('{"Records": []}', "consolezero: stdin: no records\n"),
+    ('{"eventSource": "iam.amazonaws.com", "eventName": "CreateUser", "recipientAccountId": "999999999999", '
+     '"errorCode": "AccessDenied"}',
+     "consolezero: stdin: record 1: account 999999999999 is not in the repository (no account file under accounts/ "
+     "has this id)\n"),
+])
+def test_bad_records_are_one_line(text: str, message: str) -> None:
+    result = run("explain-denied", "-", "--repo", str(ROOT), stdin=text)
+    assert (result.exit_code, result.stderr) == (2, message)
+
+
+def test_a_missing_file_is_one_line(tmp_path) -> None:
+    result = run("explain-denied", str(tmp_path / "nope.json"), "--repo", str(ROOT))
+    assert result.exit_code == 2
+    assert result.stderr == f"consolezero: cannot read {tmp_path / 'nope.json'}: No such file or directory\n"
+
+
+def test_alerts_command_formats() -> None:
+    data = json.loads(run("alerts", str(ROOT), "--format", "json").stdout)
+    assert data["version"] == 1
+    first = next(r for r in data["rules"] if r["sid"] == "DenyIamUsers")
+    assert (first["scp"], first["event_pattern"]["detail"]["eventName"]) == (
+        "DenyUser", ["CreateAccessKey", "CreateLoginProfile", "CreateUser"])
+    assert first["message"].startswith("IAM users, access keys")
+    template = json.loads(run("alerts", str(ROOT), "--format", "cloudformation").stdout)
+    assert template["Resources"]["ForwardRule"]["Type"] == "AWS::Events::Rule"
+    assert "consolezero-DenyUser-DenyIamUsers" in run("alerts", str(ROOT), "--format", "markdown").stdout
+    assert "events arrive in: us-east-1" in run("alerts", str(ROOT)).stdout
