@@ -41,7 +41,8 @@ def test_the_denied_console_create_user_matches_deny_user_and_the_successful_one
 
 
 def test_ec2_unauthorized_operation_by_root_matches_deny_root_user(rules) -> None:
-    assert matching(rules, record("ec2-run-instances-unauthorized-root.json")) == ["consolezero-DenyRootUser-DenyRootUser"]
+    found = matching(rules, record("ec2-run-instances-unauthorized-root.json"))
+    assert found == ["consolezero-DenyRootUser-DenyRootUser"]
 
 
 def test_an_s3_data_event_denied_elsewhere_matches_no_guardrail(rules) -> None:
