@@ -62,7 +62,9 @@ def test_text_and_markdown_from_stdin(fmt: str) -> None:
     text = (CLOUDTRAIL / "ec2-run-instances-unauthorized-root.json").read_text()
     result = run("explain-denied", "-", "--repo", str(ROOT), "--format", fmt, stdin=text)
     assert result.exit_code == 0, result.output
-    assert "DenyRootUser statement DenyRootUser (scps/deny-root-user.yaml)" in result.stdout
+    wanted = {"text": "DenyRootUser statement DenyRootUser (scps/deny-root-user.yaml)",
+              "markdown": "- DenyRootUser statement `DenyRootUser` (`scps/deny-root-user.yaml`)"}[fmt]
+    assert wanted in result.stdout
 
 
 def test_an_eventbridge_event_is_read_through_its_detail() -> None:

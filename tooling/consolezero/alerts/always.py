@@ -64,6 +64,7 @@ def always_rules(model: Model) -> list[AlertRule]:
             scp="consolezero", sid="BreakGlassUse", file=org.file, name=rule_name("always", "break-glass"),
             event_pattern={"detail-type": [ct.API_CALL, ct.SIGN_IN], "detail": {"userIdentity": {"arn": arns}}},
             guidance=guidance, template=_template(text), regions=("*",), kind="break-glass",
+            actions=tuple(f"every API call and console sign-in of {a.rsplit('/', 1)[-1]}" for a in arns),
             accounts=tuple(sorted({g.account for g in org.break_glass}))))
     management = model.accounts.get(org.management_account)
     if management is not None and management.id:
@@ -80,6 +81,7 @@ def always_rules(model: Model) -> list[AlertRule]:
                 "errorCode": [{"exists": False}],
                 "userIdentity": {"arn": [{"anything-but": {"prefix": apply_prefix}}]}}},
             guidance=guidance, template=_template(text), regions=("us-east-1",), kind="scp-change",
+            actions=(f"organization policy changes by anyone but {APPLY_ROLE}",),
             accounts=(management.name,)))
     guidance = ("A just-in-time grant was approved under the ticket-system fallback (the tracker did not answer), "
                 "with the role's fallback approvals. Check the request and file the ticket after the fact.")
@@ -89,6 +91,7 @@ def always_rules(model: Model) -> list[AlertRule]:
         scp="consolezero", sid="TicketFallbackGrant", file=org.file, name=rule_name("always", "ticket-fallback"),
         event_pattern={"source": [FALLBACK_SOURCE], "detail-type": [FALLBACK_DETAIL_TYPE]},
         guidance=guidance, template=_template(text), kind="ticket-fallback",
+        actions=("just-in-time grants under the ticket-system fallback",),
         paths={"user": "$.detail.user", "role": "$.detail.role", "account": "$.detail.account",
                "file": "$.detail.file", "ticket": "$.detail.ticket", "time": "$.time"},
         regions=(org.alerts.region if org.alerts else "us-east-1",)))

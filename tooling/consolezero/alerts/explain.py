@@ -158,8 +158,8 @@ class Explainer:
             if decision.decision == "denied" and decision.by:
                 out.note = f"denied by the SCPs: {'; '.join(decision.by)}"
         elif decision.decision == "fenced":
-            out.note = ("these statements deny it only under their conditions or for some resources; the event's "
-                        "request fits them, as far as CloudTrail shows")
+            out.note = ("these statements deny it only when their conditions hold or for some resources, which the "
+                        "CloudTrail record does not fully show: the likely cause, since the call was denied")
         out.requests = self._requests(account, action, out)
         return out
 

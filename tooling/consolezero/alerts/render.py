@@ -59,29 +59,45 @@ def render_explanations(fmt: str, found: list[Explanation]) -> str:
                 "guidance": "\n\n".join(first.guidance) if first else "",
                 "events": [e.to_json() for e in found]}
         return json.dumps(data, indent=2) + "\n"
-    md = fmt == "markdown"
+    if fmt == "markdown":
+        return _markdown(found)
     out: list[str] = []
     for e in found:
-        head = f"{e.event} by {e.principal or 'unknown principal'} in {e.account} ({e.account_id}) at {e.time}"
-        out.append(f"### {head}" if md else head)
-        if md:
-            out.append("")
+        out.append(f"{e.event} by {e.principal or 'unknown principal'} in {e.account} ({e.account_id}) at {e.time}")
         if not e.denied or not e.denied_by:
-            out.append(f"{'' if md else '  '}{e.note}")
-            out.append("")
+            out += [f"  {e.note}", ""]
             continue
         verb = "denied by" if all(d.certain for d in e.denied_by) else "denied (under its conditions) by"
-        out.append(f"{'' if md else '  '}{e.action} {verb}:")
-        for d in e.denied_by:
-            out.append(f"{'- ' if md else '    '}{d.scp} statement {d.sid} ({d.file})")
+        out.append(f"  {e.action} {verb}:")
+        out += [f"    {d.scp} statement {d.sid} ({d.file})" for d in e.denied_by]
         if e.note:
-            out.append(f"{'' if md else '  '}{e.note}")
-        for text in e.guidance:
-            out.append(f"{'> ' if md else '  guidance: '}{text}")
+            out.append(f"  {e.note}")
+        out += [f"  guidance: {text}" for text in e.guidance]
         if e.requests:
-            out.append(f"{'' if md else '  '}to get access, request it just in time:")
-            out += [f"{'    ' if md else '    '}{line}" for line in e.requests]
+            out.append("  to get access, request it just in time:")
+            out += [f"    {line}" for line in e.requests]
         else:
-            out.append(f"{'' if md else '  '}{NO_ROLE}")
+            out.append(f"  {NO_ROLE}")
         out.append("")
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _markdown(found: list[Explanation]) -> str:
+    out: list[str] = []
+    for e in found:
+        out += [f"### `{e.action}` in {e.account} ({e.account_id})", "",
+                f"{e.event} by `{e.principal or 'unknown principal'}` at {e.time}", ""]
+        if not e.denied or not e.denied_by:
+            out += [e.note, ""]
+            continue
+        verb = "Denied by" if all(d.certain for d in e.denied_by) else "Denied (under its conditions) by"
+        out += [f"{verb}:", ""] + [f"- {d.scp} statement `{d.sid}` (`{d.file}`)" for d in e.denied_by] + [""]
+        if e.note:
+            out += [e.note, ""]
+        for text in e.guidance:
+            out += [f"> {text}", ""]
+        if e.requests:
+            out += ["To get access, request it just in time:", "", "```sh", *e.requests, "```", ""]
+        else:
+            out += [f"*{NO_ROLE}*", ""]
     return "\n".join(out).rstrip() + "\n"
