@@ -31,6 +31,8 @@ ACTIONS = [
     "organizations:LeaveOrganization", "ec2:Describe*", "s3:List*", "iam:Get*", "sts:AssumeRole",
     "ssm:GetParameter", "secretsmanager:GetSecretValue", "logs:DeleteLogGroup", "config:DeleteConfigRule",
 ]
+# Deny statements carry alerts: only actions whose denials CloudTrail logs by default (no S3 data events)
+DENY_ACTIONS = [a for a in ACTIONS if a not in ("s3:GetObject", "s3:PutObject")]
 
 
 def _ou_paths(count: int) -> list[str]:
@@ -101,7 +103,7 @@ def generate(dest: Path, accounts: int = 5000, ous: int = 300, scps: int = 200, 
         alerts = {}
         for s in range(rnd.randint(1, 4)):
             sid = f"Deny{n}x{s}"
-            statements.append({"Sid": sid, "Effect": "Deny", "Action": rnd.sample(ACTIONS, rnd.randint(1, 5)),
+            statements.append({"Sid": sid, "Effect": "Deny", "Action": rnd.sample(DENY_ACTIONS, rnd.randint(1, 5)),
                                "Resource": "*",
                                "Condition": {"ArnNotLike": {"aws:PrincipalArn": "arn:aws:iam::*:user/break-glass/*"}}})
             alerts[sid] = f"Guardrail {sid} stopped this call. Ask #cloud-platform for the approved way."
