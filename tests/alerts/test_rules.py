@@ -152,3 +152,16 @@ def test_not_action_is_everything_but_through_the_catalog(tmp_path: Path) -> Non
     assert not match.matches_event(as_eventbridge_event(s3))
     assert match.matches_event(as_eventbridge_event({**s3, "eventName": "PutObject"}))
     assert len(json.dumps(rule.event_pattern)) < MAX_PATTERN
+
+
+def test_regions_in_use_include_global_alerts_identity_center_and_declared(tmp_path: Path) -> None:
+    import shutil
+
+    from consolezero.alerts.forwarding import regions_in_use
+
+    shutil.copytree(ROOT / "accounts", tmp_path / "accounts")
+    org = tmp_path / "accounts" / "organization.yaml"
+    org.write_text(org.read_text().replace('subscribers: ["mailto:cloud-security@example.com"]}',
+                                           'subscribers: ["mailto:cloud-security@example.com"],\n'
+                                           '         regions: [eu-central-1]}'))
+    assert regions_in_use(load_repository(tmp_path).model) == ["eu-central-1", "eu-west-1", "us-east-1"]

@@ -24,13 +24,14 @@ def bus_arn(region: str, account_id: str) -> str:
 
 
 def regions_in_use(model: Model) -> list[str]:
-    """us-east-1 (global services), the alerts region and Identity Center's region, sorted."""
+    """us-east-1 (global services), the alerts region, Identity Center's region and ``alerts.regions``."""
     org = model.organization
     found = {"us-east-1"}
     if org is not None:
         found.add(org.region)
         if org.alerts is not None:
             found.add(org.alerts.region)
+            found.update(org.alerts.regions)
     return sorted(r for r in found if r)
 
 

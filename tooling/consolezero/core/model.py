@@ -132,6 +132,7 @@ class AlertsConfig:
     region: str
     topic: str
     subscribers: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()  # regions in use (forwarding rules), besides us-east-1 and the alerts region
 
 
 @dataclass(frozen=True)

@@ -156,6 +156,7 @@ def build_organization(doc: Document) -> Organization | None:
         alerts=AlertsConfig(
             account=_str(alerts.get("account")), region=_str(alerts.get("region"), "us-east-1"),
             topic=_str(alerts.get("topic")), subscribers=_strings(alerts.get("subscribers")),
+            regions=_strings(alerts.get("regions")),
         ) if isinstance(alerts, Mapping) else None,
         tickets=TicketsConfig(
             system=_str(tickets.get("system"), "jira"), url=_str(tickets.get("url")),

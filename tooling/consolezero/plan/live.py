@@ -11,6 +11,9 @@ Call-count shape of one read (P managed SCPs, S permission sets, G principals, O
                  + 5 per managed set (managed, customer, inline, boundary, outdated accounts)
                  + 1 GetGroupId/GetUserId per principal + ListAccountAssignmentsForPrincipal per resolved
                  principal (100 assignments per page)
+  Alerts (organization.yaml alerts): 1 DescribeOrganization + DescribeEventBus + ListTagsForResource, per
+                 managed rule ListTagsForResource + ListTargetsByRule, GetTopicAttributes + tags + subscriptions
+                 (alerts account, through a member role), DescribeStackSet + ListStackInstances, the forwarder
   [full assignment scan, opt-in: + ListAccountsForProvisionedPermissionSet per managed set
                  + ListAccountAssignments per (account, managed set) provisioned -- this one grows with accounts]
 SCP state never costs a call per account. The fingerprint is the SHA-256 of the canonical JSON of it all.
