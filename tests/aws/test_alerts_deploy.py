@@ -81,3 +81,32 @@ def test_a_denied_event_on_the_bus_reaches_a_subscriber(example_org: Org) -> Non
     assert "IAM users, access keys and console passwords are not allowed" in text
     # the undeclared SQS subscription is left alone: the next plan is still empty
     assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
+
+
+def test_a_new_region_and_a_new_subscriber_update_the_deployment(example_org: Org) -> None:
+    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    org = example_org.root / "accounts" / "organization.yaml"
+    org.write_text(org.read_text(encoding="utf-8").replace(
+        'subscribers: ["mailto:cloud-security@example.com"]}',
+        'subscribers: ["mailto:cloud-security@example.com", "mailto:oncall@example.com"],\n'
+        '         regions: [eu-central-1]}'), encoding="utf-8")
+    plan = fresh_plan(example_org.repo(), example_org.port())
+    assert _alert_changes(plan) == [("create", "alert_subscription", "mailto:oncall@example.com"),
+                                    ("update", "alert_stackset", STACK_SET)]
+    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
+    stack_set = example_org.port().stack_set("us-east-1", STACK_SET)
+    assert set(stack_set.regions) == {"us-east-1", "eu-west-1", "eu-central-1"}
+    # a second break-glass user: the forwarding template (a new ARN to forward) and the always-on rule change
+    text = org.read_text(encoding="utf-8")
+    org.write_text(text.replace("  - {account: security, user: break-glass-admin, path: /break-glass/}",
+                                "  - {account: security, user: break-glass-admin, path: /break-glass/}\n"
+                                "  - {account: log-archive, user: break-glass-logs, path: /break-glass/}"),
+                   encoding="utf-8")
+    plan = fresh_plan(example_org.repo(), example_org.port())
+    assert _alert_changes(plan) == [("update", "alert_rule", "consolezero-always-break-glass"),
+                                    ("update", "alert_forwarder", FORWARD_RULE),
+                                    ("update", "alert_stackset", STACK_SET)]
+    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
+    assert "break-glass-logs" in example_org.port().stack_set("us-east-1", STACK_SET).template

@@ -231,12 +231,30 @@ class AlertCalls:
                    Capabilities=["CAPABILITY_NAMED_IAM"], Tags=tag_list(tags))
 
     def update_stack_set(self, region: str, name: str, template: str) -> None:
+        self.wait_stack_set(region, name)
         self._call(self._at("cloudformation", "", region), "update_stack_set", StackSetName=name,
                    TemplateBody=template, Capabilities=["CAPABILITY_NAMED_IAM"])
+        self.wait_stack_set(region, name)
 
     def create_stack_instances(self, region: str, name: str, ou_ids: list[str], regions: list[str]) -> None:
+        self.wait_stack_set(region, name)
         self._call(self._at("cloudformation", "", region), "create_stack_instances", StackSetName=name,
                    DeploymentTargets={"OrganizationalUnitIds": list(ou_ids)}, Regions=list(regions))
+        self.wait_stack_set(region, name)
+
+    def wait_stack_set(self, region: str, name: str, timeout: float = 900.0, interval: float = 10.0) -> None:
+        """Wait while an operation of the StackSet runs (StackSets take one operation at a time)."""
+        key = self._at("cloudformation", "", region)
+        waited = 0.0
+        while True:
+            operations = self._call(key, "list_stack_set_operations", StackSetName=name,
+                                    MaxResults=10).get("Summaries") or []
+            if not any(o.get("Status") in ("RUNNING", "QUEUED", "STOPPING") for o in operations):
+                return
+            if waited >= timeout:
+                raise AwsError("Timeout", f"StackSet {name} is still busy after {timeout:.0f} s", "wait_stack_set")
+            self._sleep(interval)
+            waited += interval
 
 
 def policy_equal(live: str | None, desired: str) -> bool:
