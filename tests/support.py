@@ -64,6 +64,8 @@ def lint(path: Path, context: Path | None = None):
 
     data = json.loads(context.read_text(encoding="utf-8"))
     files = data.get("pr_files")
-    pr = PullContext(data["pr_author"], frozenset(files) if files is not None else None) if "pr_author" in data else None
+    pr = None
+    if "pr_author" in data:
+        pr = PullContext(data["pr_author"], frozenset(files) if files is not None else None)
     tickets = {k: TicketState(k, kind, detail) for k, (kind, detail) in data.get("tickets", {}).items()}
     return run_lint(load_repository(path), online="tickets" in data, pr=pr, tickets=tickets or None)

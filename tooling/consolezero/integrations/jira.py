@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import socket
 import time
 import urllib.error
 import urllib.request
@@ -93,11 +92,11 @@ class JiraClient:
                 status = response.status
         except urllib.error.HTTPError as exc:
             return JiraAnswer(key, exc.code, error=_error_text(exc), attempts=attempt)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return JiraAnswer(key, 0, error=f"no answer within {self.timeout:g} s", attempts=attempt)
         except urllib.error.URLError as exc:
             reason = exc.reason
-            if isinstance(reason, TimeoutError | socket.timeout):
+            if isinstance(reason, TimeoutError):
                 return JiraAnswer(key, 0, error=f"no answer within {self.timeout:g} s", attempts=attempt)
             return JiraAnswer(key, 0, error=f"cannot connect: {getattr(reason, 'strerror', None) or reason}",
                               attempts=attempt)
