@@ -88,14 +88,25 @@ def lint(
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
+    pr_author: Annotated[str | None, typer.Option(help="The pull request's author: request files it adds must be "
+                                                       "theirs (request-author-mismatch); needs --pr-base.")] = None,
+    pr_base: Annotated[str | None, typer.Option(help="The pull request's base revision (e.g. origin/main): the "
+                                                     "request files that differ from it are the pull request's.")]
+    = None,
+    online: Annotated[bool, typer.Option(help="Also ask the ticket tracker (request-ticket-not-done; credentials "
+                                              "from JIRA_* variables).")] = False,
+    jira_url: Annotated[str | None, typer.Option(envvar="CONSOLEZERO_JIRA_URL", help="The tracker's base URL "
+                                                 "(default: tickets.url in accounts/organization.yaml).")] = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
+    from consolezero.cli.jit import lint_context
     from consolezero.core.findings import Severity
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
-    result = run_lint(repo)
+    pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
@@ -466,6 +477,15 @@ def codeowners(
         emit(f"{'created' if current is None else 'updated'} {CODEOWNERS_FILE}\n")
     else:
         emit(f"{CODEOWNERS_FILE} is up to date\n")
+
+
+def _register_groups() -> None:
+    from consolezero.cli import jit
+
+    jit.register(app)
+
+
+_register_groups()
 
 
 def main() -> None:

@@ -175,8 +175,8 @@ def branch_name(file: str) -> str:
 def pr_commands(file: str, draft: Draft) -> list[list[str]]:
     """The git and gh commands that open the pull request for a written request file."""
     title = f"JIT: {draft.role} in {draft.account} for {format_duration(draft.duration)} ({draft.ticket})"
-    body = (f"{draft.user} asks for {draft.role} in {draft.account} for {format_duration(draft.duration)}.\n\n"
-            f"Ticket: {draft.ticket}\nReason: {draft.reason}\n\nThe grant starts when this reaches main.")
+    body = (f"{draft.user} asks for {draft.role} in {draft.account} for {format_duration(draft.duration)}, "
+            f"ticket {draft.ticket}: {draft.reason} (the grant starts when this reaches main)")
     branch = branch_name(file)
     return [
         ["git", "switch", "-c", branch],

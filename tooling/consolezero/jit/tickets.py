@@ -96,6 +96,6 @@ def verdict(request: Request, role: Role, state: TicketState | None) -> TicketVe
     if state.kind == "missing":
         return TicketVerdict(False, f"ticket {key}: {state.detail}", normal)
     if state.kind == "not_done":
-        return TicketVerdict(False, f"ticket {key} is {state.detail!r}, not done: finish it first (done categories "
-                                    "are tickets.done_categories)", normal)
+        return TicketVerdict(False, f"ticket {key} is {state.detail!r}, not done: a grant needs a done ticket (its "
+                                    "status category in tickets.done_categories)", normal)
     return TicketVerdict(True, f"ticket {key} is done ({state.detail})", normal)
