@@ -6,11 +6,11 @@ import base64
 import time
 
 import pytest
-from stubs import DONE, IN_PROGRESS, NOT_FOUND, Route, jira_path, stub_server
 
 from consolezero.core.model import Jit, Request, Role, TicketsConfig
 from consolezero.integrations.jira import JiraClient, auth_header, make_client
 from consolezero.jit.tickets import TicketState, classify, verdict
+from http_stubs import DONE, IN_PROGRESS, NOT_FOUND, Route, jira_path, stub_server
 
 TICKETS = TicketsConfig(system="jira", url="https://example.atlassian.net", done_categories=("done",))
 
