@@ -85,10 +85,9 @@ def count_approvals(jit: Jit, needed: int, requester: str, author: str, head_sha
         name = review.reviewer
         in_teams = {t for t, people in team_members.items() if login in people}
         if login in not_counting:
-            ignored.append((name, "the requester does not count" if login == requester.lower()
-                            else "the pull request's author does not count"))
+            ignored.append((name, "the requester" if login == requester.lower() else "the pull request's author"))
         elif review.commit_id != head_sha:
-            ignored.append((name, f"approved an older commit {review.commit_id[:7]}, before the last push"))
+            ignored.append((name, f"approved {review.commit_id[:7]}, before the last push"))
         elif not in_teams and login not in users:
             ignored.append((name, "not an approver"))
         else:
@@ -96,10 +95,16 @@ def count_approvals(jit: Jit, needed: int, requester: str, author: str, head_sha
             approved_teams |= in_teams
     missing = tuple(t for t in team_members if t not in approved_teams)
     ok = len(counted) >= needed and not missing
-    parts = [f"{len(counted)} of {needed} approval(s)" + (f" ({', '.join(counted)})" if counted else "")]
-    if missing:
-        parts.append(f"no approval yet from {', '.join(missing)}")
-    parts += [f"{who}: {why}" for who, why in ignored]
+    noun = "approval" if needed == 1 else "approvals"
+    if ok:
+        parts = [f"{len(counted)} of {needed} {noun}: {', '.join(counted)}"]
+    else:
+        parts = [f"{len(counted)} of {needed} {noun} from {', '.join(jit.approvers) or 'no approvers'}"
+                 + (f" ({', '.join(counted)})" if counted else "")]
+        if missing and (len(counted) >= needed or len(team_members) > 1):
+            parts.append(f"each approver team must approve: none yet from {', '.join(missing)}")
+    if ignored:
+        parts.append("not counted: " + ", ".join(f"{who} ({why})" for who, why in ignored))
     return ApprovalResult(ok, needed, tuple(counted), tuple(ignored), missing, "; ".join(parts))
 
 

@@ -85,10 +85,10 @@ def verdict(request: Request, role: Role, state: TicketState | None) -> TicketVe
         if not request.ticket_fallback:
             return TicketVerdict(False, f"the ticket tracker is down ({state.detail}): the request fails closed; "
                                         f"role {role.name}'s fallback applies only if the request says "
-                                        f"`ticket_fallback: true` (then {fallback} approvals are needed, and the "
-                                        "use of the fallback is recorded and alerted on)", fallback)
-        return TicketVerdict(True, f"the ticket tracker is down ({state.detail}): fallback used, {fallback} "
-                                   f"approvals needed instead of a done ticket", fallback, fallback_used=True)
+                                        f"`ticket_fallback: true` (then {fallback} approvals are needed; the file "
+                                        "records the fallback's use for audit)", fallback)
+        return TicketVerdict(True, f"ticket {key} not checked, the tracker is down ({state.detail}): fallback "
+                                   f"used, {fallback} approvals instead of a done ticket", fallback, fallback_used=True)
     if request.ticket_fallback:
         return TicketVerdict(False, f"ticket_fallback: true, but the tracker answers (ticket {key}: "
                                     f"{state.detail}): remove ticket_fallback; the fallback is only for when the "
