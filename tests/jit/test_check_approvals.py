@@ -200,3 +200,19 @@ def test_each_approver_team_must_approve() -> None:
 
 def test_the_client_never_shows_the_token() -> None:
     assert "ghs_" not in repr(GitHubClient("https://api.github.com", token="ghs_secret"))
+
+
+def test_tracker_down_and_no_fallback_declared_fails_closed(pr_repo: Path) -> None:
+    admin = pr_repo / "roles/admin.yaml"
+    admin.write_text("\n".join(line for line in admin.read_text().splitlines()
+                               if "when_ticket_system_down" not in line) + "\n")
+    (pr_repo / FILE).write_text(REQUEST + "ticket_fallback: true\n", encoding="utf-8")
+    reviews = [gh_review(1, "bob", "APPROVED", HEAD), gh_review(2, "carol", "APPROVED", HEAD)]
+    with stub_server(_routes(reviews, ticket=Route(200, DONE, delay=2.5))) as stub:
+        org = pr_repo / "accounts/organization.yaml"
+        org.write_text(org.read_text().replace("project_keys: [OPS, SEC]", "project_keys: [OPS, SEC], "
+                                                                            "timeout_seconds: 0.3"))
+        code, out = _run(pr_repo, stub.url)
+    assert code == 1
+    assert ("the ticket tracker is down (no answer within 0.3 s (2 attempts)): ticket OPS-1234 cannot be checked, and "
+            "role Admin declares no when_ticket_system_down fallback, so the request fails closed") in out

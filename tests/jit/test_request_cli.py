@@ -164,3 +164,10 @@ def test_path_helpers() -> None:
     assert "sits under requests/readonly/" in path_problem("requests/readonly/2026-11/x.yaml", "Admin")
     assert "the month, YYYY-MM" in path_problem("requests/admin/2026-13/x.yaml", "Admin")
     assert "request files live at requests/admin/YYYY-MM/" in path_problem("requests/admin/x.yaml", "Admin")
+
+
+def test_ticket_fallback_is_recorded_in_the_file(git_repo: Path) -> None:
+    result = runner.invoke(app, ["request", str(git_repo), *ARGS, "--ticket-fallback"])
+    assert result.exit_code == 0, result.output
+    assert "(tracker down: fallback used)" in result.output
+    assert "\nticket_fallback: true" in (git_repo / WRITTEN).read_text()
