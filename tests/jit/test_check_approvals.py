@@ -216,3 +216,11 @@ def test_tracker_down_and_no_fallback_declared_fails_closed(pr_repo: Path) -> No
     assert code == 1
     assert ("the ticket tracker is down (no answer within 0.3 s (2 attempts)): ticket OPS-1234 cannot be checked, and "
             "role Admin declares no when_ticket_system_down fallback, so the request fails closed") in out
+
+
+def test_a_request_may_not_change_what_it_is_judged_by(pr_repo: Path) -> None:
+    with stub_server(_routes([gh_review(1, "bob", "APPROVED", HEAD)], files=[FILE, "roles/admin.yaml"])) as stub:
+        code, out = _run(pr_repo, stub.url)
+    assert code == 1
+    assert ("this pull request also changes roles/admin.yaml, which the request is judged by: file the request in a "
+            "pull request of its own") in out

@@ -3,7 +3,8 @@
 For each: the offline request rules (with the pull request's author), the ticket gate (the
 tracker's answer), the approvals (reviews and approver teams), and the Identity Store (the user
 exists and is in a group of the role's jit assignments that covers the account). Suppressions and
-severity overrides do not apply here: a pull request cannot silence its own gate.
+severity overrides do not apply here: a pull request cannot silence its own gate, nor change the
+roles, tickets configuration or CODEOWNERS its requests are judged by (``GATE_FILES``).
 
 The network is reached only through the callables the caller passes in (GitHub, Jira, AWS).
 """
@@ -14,15 +15,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from consolezero.core.findings import Severity, resolve
-from consolezero.core.model import Request, Role, format_duration
+from consolezero.core.model import Model, Request, Role, format_duration
 from consolezero.core.repository import Repository
-from consolezero.integrations.aws.port import AwsError
+from consolezero.integrations.aws.port import AwsError, AwsPort
 from consolezero.integrations.github import GitHubError, PullFile, PullRequest, Review
 
 from .approvals import RequestVerdict, count_approvals, teams
 from .requests import REQUESTS_DIR, covering, eligibility_problem
 from .tickets import TicketState, ticket_checked, verdict
 
+# What a request is judged by: a pull request that adds a request must not change these too.
+GATE_FILES = ("roles/", "accounts/organization.yaml", ".consolezero.yaml", ".github/CODEOWNERS")
 OFFLINE_RULES = ("yaml-syntax", "duplicate-key", "schema", "request-not-eligible", "request-duration-too-long",
                  "request-ticket-format", "request-path-mismatch", "request-author-mismatch")
 
@@ -64,6 +67,7 @@ def check_pull(repo: Repository, pr: PullRequest, files: Sequence[PullFile], rev
                sources: Sources) -> list[RequestVerdict]:
     wanted = request_files(files)
     offline = _offline_findings(repo, pr, wanted)
+    gate = sorted(f.filename for f in files if f.filename.startswith(GATE_FILES))
     by_file = {r.file: r for r in repo.model.requests}
     tickets: dict[str, TicketState] = {}
     members: dict[str, set[str]] = {}
@@ -74,6 +78,9 @@ def check_pull(repo: Repository, pr: PullRequest, files: Sequence[PullFile], rev
         request = by_file.get(file)
         for problem in offline[file]:
             v.refuse(problem)
+        if gate:
+            v.refuse(f"this pull request also changes {', '.join(gate)}, which the request is judged by: file the "
+                     "request in a pull request of its own")
         if request is None:
             if file not in repo.kinds:
                 v.error("not in the checked-out tree (check out the pull request's head or merge commit)")
@@ -150,26 +157,26 @@ def _identity(v: RequestVerdict, request: Request, role: Role, sources: Sources)
         v.notes.append(f"{request.user} is eligible in the Identity Store")
 
 
-def identity_problem(port: object, instance_arn: str | None, request: Request, role: Role,
-                     model: object) -> str | None:
+def identity_problem(port: AwsPort, instance_arn: str | None, request: Request, role: Role,
+                     model: Model) -> str | None:
     """Why the user may not have the role in that account per the Identity Store, or None.
 
-    ``port`` is an AwsPort (read-only calls: the plan role suffices).
+    Read-only calls: the plan role suffices.
     """
-    instance = port.sso_instance(instance_arn)  # type: ignore[attr-defined]
+    instance = port.sso_instance(instance_arn)
     if instance is None:
         return "no IAM Identity Center instance found"
     store = instance.identity_store_id
-    user_id = port.user_id(store, request.user)  # type: ignore[attr-defined]
+    user_id = port.user_id(store, request.user)
     if user_id is None:
         return f"no user {request.user} in the Identity Store"
-    assignments = covering(model, role, request.account, request.user)  # type: ignore[arg-type]
+    assignments = covering(model, role, request.account, request.user)
     if any(a.principal_type == "USER" for a in assignments):
         return None
     groups = sorted({a.principal for a in assignments})
-    mine = set(port.user_group_ids(store, user_id))  # type: ignore[attr-defined]
+    mine = set(port.user_group_ids(store, user_id))
     for name in groups:
-        group_id = port.group_id(store, name)  # type: ignore[attr-defined]
+        group_id = port.group_id(store, name)
         if group_id is not None and group_id in mine:
             return None
     return (f"{request.user} is in none of the groups that may request {role.name} in {request.account}: "
