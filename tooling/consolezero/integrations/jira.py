@@ -13,10 +13,9 @@ import base64
 import json
 import os
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import quote
 
 USER_VARS = ("JIRA_USER", "JIRA_EMAIL")
@@ -81,6 +80,9 @@ class JiraClient:
         return answer
 
     def _once(self, key: str, attempt: int) -> JiraAnswer:
+        import urllib.error  # here, not at the top: lint imports this module's callers and must start fast
+        import urllib.request
+
         url = f"{self.base_url}/rest/api/2/issue/{quote(key, safe='')}?fields=status"
         request = urllib.request.Request(url, headers={"Accept": "application/json",
                                                        "User-Agent": "consolezero"})
@@ -113,7 +115,7 @@ class JiraClient:
                           attempts=attempt)
 
 
-def _error_text(exc: urllib.error.HTTPError) -> str:
+def _error_text(exc: Any) -> str:
     """Jira's own errorMessages when it sent some, else the HTTP reason."""
     try:
         data = json.loads(exc.read(100_000))

@@ -12,7 +12,6 @@ Pure functions, no printing; the command line (:mod:`consolezero.cli.jit`) does 
 from __future__ import annotations
 
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,6 +157,8 @@ def render(draft: Draft, file: str) -> str:
 
 def git_config(root: Path, key: str) -> str | None:
     """``git config KEY`` in the repository, or None (no git, not set)."""
+    import subprocess
+
     try:
         done = subprocess.run(["git", "-C", str(root), "config", "--get", key], capture_output=True, text=True,
                               timeout=10, check=False)
