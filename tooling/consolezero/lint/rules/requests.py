@@ -103,7 +103,9 @@ def request_ticket_format(ctx: LintContext) -> Iterator[Hit]:
         if not ticket_checked(ctx.model.roles[request.role]):
             continue
         where = Where(request.file, ("ticket",))
-        ticket = request.ticket
+        ticket = ctx.repo.documents[request.file].get(("ticket",))
+        if not isinstance(ticket, str) or not ticket:
+            continue  # absent, empty or not a string: `schema` reports it
         m = TICKET_KEY.match(ticket)
         if not m:
             yield Hit(where, f"ticket {ticket!r} is not an issue key like OPS-1234 (the project key in capitals, "
