@@ -249,6 +249,3 @@ class Model:
             return [account] if account else []
         prefix = target.name + "/"
         return [a for a in self.accounts.values() if a.ou == target.name or a.ou.startswith(prefix)]
-
-    def scps_at(self, target: Target) -> list[Scp]:
-        return [scp for scp in self.scps.values() if target in scp.targets]

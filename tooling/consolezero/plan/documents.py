@@ -72,7 +72,7 @@ def managed_policy_arn(ref: str) -> str:
         from consolezero.policy.managed import managed_policy_info
 
         info = managed_policy_info(ref)
-    except Exception:  # noqa: BLE001 - the shipped data is optional here; fall back to the plain ARN
+    except Exception:  # the shipped data is optional here; fall back to the plain ARN
         info = None
     if info and info.get("kind") == "iam" and isinstance(info.get("arn"), str):
         return info["arn"]
