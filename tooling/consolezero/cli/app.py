@@ -56,7 +56,7 @@ def emit(text: str, output: Path | None = None) -> None:
         fail(f"cannot write {output}: {exc.strerror}")
 
 
-def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; imported lazily
+def _load(path: Path, code: int = 2):  # returns a Repository; imported lazily
     from consolezero.core.repository import RepositoryError, load_repository
 
     try:
@@ -65,7 +65,7 @@ def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; im
         fail(str(exc), code)
 
 
-def _warn_unparsed(repo) -> None:  # noqa: ANN001 - a Repository; imported lazily
+def _warn_unparsed(repo) -> None:  # a Repository; imported lazily
     """One line on stderr per file the effective access leaves out because it does not parse."""
     for file in repo.unparsed():
         sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
@@ -154,7 +154,7 @@ class AccessFormat(str, Enum):
 FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _catalog():  # noqa: ANN202 - returns a Catalog; imported lazily
+def _catalog():  # returns a Catalog; imported lazily
     from consolezero.policy.catalog import load_catalog
 
     try:
@@ -268,14 +268,14 @@ def _endpoint(endpoint_url: str | None, code: int) -> str | None:
     return endpoint_url
 
 
-def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoPort; imported lazily
+def _aws_port(repo, endpoint_url: str | None):  # returns a BotoPort; imported lazily
     from consolezero.integrations.aws.boto import make_port
 
     organization = repo.model.organization
     return make_port(endpoint_url, organization.region if organization else "us-east-1")
 
 
-def _aws_now(text: str | None, code: int = 2):  # noqa: ANN202 - returns datetime | None
+def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
     from datetime import UTC, datetime
 
     if not text:
@@ -495,7 +495,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("consolezero: interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the promise: never a traceback for the user
+    except Exception as exc:  # the promise: never a traceback for the user
         if os.environ.get("CONSOLEZERO_DEBUG"):
             raise
         sys.stderr.write(f"consolezero: internal error: {type(exc).__name__}: {exc} "
