@@ -14,6 +14,7 @@ from consolezero.core.model import Jit
 from consolezero.integrations.github import GitHubClient, Review
 from consolezero.jit.approvals import count_approvals
 from http_stubs import DONE, IN_PROGRESS, Route, gh_file, gh_pull, gh_review, gh_user, jira_path, stub_server
+from test_contracts import validate
 
 runner = CliRunner()
 HEAD = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
@@ -119,8 +120,8 @@ def test_tracker_down_admin_passes_only_with_the_fallback_and_two_approvals(pr_r
                                                                         gh_review(2, "carol", "APPROVED", HEAD)])
         code, out = _run(pr_repo, stub.url, "--format", "json")
     assert code == 0, out
-    data = json.loads(out)
-    assert data["version"] == 1 and data["summary"] == {"approved": 1, "not_approved": 0, "error": 0}
+    data = validate("check-approvals.schema.json", out)
+    assert data["summary"] == {"approved": 1, "not_approved": 0, "error": 0}
     entry = data["requests"][0]
     assert (entry["fallback_used"], entry["approvals_needed"], entry["approvals"]) == (True, 2, ["bob", "carol"])
     assert stub.count(jira_path("OPS-1234")) == 6  # one retry per run: 3 runs x 2 attempts

@@ -14,6 +14,9 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
+from consolezero.cli.jit import register as register_jit
+
 app = typer.Typer(
     name="consolezero",
     help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
@@ -88,15 +91,10 @@ def lint(
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
-    pr_author: Annotated[str | None, typer.Option(help="The pull request's author: request files it adds must be "
-                                                       "theirs (request-author-mismatch); needs --pr-base.")] = None,
-    pr_base: Annotated[str | None, typer.Option(help="The pull request's base revision (e.g. origin/main): the "
-                                                     "request files that differ from it are the pull request's.")]
-    = None,
-    online: Annotated[bool, typer.Option(help="Also ask the ticket tracker (request-ticket-not-done; credentials "
-                                              "from JIRA_* variables).")] = False,
-    jira_url: Annotated[str | None, typer.Option(envvar="CONSOLEZERO_JIRA_URL", help="The tracker's base URL "
-                                                 "(default: tickets.url in accounts/organization.yaml).")] = None,
+    pr_author: PrAuthorOpt = None,
+    pr_base: PrBaseOpt = None,
+    online: OnlineOpt = False,
+    jira_url: JiraUrlOpt = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
     from consolezero.cli.jit import lint_context
@@ -479,13 +477,7 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
-def _register_groups() -> None:
-    from consolezero.cli import jit
-
-    jit.register(app)
-
-
-_register_groups()
+register_jit(app)  # request, check-approvals
 
 
 def main() -> None:

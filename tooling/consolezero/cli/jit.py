@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from consolezero.lint.context import PullContext
 
 
+PrAuthorOpt = Annotated[str | None, typer.Option(
+    help="The pull request's author: request files it adds must be theirs (request-author-mismatch); needs --pr-base.")]
+PrBaseOpt = Annotated[str | None, typer.Option(
+    help="The pull request's base revision (e.g. origin/main): the request files that differ from it are the pull "
+         "request's.")]
+OnlineOpt = Annotated[bool, typer.Option(
+    help="Also ask the ticket tracker (request-ticket-not-done; credentials from JIRA_* variables).")]
+JiraUrlOpt = Annotated[str | None, typer.Option(
+    envvar="CONSOLEZERO_JIRA_URL", help="The tracker's base URL (default: tickets.url in accounts/organization.yaml).")]
+
+
 class CheckFormat(str, Enum):
     text = "text"
     json = "json"

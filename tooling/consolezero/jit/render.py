@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
+from consolezero.core.contracts import render_versioned
 from consolezero.integrations.github import PullRequest
 
 from .approvals import RequestVerdict
@@ -18,8 +18,7 @@ def _summary(verdicts: Sequence[RequestVerdict]) -> dict[str, int]:
 
 def render_verdicts(fmt: str, repo: str, pr: PullRequest, verdicts: Sequence[RequestVerdict]) -> str:
     if fmt == "json":
-        return json.dumps({
-            "version": 1,
+        return render_versioned({
             "pull_request": {"repo": repo, "number": pr.number, "author": pr.author, "head_sha": pr.head_sha},
             "requests": [{
                 "file": v.file, "status": v.status, "user": v.user, "github": v.github, "role": v.role,
@@ -27,7 +26,7 @@ def render_verdicts(fmt: str, repo: str, pr: PullRequest, verdicts: Sequence[Req
                 "approvals_needed": v.needed, "approvals": v.approvals, "problems": v.problems, "notes": v.notes,
             } for v in verdicts],
             "summary": _summary(verdicts),
-        }, indent=2) + "\n"
+        })
     if fmt == "markdown":
         return _markdown(repo, pr, verdicts)
     if not verdicts:

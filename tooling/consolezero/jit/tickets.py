@@ -15,10 +15,12 @@ Pure: no network here (:mod:`consolezero.integrations.jira` asks the tracker).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from consolezero.core.model import Request, Role, TicketsConfig
-from consolezero.integrations.jira import JiraAnswer, credentials_hint
+
+if TYPE_CHECKING:
+    from consolezero.integrations.jira import JiraAnswer
 
 TicketKind = Literal["done", "not_done", "missing", "config", "down"]
 
@@ -31,6 +33,8 @@ class TicketState:
 
 
 def classify(answer: JiraAnswer, tickets: TicketsConfig) -> TicketState:
+    from consolezero.integrations.jira import credentials_hint
+
     status = answer.http_status
     if status in (401, 403):
         return TicketState(answer.key, "config", f"the tracker refused the credentials (HTTP {status}): "
