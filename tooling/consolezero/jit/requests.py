@@ -66,8 +66,9 @@ def path_problem(file: str, role_name: str) -> str | None:
                 f"not {file}")
     folder, month = parts[1], parts[2]
     if folder != want:
+        shown = month if _MONTH.match(month) else "YYYY-MM"
         return (f"the request asks for role {role_name}, but it sits under {REQUESTS_DIR}/{folder}/: move it "
-                f"to {REQUESTS_DIR}/{want}/{month}/ so that {role_name}'s approvers review it")
+                f"to {REQUESTS_DIR}/{want}/{shown}/ so that {role_name}'s approvers review it")
     if not _MONTH.match(month):
         return f"the folder after {REQUESTS_DIR}/{want}/ is the month, YYYY-MM (e.g. 2026-11), not {month!r}"
     return None
@@ -83,11 +84,15 @@ def covering(model: Model, role: Role, account: str, user: str | None = None) ->
     A user assignment counts only for that user (when ``user`` is given); group membership is checked
     online, in the Identity Store (``consolezero check-approvals``).
     """
+    target = model.accounts.get(account)
+    if target is None:
+        return []
+    levels = set(target.path())  # root, each OU above the account, the account: what a target may name
     found = []
     for assignment in role.assignments:
         if assignment.principal_type == "USER" and user is not None and assignment.principal != user:
             continue
-        if any(account in {a.name for a in model.accounts_under(t)} for t in assignment.targets):
+        if any(t in levels for t in assignment.targets):
             found.append(assignment)
     return found
 
