@@ -170,8 +170,9 @@ def test_team_members_unreadable_is_could_not_run(pr_repo: Path) -> None:
 
 def test_the_pull_request_from_the_event_and_paginated_reviews(pr_repo: Path, tmp_path: Path) -> None:
     event = tmp_path / "event.json"
-    event.write_text(json.dumps({"action": "submitted", "pull_request": {"number": 7},
-                                 "repository": {"full_name": "example/org"}}))
+    payload = {"action": "submitted", "pull_request": {"number": 7, "head": {"sha": HEAD}},
+               "repository": {"full_name": "example/org"}}
+    event.write_text(json.dumps(payload))
     page2 = "/repos/example/org/pulls/7/reviews?per_page=100&page=2"
     routes = _routes([gh_review(1, "mallory", "APPROVED", HEAD)], extra={
         page2: Route(200, [gh_review(2, "carol", "APPROVED", HEAD)])})
@@ -183,6 +184,14 @@ def test_the_pull_request_from_the_event_and_paginated_reviews(pr_repo: Path, tm
                                     "CONSOLEZERO_JIRA_URL": stub.url})
     assert result.exit_code == 0, result.output
     assert "✅ approved" in result.output and "1 of 1: carol" in result.output
+    payload["pull_request"]["head"]["sha"] = OLD  # a push since the run started: this run's checkout is stale
+    event.write_text(json.dumps(payload))
+    with stub_server(routes) as stub:
+        result = runner.invoke(app, ["check-approvals", str(pr_repo), "--no-identity-check"],
+                               env={"GITHUB_EVENT_PATH": str(event), "GITHUB_API_URL": stub.url})
+    assert result.exit_code == 2
+    assert result.output == ("consolezero: example/org#7 moved: this run checked out ecdd80b, its head is now 6dcb09b; "
+                             "the run for the newer push decides\n")
 
 
 def test_each_approver_team_must_approve() -> None:

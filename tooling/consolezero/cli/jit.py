@@ -177,6 +177,7 @@ def check_approvals_cmd(
 
     a = _app()
     repo = a._load(path)
+    event_head = None
     if repo_name is None or pr_number is None:
         event = os.environ.get("GITHUB_EVENT_PATH")
         found = pull_from_event(event) if event else None
@@ -185,6 +186,7 @@ def check_approvals_cmd(
                    "pull_request_review workflow, where GITHUB_EVENT_PATH names it)")
         repo_name = repo_name or found[0]
         pr_number = pr_number or found[1]
+        event_head = found[2]
     client = make_client(api_url)
     try:
         pr = client.pull_request(repo_name, pr_number)
@@ -192,6 +194,9 @@ def check_approvals_cmd(
         reviews = client.reviews(repo_name, pr_number)
     except GitHubError as exc:
         a.fail(str(exc))
+    if event_head and event_head != pr.head_sha:  # the checkout is older than the reviews being counted
+        a.fail(f"{repo_name}#{pr_number} moved: this run checked out {event_head[:7]}, its head is now "
+               f"{pr.head_sha[:7]}; the run for the newer push decides")
     sources = Sources(members=client.team_members, ticket=_ticket_source(repo, jira_url),
                       identity=None if no_identity_check else _identity_source(repo, endpoint_url, a))
     verdicts = check_pull(repo, pr, files, reviews, sources)

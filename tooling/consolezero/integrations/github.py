@@ -135,11 +135,14 @@ def make_client(api_url: str | None = None, env: Mapping[str, str] | None = None
     return GitHubClient(api_url or env.get(API_VAR) or DEFAULT_API, token=env.get(TOKEN_VAR) or None)
 
 
-def pull_from_event(path: str) -> tuple[str, int] | None:
-    """(owner/name, number) from a GitHub event payload (pull_request and pull_request_review events)."""
+def pull_from_event(path: str) -> tuple[str, int, str | None] | None:
+    """(owner/name, number, head SHA) from a GitHub event payload (pull_request and pull_request_review events)."""
     try:
         with open(path, encoding="utf-8") as handle:
             event = json.load(handle)
-        return str(event["repository"]["full_name"]), int(event["pull_request"]["number"])
-    except (OSError, ValueError, KeyError, TypeError):
+        head = event["pull_request"].get("head")
+        sha = head.get("sha") if isinstance(head, Mapping) else None
+        return (str(event["repository"]["full_name"]), int(event["pull_request"]["number"]),
+                str(sha) if sha else None)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
