@@ -110,12 +110,15 @@ def test_open_runs_git_and_gh(git_repo: Path, tmp_path: Path, monkeypatch: pytes
     gh = bin_dir / "gh"
     gh.write_text("#!/bin/sh\necho \"https://github.com/example/org/pull/7 ($*)\" | cut -c1-60\n")
     gh.chmod(0o755)
+    (git_repo / "unrelated.txt").write_text("staged, not part of the request\n")
+    _git(git_repo, "add", "unrelated.txt")
     monkeypatch.setenv("PATH", f"{bin_dir}:/usr/bin:/bin")
     result = runner.invoke(app, ["request", str(git_repo), *ARGS, "--open"])
     assert result.exit_code == 0, result.output
     assert "https://github.com/example/org/pull/7" in result.output
     assert _git(git_repo, "branch", "--show-current").strip() == "jit/alice-prod-app-ops-1234"
-    assert WRITTEN in _git(git_repo, "show", "--stat", "HEAD")
+    committed = _git(git_repo, "show", "--stat", "HEAD")
+    assert WRITTEN in committed and "unrelated.txt" not in committed
     assert "jit/alice-prod-app-ops-1234" in subprocess.run(["git", "-C", str(remote), "branch"], capture_output=True,
                                                            text=True, check=True).stdout
 

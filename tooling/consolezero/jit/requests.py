@@ -187,7 +187,7 @@ def pr_commands(file: str, draft: Draft) -> list[list[str]]:
     return [
         ["git", "switch", "-c", branch],
         ["git", "add", file],
-        ["git", "commit", "-m", title],
+        ["git", "commit", "-m", title, "--", file],  # only the request, whatever else is staged
         ["git", "push", "-u", "origin", branch],
         ["gh", "pr", "create", "--title", title, "--body", body],
     ]
