@@ -46,8 +46,8 @@ def test_every_record_of_a_log_file() -> None:
     assert by_name[0] == ("iam:CreateUser", ["DenyIamUsers"], True)
     assert by_name[1] == ("iam:CreateUser", [], False)  # it succeeded
     assert by_name[2] == ("iam:CreateRole", ["RequireDeveloperBoundary"], True)
-    assert events[2]["access"] == ['consolezero request --role Admin --account staging-app --for PT1H '
-                                   '--ticket TICKET-KEY --reason "CreateRole in staging-app, denied by '
+    assert events[2]["access"] == ['consolezero request --role Admin --account staging-app --for 1h '
+                                   '--ticket OPS-NUMBER --reason "CreateRole in staging-app, denied by '
                                    'TrifectaGuardrail: WHY"']
     assert by_name[3] == ("cloudtrail:StopLogging", ["ProtectCloudTrail"], True)
     assert by_name[4] == ("ec2:RunInstances", ["DenyRootUser"], True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from consolezero.alerts import cloudtrail as ct
-from consolezero.core.model import Account, Model, format_duration
+from consolezero.core.model import Account, Model
 from consolezero.policy.conditions import Context
 from consolezero.policy.document import parse_policy
 from consolezero.policy.evaluate import Labeled
@@ -175,9 +175,20 @@ class Explainer:
                            role.jit.max_duration else 3600)
             reason = f"{out.event.split()[-1]} in {account.name}, denied by {out.denied_by[0].scp}" \
                 if out.denied_by else f"{action} in {account.name}"
+            keys = self.model.organization.tickets.project_keys if self.model.organization and \
+                self.model.organization.tickets else ()
+            ticket = f"{keys[0]}-NUMBER" if keys else "TICKET-KEY"
             lines.append(f'consolezero request --role {role.name} --account {account.name} '
-                         f'--for {format_duration(duration)} --ticket TICKET-KEY --reason "{reason}: WHY"')
+                         f'--for {_short(duration)} --ticket {ticket} --reason "{reason}: WHY"')
         return lines
+
+
+def _short(seconds: int) -> str:
+    """``1h``, ``90m``, ``1h30m``: as ``consolezero request --for`` takes it."""
+    hours, minutes = divmod(seconds // 60, 60)
+    if hours and minutes:
+        return f"{hours}h{minutes}m"
+    return f"{hours}h" if hours else f"{minutes}m"
 
 
 def explain_text(text: str, source: str, model: Model, catalog: Any) -> list[Explanation]:
