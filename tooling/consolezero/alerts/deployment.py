@@ -37,7 +37,6 @@ from consolezero.alerts.forwarding import (
 )
 from consolezero.alerts.rules import RULE_PREFIX, AlertRule
 from consolezero.core.model import Model
-from consolezero.integrations.aws.boto_alerts import policy_equal, split_endpoint
 from consolezero.integrations.aws.port import (
     AwsError,
     AwsPort,
@@ -55,6 +54,24 @@ KINDS = ("alert_bus", "alert_topic", "alert_subscription", "alert_rule", "alert_
 TOPIC_TARGET = "alerts-topic"
 FORWARD_REGION = "us-east-1"
 _DECLARABLE = frozenset({"email", "https", "http"})
+_PROTOCOLS = {"mailto": "email", "https": "https", "http": "http"}
+
+
+def split_endpoint(subscriber: str) -> tuple[str, str]:
+    """``mailto:a@b.c`` -> (email, a@b.c); ``https://x`` -> (https, https://x); an ARN -> (its service, ARN)."""
+    if subscriber.startswith("arn:"):
+        return subscriber.split(":")[2], subscriber
+    scheme, _, rest = subscriber.partition(":")
+    protocol = _PROTOCOLS.get(scheme, scheme)
+    return protocol, rest if protocol == "email" else subscriber
+
+
+def policy_equal(live: str | None, desired: str) -> bool:
+    """Two policy documents say the same (AWS may re-serialize them)."""
+    try:
+        return live is not None and json.loads(live) == json.loads(desired)
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -317,6 +334,23 @@ def alert_changes(model: Model, live: LiveAlerts | None, catalog: Any
 
 
 # --- apply ----------------------------------------------------------------------------------------
+class AlertSteps:
+    """A mixin of apply's executor: its ``do_<op>_<kind>`` methods for the alert changes."""
+
+    port: AwsPort
+
+    def _alert_step(self, change: Change, action: Mapping[str, Any]) -> None:
+        execute_change(self.port, change)
+
+
+for _op, _kind in (("create", "alert_bus"), ("update", "alert_bus"), ("create", "alert_topic"),
+                   ("update", "alert_topic"), ("create", "alert_subscription"), ("delete", "alert_subscription"),
+                   ("create", "alert_rule"), ("update", "alert_rule"), ("delete", "alert_rule"),
+                   ("create", "alert_stackset"), ("update", "alert_stackset"), ("create", "alert_forwarder"),
+                   ("update", "alert_forwarder")):
+    setattr(AlertSteps, f"do_{_op}_{_kind}", AlertSteps._alert_step)
+
+
 def execute_change(port: AwsPort, change: Change) -> None:
     """Run one alert change; every step reaches its goal state, so re-running converges."""
     a, op, kind = change.action, change.op, change.kind

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from consolezero.alerts.deployment import AlertSteps
 from consolezero.integrations.aws.port import (
     FULL_AWS_ACCESS,
     FULL_AWS_ACCESS_ID,
@@ -167,7 +168,7 @@ def execute(plan: Plan, port: AwsPort, progress: Callable[[Progress], None] | No
     return _Executor(plan, port, progress or (lambda p: None), timeouts, sleep).run()
 
 
-class _Executor:
+class _Executor(AlertSteps):  # do_<op>_alert_<kind>: the guardrail alerts (alerts/deployment.py)
     def __init__(self, plan: Plan, port: AwsPort, progress: Callable[[Progress], None], timeouts: Timeouts,
                  sleep: Callable[[float], None]) -> None:
         ctx = plan.context
@@ -200,12 +201,7 @@ class _Executor:
                 provisioned = True
             self.report(Progress("start", change.summary, change, index, total))
             try:
-                if change.kind.startswith("alert_"):  # guardrail alerts: alerts/deployment.py
-                    from consolezero.alerts.deployment import execute_change
-
-                    execute_change(self.port, change)
-                else:
-                    getattr(self, f"do_{change.op}_{change.kind}")(change, change.action)
+                getattr(self, f"do_{change.op}_{change.kind}")(change, change.action)
             except AwsError as exc:
                 raise StepFailed(change, _explain(change, exc), list(self.result.applied)) from exc
             except ApplyError as exc:

@@ -14,9 +14,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from consolezero.cli.alerts import register as register_alerts
+from consolezero.cli.groups import register_groups
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
-from consolezero.cli.jit import register as register_jit
 
 app = typer.Typer(
     name="consolezero",
@@ -478,8 +477,7 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
-register_jit(app)  # request, check-approvals
-register_alerts(app)  # alerts, explain-denied
+register_groups(app)  # cli/groups.py: request, check-approvals, alerts, explain-denied
 
 
 def main() -> None:

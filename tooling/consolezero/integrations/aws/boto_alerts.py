@@ -9,7 +9,6 @@ endpoint (moto keeps one backend per account, selected by the assumed role's cre
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -24,17 +23,6 @@ from .port import (
     LiveSubscription,
     LiveTopic,
 )
-
-_PROTOCOLS = {"mailto": "email", "https": "https", "http": "http"}
-
-
-def split_endpoint(subscriber: str) -> tuple[str, str]:
-    """``mailto:a@b.c`` -> (email, a@b.c); ``https://x`` -> (https, https://x); an ARN -> (its service, ARN)."""
-    if subscriber.startswith("arn:"):
-        return subscriber.split(":")[2], subscriber
-    scheme, _, rest = subscriber.partition(":")
-    protocol = _PROTOCOLS.get(scheme, scheme)
-    return protocol, rest if protocol == "email" else subscriber
 
 
 class AlertCalls:
@@ -256,10 +244,3 @@ class AlertCalls:
             self._sleep(interval)
             waited += interval
 
-
-def policy_equal(live: str | None, desired: str) -> bool:
-    """Two policy documents say the same (AWS may re-serialize them)."""
-    try:
-        return live is not None and json.loads(live) == json.loads(desired)
-    except ValueError:
-        return False

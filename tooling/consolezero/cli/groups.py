@@ -1,0 +1,13 @@
+"""The command groups that live in their own modules, registered on the app in one place."""
+
+from __future__ import annotations
+
+import typer
+
+from consolezero.cli.alerts import register as register_alerts
+from consolezero.cli.jit import register as register_jit
+
+
+def register_groups(app: typer.Typer) -> None:
+    register_jit(app)  # request, check-approvals
+    register_alerts(app)  # alerts, explain-denied
