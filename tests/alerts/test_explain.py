@@ -108,3 +108,11 @@ def test_alerts_command_formats() -> None:
     assert template["Resources"]["ForwardRule"]["Type"] == "AWS::Events::Rule"
     assert "consolezero-DenyUser-DenyIamUsers" in run("alerts", str(ROOT), "--format", "markdown").stdout
     assert "events arrive in: us-east-1" in run("alerts", str(ROOT)).stdout
+
+
+def test_json_outputs_validate_against_their_schemas() -> None:
+    from test_contracts import validate
+
+    validate("alerts.schema.json", run("alerts", str(ROOT), "--format", "json").stdout)
+    validate("explain-denied.schema.json", run("explain-denied", str(CLOUDTRAIL / "log-file-many-records.json"),
+                                               "--repo", str(ROOT), "--format", "json").stdout)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 
 from consolezero.alerts.explain import NO_ROLE, Explanation
 from consolezero.alerts.rules import Problem, RuleSet
+from consolezero.core.contracts import render_versioned
 
 
 def _where(regions: Sequence[str]) -> str:
@@ -17,10 +17,9 @@ def render_rules(fmt: str, rules: RuleSet, template: str | None = None) -> str:
     if fmt == "cloudformation":
         return (template or "") + "\n"
     if fmt == "json":
-        return json.dumps({"version": 1, "rules": [r.to_json() for r in rules.rules],
-                           "not_alertable": [_problem(p) for p in rules.problems if not p.alertable],
-                           "partly_alertable": [_problem(p) for p in rules.problems if p.alertable]},
-                          indent=2) + "\n"
+        return render_versioned({"rules": [r.to_json() for r in rules.rules],
+                                 "not_alertable": [_problem(p) for p in rules.problems if not p.alertable],
+                                 "partly_alertable": [_problem(p) for p in rules.problems if p.alertable]})
     lines: list[str] = []
     md = fmt == "markdown"
     if md:
@@ -54,11 +53,10 @@ def _problem(p: Problem) -> dict[str, str]:
 def render_explanations(fmt: str, found: list[Explanation]) -> str:
     if fmt == "json":
         first = next((e for e in found if e.denied and e.denied_by), None)
-        data = {"version": 1,
-                "denied_by": [{"scp": d.scp, "sid": d.sid, "file": d.file} for d in first.denied_by] if first else [],
+        data = {"denied_by": [{"scp": d.scp, "sid": d.sid, "file": d.file} for d in first.denied_by] if first else [],
                 "guidance": "\n\n".join(first.guidance) if first else "",
                 "events": [e.to_json() for e in found]}
-        return json.dumps(data, indent=2) + "\n"
+        return render_versioned(data)
     if fmt == "markdown":
         return _markdown(found)
     out: list[str] = []
