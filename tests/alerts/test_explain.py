@@ -116,3 +116,17 @@ def test_json_outputs_validate_against_their_schemas() -> None:
     validate("alerts.schema.json", run("alerts", str(ROOT), "--format", "json").stdout)
     validate("explain-denied.schema.json", run("explain-denied", str(CLOUDTRAIL / "log-file-many-records.json"),
                                                "--repo", str(ROOT), "--format", "json").stdout)
+
+
+def test_done_when_the_json_deny_user_rule_matches_the_denied_create_user_and_not_the_successful_one() -> None:
+    from moto.events.models import EventPattern
+
+    from consolezero.alerts.cloudtrail import as_eventbridge_event
+
+    rules = json.loads(run("alerts", str(ROOT), "--format", "json").stdout)["rules"]
+    deny_user = next(r for r in rules if (r["scp"], r["sid"]) == ("DenyUser", "DenyIamUsers"))
+    pattern = EventPattern.load(json.dumps(deny_user["event_pattern"]))
+    denied = json.loads((CLOUDTRAIL / "iam-create-user-denied-console.json").read_text())
+    succeeded = json.loads((CLOUDTRAIL / "iam-create-user-succeeded.json").read_text())
+    assert pattern.matches_event(as_eventbridge_event(denied))
+    assert not pattern.matches_event(as_eventbridge_event(succeeded))

@@ -58,22 +58,25 @@ class AlertCalls:
         if not account_id or account_id == self.caller_account_id():
             self._clients[key] = _new_client(self.session, service, **kwargs)
             return key
-        roles = [r.strip() for r in os.environ.get(MEMBER_ROLES_ENV, "").split(",") if r.strip()]
-        errors = []
-        for role in roles or DEFAULT_MEMBER_ROLES:
-            try:
-                credentials = self._call("sts", "assume_role", RoleArn=f"arn:aws:iam::{account_id}:role/{role}",
-                                         RoleSessionName="consolezero-alerts", DurationSeconds=900)["Credentials"]
-            except AwsError as exc:
-                errors.append(f"{role}: {exc.code}")
-                continue
-            kwargs.update(aws_access_key_id=credentials["AccessKeyId"],
-                          aws_secret_access_key=credentials["SecretAccessKey"],
-                          aws_session_token=credentials["SessionToken"])
-            self._clients[key] = _new_client(self.session, service, **kwargs)
-            return key
-        raise AwsError("AssumeRoleFailed", f"cannot reach account {account_id}: no member role could be assumed ("
-                       + "; ".join(errors) + ")", "assume_role")
+        credentials = self._clients.get(f"credentials@{account_id}")  # one assumed session per account
+        if credentials is None:
+            roles = [r.strip() for r in os.environ.get(MEMBER_ROLES_ENV, "").split(",") if r.strip()]
+            errors = []
+            for role in roles or DEFAULT_MEMBER_ROLES:
+                try:
+                    credentials = self._call("sts", "assume_role", RoleArn=f"arn:aws:iam::{account_id}:role/{role}",
+                                             RoleSessionName="consolezero-alerts", DurationSeconds=3600)["Credentials"]
+                    break
+                except AwsError as exc:
+                    errors.append(f"{role}: {exc.code}")
+            if credentials is None:
+                raise AwsError("AssumeRoleFailed", f"cannot reach account {account_id}: no member role could be "
+                               "assumed (" + "; ".join(errors) + ")", "assume_role")
+            self._clients[f"credentials@{account_id}"] = credentials
+        kwargs.update(aws_access_key_id=credentials["AccessKeyId"], aws_session_token=credentials["SessionToken"],
+                      aws_secret_access_key=credentials["SecretAccessKey"])
+        self._clients[key] = _new_client(self.session, service, **kwargs)
+        return key
 
     def organization_id(self) -> str:
         return str(self._call("organizations", "describe_organization")["Organization"]["Id"])
