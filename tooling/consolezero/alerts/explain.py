@@ -125,9 +125,9 @@ class Explainer:
         action = ct.action_of(event_source, name)
         principal, kind = principal_of(record)
         error = str(record.get("errorCode") or "")
+        identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), Mapping) else {}
         out = Explanation(index=index, event=f"{event_source} {name}", action=action, account=account.name,
-                          account_id=account_id, principal=str((record.get("userIdentity") or {}).get("arn") or
-                                                                principal),
+                          account_id=account_id, principal=str(identity.get("arn") or principal),
                           error=error, time=str(record.get("eventTime") or ""), denied=error in ct.DENIAL_CODES)
         if not out.denied:
             out.note = f"not denied ({'error ' + error if error else 'the call succeeded'}): nothing to explain"

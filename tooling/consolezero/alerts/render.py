@@ -61,7 +61,8 @@ def render_explanations(fmt: str, found: list[Explanation]) -> str:
         return _markdown(found)
     out: list[str] = []
     for e in found:
-        out.append(f"{e.event} by {e.principal or 'unknown principal'} in {e.account} ({e.account_id}) at {e.time}")
+        when = f" at {e.time}" if e.time else ""
+        out.append(f"{e.event} by {e.principal or 'unknown principal'} in {e.account} ({e.account_id}){when}")
         if not e.denied or not e.denied_by:
             out += [f"  {e.note}", ""]
             continue
@@ -84,7 +85,7 @@ def _markdown(found: list[Explanation]) -> str:
     out: list[str] = []
     for e in found:
         out += [f"### `{e.action}` in {e.account} ({e.account_id})", "",
-                f"{e.event} by `{e.principal or 'unknown principal'}` at {e.time}", ""]
+                f"{e.event} by `{e.principal or 'unknown principal'}`" + (f" at {e.time}" if e.time else ""), ""]
         if not e.denied or not e.denied_by:
             out += [e.note, ""]
             continue
