@@ -272,6 +272,8 @@ def _as_list(value: Any) -> list[str]:
 def covered_accounts(model: Model, scp: Scp) -> list[tuple[str, str]]:
     """(name, id) of each account the SCP restricts: its targets' accounts but the management account."""
     management = model.organization.management_account if model.organization else ""
+    if any(t.kind == "root" for t in scp.targets):
+        return [(a.name, a.id) for a in model.accounts.values() if a.name != management and a.id]
     seen: dict[str, str] = {}
     for target in scp.targets:
         for account in model.accounts_under(target):
@@ -286,13 +288,16 @@ def _statements(scp: Scp) -> list[tuple[int, Mapping[str, Any]]]:
     return [(i, s) for i, s in enumerate(items) if isinstance(s, Mapping)]
 
 
-def deny_rules(model: Model, catalog: Catalog) -> RuleSet:
-    """One rule per SCP Deny statement with guidance; problems for those whose alert cannot (fully) fire."""
+def deny_rules(model: Model, catalog: Catalog, problems_only: bool = False) -> RuleSet:
+    """One rule per SCP Deny statement with guidance; problems for those whose alert cannot (fully) fire.
+
+    ``problems_only`` (lint): the problems alone, without the accounts and patterns of the rules."""
     rules: list[AlertRule] = []
     problems: list[Problem] = []
     for scp in model.scps.values():
         if scp.policy is None:
             continue
+        accounts: list[tuple[str, str]] | None = None
         for index, statement in _statements(scp):
             sid = statement.get("Sid")
             if statement.get("Effect") != "Deny" or not isinstance(sid, str) or not (scp.alerts.get(sid) or "").strip():
@@ -323,7 +328,10 @@ def deny_rules(model: Model, catalog: Catalog) -> RuleSet:
                                             why, True))
                 detail = spec.detail()
                 written = tuple(actions)
-            accounts = covered_accounts(model, scp)
+            if problems_only:
+                continue
+            if accounts is None:
+                accounts = covered_accounts(model, scp)
             if not accounts:
                 continue  # attached nowhere SCPs apply: nothing to alert on
             detail = {**detail, "errorCode": list(ct.DENIAL_CODES), **_principal_filter(statement)}

@@ -35,7 +35,7 @@ def alert_not_deliverable(ctx: LintContext) -> Iterator[Hit]:
     """
     from consolezero.alerts.rules import deny_rules
 
-    for problem in deny_rules(ctx.model, ctx.catalog).problems:
+    for problem in deny_rules(ctx.model, ctx.catalog, problems_only=True).problems:
         yield Hit(Where(problem.file, problem.path), f"{problem.scp} {problem.sid}: {problem.reason}"
                   + ("" if problem.alertable else " (no alert rule is made for it)"))
 
