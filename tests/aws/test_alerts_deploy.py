@@ -6,11 +6,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from aws_helpers import Org
 
 from consolezero.alerts.cloudtrail import as_eventbridge_event
 from consolezero.alerts.forwarding import BUS_NAME, FORWARD_RULE, STACK_SET
-from consolezero.apply.executor import fresh_plan, run_apply
+from consolezero.apply.executor import StepFailed, fresh_plan, run_apply
+from consolezero.integrations.aws.port import AwsError
 
 CLOUDTRAIL = Path(__file__).resolve().parents[1] / "fixtures" / "cloudtrail"
 
@@ -110,3 +112,47 @@ def test_a_new_region_and_a_new_subscriber_update_the_deployment(example_org: Or
     run_apply(example_org.repo(), example_org.port(), check_lint=False)
     assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
     assert "break-glass-logs" in example_org.port().stack_set("us-east-1", STACK_SET).template
+
+
+ALERT_WRITES = ("create_event_bus", "put_event_bus_policy", "tag_event_resource", "put_event_rule",
+                "put_event_targets", "delete_event_rule", "create_topic", "set_topic_policy", "tag_topic", "subscribe",
+                "unsubscribe", "create_stack_set", "update_stack_set", "create_stack_instances")
+
+
+class _FailAlertCall:
+    """The port, failing (as if the process died) right after its Nth successful alert write."""
+
+    def __init__(self, inner, fail_at: int | None) -> None:
+        self._inner, self.fail_at, self.calls = inner, fail_at, 0
+
+    def __getattr__(self, name: str):
+        attr = getattr(self._inner, name)
+        if name not in ALERT_WRITES:
+            return attr
+
+        def wrapped(*args, **kwargs):
+            result = attr(*args, **kwargs)
+            self.calls += 1
+            if self.calls == self.fail_at:
+                raise AwsError("InjectedFault", f"fault after alert write #{self.calls} ({name})", name)
+            return result
+
+        return wrapped
+
+
+def test_a_fault_at_alert_writes_then_a_rerun_converges(aws, emulator, tmp_path: Path) -> None:
+    from aws_helpers import copy_example, seed_for
+
+    counting = _FailAlertCall(None, None)
+    org = seed_for(aws, copy_example(tmp_path / "count"))
+    counting._inner = org.port()
+    run_apply(org.repo(), counting, check_lint=False)
+    total = counting.calls
+    assert total >= 30  # bus, policy, topic, policy, 12 rules x 2, subscription, forwarder x 2, StackSet x 2
+    for n, fail_at in enumerate(sorted({1, 2, 3, 4, 5, total // 2, total - 3, total - 1, total})):
+        emulator.reset()
+        org = seed_for(aws, copy_example(tmp_path / f"run{n}"))
+        with pytest.raises(StepFailed):
+            run_apply(org.repo(), _FailAlertCall(org.port(), fail_at), check_lint=False)
+        run_apply(org.repo(), org.port(), check_lint=False)  # the re-run finishes the job
+        assert fresh_plan(org.repo(), org.port()).changes == (), fail_at
