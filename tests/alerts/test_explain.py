@@ -130,3 +130,35 @@ def test_done_when_the_json_deny_user_rule_matches_the_denied_create_user_and_no
     succeeded = json.loads((CLOUDTRAIL / "iam-create-user-succeeded.json").read_text())
     assert pattern.matches_event(as_eventbridge_event(denied))
     assert not pattern.matches_event(as_eventbridge_event(succeeded))
+
+
+def test_any_json_is_an_explanation_or_one_clear_error() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from consolezero.alerts.explain import EventError, explain_text
+    from consolezero.core.repository import load_repository
+    from consolezero.policy.catalog import load_catalog
+
+    model, catalog = load_repository(ROOT).model, load_catalog()
+    scalars = st.none() | st.booleans() | st.integers() | st.text(max_size=8)
+    values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.text(max_size=6), inner, max_size=3), max_leaves=8)
+    fields = st.fixed_dictionaries({}, optional={
+        "eventSource": st.sampled_from(["iam.amazonaws.com", "monitoring.amazonaws.com", ""]) | values,
+        "eventName": st.sampled_from(["CreateUser", "Invoke", "CreateFunction20150331"]) | values,
+        "recipientAccountId": st.sampled_from(["444444444444", "111111111111", "1"]) | values,
+        "errorCode": st.sampled_from(["AccessDenied", "Client.UnauthorizedOperation"]) | values,
+        "userIdentity": values, "eventTime": values})
+
+    @settings(max_examples=150, deadline=None)
+    @given(st.one_of(values, fields, st.builds(lambda r: {"Records": r}, st.lists(fields, max_size=3))))
+    def check(document: object) -> None:
+        try:
+            found = explain_text(json.dumps(document), "event.json", model, catalog)
+        except EventError as exc:
+            assert "\n" not in str(exc) and str(exc).startswith("event.json")
+        else:
+            assert found
+
+    check()
