@@ -162,3 +162,12 @@ def test_any_json_is_an_explanation_or_one_clear_error() -> None:
             assert found
 
     check()
+
+
+def test_the_permission_named_in_the_message_is_the_one_explained() -> None:
+    result = run("explain-denied", str(CLOUDTRAIL / "lambda-create-function-pass-role-denied.json"), "--repo",
+                 str(ROOT), "--format", "json")
+    event = json.loads(result.stdout)["events"][0]
+    assert (event["event"], event["action"]) == ("lambda.amazonaws.com CreateFunction20150331", "iam:PassRole")
+    assert [d["sid"] for d in event["denied_by"]] == ["FencePassRole"]
+    assert event["access"][0].startswith("consolezero request --role Admin --account staging-app --for 1h")

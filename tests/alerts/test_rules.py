@@ -165,3 +165,9 @@ def test_regions_in_use_include_global_alerts_identity_center_and_declared(tmp_p
                                            'subscribers: ["mailto:cloud-security@example.com"],\n'
                                            '         regions: [eu-central-1]}'))
     assert regions_in_use(load_repository(tmp_path).model) == ["eu-central-1", "eu-west-1", "us-east-1"]
+
+
+def test_a_permission_only_denial_matches_through_the_error_message(rules) -> None:
+    # iam:PassRole has no event of its own: Lambda's CreateFunction is denied, and its message names PassRole
+    rec = record("lambda-create-function-pass-role-denied.json")
+    assert matching(rules, rec) == ["consolezero-TrifectaGuardrail-FencePassRole"]

@@ -71,6 +71,11 @@ _DATA_EVENTS: dict[str, frozenset[str] | None] = {  # None: every action of the 
     "s3express": frozenset({"createsession"}),
 }
 
+# permissions checked inside other calls, never an API of their own: a denial shows as another call's
+# event whose errorMessage names the permission ("... is not authorized to perform: iam:PassRole ...")
+PERMISSION_ONLY = frozenset({"iam:passrole", "sts:tagsession", "sts:setsourceidentity", "sts:setcontext"})
+_PERFORM = re.compile(r"not authorized to perform: ([a-z0-9-]+:[A-Za-z0-9*]+)")
+
 # IAM action -> the event names CloudTrail records for it, where they differ
 EVENT_NAME_EXCEPTIONS: dict[str, tuple[str, ...]] = {
     "s3:listbucket": ("ListObjects", "ListObjectsV2"),
@@ -112,6 +117,16 @@ def action_of(source: str, name: str) -> str:
     if prefix in _VERSIONED:
         name = _VERSION_SUFFIX.sub("", name)
     return f"{prefix}:{name}"
+
+
+def permission_only(action: str) -> bool:
+    return action.lower() in PERMISSION_ONLY
+
+
+def action_in_message(message: object) -> str | None:
+    """The action an AccessDenied message names (``... not authorized to perform: iam:PassRole on ...``)."""
+    found = _PERFORM.search(message) if isinstance(message, str) else None
+    return found.group(1) if found else None
 
 
 def data_event(action: str) -> bool:

@@ -122,7 +122,8 @@ class Explainer:
             raise EventError(f"{source}: record {index + 1}: account {account_id} is not in the repository "
                              "(no account file under accounts/ has this id)")
         event_source, name = str(record["eventSource"]), str(record["eventName"])
-        action = ct.action_of(event_source, name)
+        # the message names the permission that failed (iam:PassRole inside lambda:CreateFunction, ...)
+        action = ct.action_in_message(record.get("errorMessage")) or ct.action_of(event_source, name)
         principal, kind = principal_of(record)
         error = str(record.get("errorCode") or "")
         identity = record.get("userIdentity") if isinstance(record.get("userIdentity"), Mapping) else {}

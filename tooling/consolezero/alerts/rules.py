@@ -125,6 +125,7 @@ class _Spec:
         self.everything = False
         self.sources: dict[str, tuple[set[str], set[str]] | None] = {}
         self.prefixes: set[str] = set()  # service prefixes involved
+        self.messages: set[str] = set()  # permission-only actions: matched in the errorMessage of any call
 
     def whole(self, prefix: str) -> None:
         self.prefixes.add(prefix)
@@ -132,6 +133,9 @@ class _Spec:
 
     def name(self, action: str) -> None:
         prefix = action.split(":", 1)[0].lower()
+        if ct.permission_only(action):
+            self.messages.add(action)
+            return
         self.prefixes.add(prefix)
         src = ct.event_source(prefix)
         if src in self.sources and self.sources[src] is None:
@@ -150,19 +154,26 @@ class _Spec:
     def detail(self) -> dict[str, Any]:
         if self.everything:
             return {}
+        by_message = {"errorMessage": [{"wildcard": f"*{a}*"} for a in sorted(self.messages)]}
+        if not self.sources:
+            return by_message
+        found = self._by_source()
+        if not self.messages:
+            return found
+        return {"$or": [*found.get("$or", [found]), by_message]}
+
+    def _by_source(self) -> dict[str, Any]:
         def names(entry: tuple[set[str], set[str]]) -> list[Any]:
             return sorted(entry[0]) + [{"prefix": p} for p in sorted(entry[1])]
         whole = sorted(s for s, e in self.sources.items() if e is None)
         some = {s: e for s, e in sorted(self.sources.items()) if e is not None}
         if not some:
             return {"eventSource": whole}
-        if not whole:
-            entries = list(some.values())
-            if len(some) == 1 or all(e == entries[0] for e in entries):
-                return {"eventSource": list(some), "eventName": names(entries[0])}
-            union = (set().union(*(e[0] for e in entries)), set().union(*(e[1] for e in entries)))
-            return {"eventSource": list(some), "eventName": names(union)}  # cross pairs do not exist
-        ors: list[dict[str, Any]] = [{"eventSource": whole}]
+        entries = list(some.values())
+        if not whole and all(e == entries[0] for e in entries):
+            return {"eventSource": list(some), "eventName": names(entries[0])}
+        # per source its own names: iam:CreatePolicy must not match organizations' CreatePolicy
+        ors: list[dict[str, Any]] = [{"eventSource": whole}] if whole else []
         ors += [{"eventSource": [s], "eventName": names(e)} for s, e in some.items()]
         return {"$or": ors}
 
@@ -317,7 +328,7 @@ def deny_rules(model: Model, catalog: Catalog, problems_only: bool = False) -> R
                 _expand(catalog, actions, spec, found)
                 action_key = (*base, "Action")
                 listed = isinstance(statement.get("Action"), list)
-                if not spec.everything and not spec.sources:
+                if not spec.everything and not spec.sources and not spec.messages:
                     if found:
                         where = (*action_key, found[0][0]) if listed and len(found) == 1 else action_key
                         problems.append(Problem(scp.name, sid, scp.file, where, "; ".join(w for _, w in found)
@@ -347,7 +358,7 @@ def deny_rules(model: Model, catalog: Catalog, problems_only: bool = False) -> R
 
 
 def _regions(spec: _Spec) -> tuple[str, ...]:
-    if spec.everything or not spec.prefixes:
+    if spec.everything or spec.messages or not spec.prefixes:
         return ("*",)
     arrivals = {ct.arrival_region(p) for p in spec.prefixes}
     if None in arrivals:
