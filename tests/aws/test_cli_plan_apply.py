@@ -137,7 +137,7 @@ def test_demo_runs_end_to_end(aws) -> None:
     assert run_demo(lambda kind, text: lines.append((kind, text)), access=None) is True
     plans = [text for kind, text in lines if kind == "plan"]
     assert "Plan: 28 to add, 5 to change, 0 to destroy." in plans[0]
-    assert "DenyUser is held back from root" in plans[0] and "has no MFA device" in plans[0]
+    assert "held back: attach DenyUser to root" in plans[0] and "no MFA device" in plans[0]
     assert "No changes." in plans[1]
     assert "+ attach DenyUser to root" in plans[2]  # once the break-glass user has MFA
     assert "No changes." in plans[3] and "Warning" not in plans[3]

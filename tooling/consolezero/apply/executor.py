@@ -129,10 +129,16 @@ def fresh_plan(repo: Repository, port: AwsPort, now: datetime | None = None, cre
 
 
 def check_saved_plan(repo: Repository, port: AwsPort, saved: Plan) -> None:
-    """Refuse a saved plan whose live state moved since it was made."""
+    """Refuse a saved plan whose live state moved since it was made, or that breaks apply's invariants."""
     live = read_live(port, repo.model, full_assignment_scan=bool(saved.context.get("full_assignment_scan")))
     if live.fingerprint() != saved.fingerprint:
         raise StalePlanError("plan is stale: re-run plan (the live organization changed since it was saved)")
+    from consolezero.apply.safety import judge_plan
+
+    verdict = judge_plan(repo.model, live, saved.changes)  # judged again here: a plan file is only a confirmation
+    if verdict.errors or len(verdict.changes) != len(saved.changes):
+        problems = verdict.errors or [h["change"] + " would be held back now" for h in verdict.held]
+        raise ApplyError("the saved plan breaks apply's invariants: " + "; ".join(problems))
 
 
 def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None,

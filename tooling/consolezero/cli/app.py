@@ -324,7 +324,7 @@ def plan_cmd(
     emit(text, output)
     if plan.errors:
         raise typer.Exit(error_code)
-    raise typer.Exit(2 if detailed_exitcode and plan.changes else 0)
+    raise typer.Exit(2 if detailed_exitcode and (plan.changes or plan.held) else 0)  # held back: changes remain
 
 
 @app.command("apply")
@@ -345,7 +345,7 @@ def apply_cmd(
     from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
     from consolezero.integrations.aws.port import AwsError
     from consolezero.plan.build import Plan
-    from consolezero.plan.render import PlanFileError, load_plan, render_text
+    from consolezero.plan.render import PlanFileError, held_line, load_plan, render_text
 
     repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
     when = _aws_now(now, 1)
@@ -394,8 +394,10 @@ def apply_cmd(
         fail(str(exc), 1)
     if not result.plan.changes:
         emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
-        return
-    emit(result.summary() + "\n")
+    else:
+        emit(result.summary() + "\n")
+    if result.plan.held:  # the rest was applied; what waits for the break-glass preflight is not done
+        fail(held_line(result.plan), 1)
 
 
 @app.command("demo")

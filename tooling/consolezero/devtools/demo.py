@@ -123,7 +123,7 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
         if glass and glass_account:
             emit("title", f"The security team enables MFA on {glass[0].user}: the way out is verified")
             for g in glass:
-                enable_break_glass_mfa(emulator.url, glass_account, g.user)
+                enable_break_glass_mfa(emulator.url, glass_account, g.user, hardware=True)
             _plan_apply_round(emit, repo, port, "consolezero plan: DenyUser may now be attached")
             _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
         _drift(emit, repo, port)
@@ -186,6 +186,10 @@ def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -
     except ApplyError as exc:
         raise DemoFailed(f"apply failed: {exc}") from exc
     emit("ok", result.summary())
+    if plan.held:
+        from consolezero.plan.render import held_line
+
+        emit("text", f"apply exits 1: {held_line(plan)}")
 
 
 def _drift(emit: Emit, repo: Repository, port: AwsPort) -> None:

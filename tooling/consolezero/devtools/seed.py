@@ -6,6 +6,7 @@ emulator session (no boto3 import here).
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,8 +72,12 @@ def seed_break_glass_user(endpoint_url: str, account_id: str, user: str, path: s
 
 
 def enable_break_glass_mfa(endpoint_url: str, account_id: str, user: str,
-                           credentials: Mapping[str, str] = EMULATOR_CREDENTIALS) -> None:
+                           credentials: Mapping[str, str] = EMULATOR_CREDENTIALS, hardware: bool = False) -> None:
+    """Enable an MFA device for the user: a virtual one, or (``hardware``) a hardware token's serial number."""
     iam = _emulator_iam(endpoint_url, account_id, credentials)
-    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user}-mfa")["VirtualMFADevice"]["SerialNumber"]
+    if hardware:
+        serial = f"GAHT{zlib.crc32(user.encode()) % 10**8:08d}"
+    else:
+        serial = iam.create_virtual_mfa_device(VirtualMFADeviceName=f"{user}-mfa")["VirtualMFADevice"]["SerialNumber"]
     iam.enable_mfa_device(UserName=user, SerialNumber=serial, AuthenticationCode1="123456",
                           AuthenticationCode2="654321")

@@ -81,6 +81,30 @@ def no_changes(plan: Plan) -> str:
     return "No changes. The organization matches the repository."
 
 
+def preflight_lines(plan: Plan) -> list[str]:
+    """The break-glass preflight as plan steps: one line per user with its verdict, then what it held back."""
+    lines = []
+    for p in plan.preflight:
+        where = f"{p.get('user')} ({p.get('path')}) in {p.get('account')} ({p.get('account_id')})"
+        if p.get("verdict") == "pass":
+            extra = f" ({'; '.join(p.get('warnings') or ())})" if p.get("warnings") else ""
+            lines.append(f"? preflight: break-glass user {where}: pass: exists, MFA device, no active access key"
+                         + extra)
+        else:
+            lines.append(f"? preflight: break-glass user {where}: FAIL: {'; '.join(p.get('missing') or ())}")
+    for h in plan.held:
+        lines.append(f"! held back: {h.get('change')} (until the preflight passes)")
+    return lines
+
+
+def held_line(plan: Plan) -> str:
+    """The one line apply ends with when it held something back: the account, what is missing, the fix."""
+    first = plan.held[0]
+    more = f" (and {len(plan.held) - 1} more held back)" if len(plan.held) > 1 else ""
+    return (f"held back: {first.get('change')}{more}: the JIT account {first.get('account')} "
+            f"({first.get('account_id')}): {first.get('missing')}; fix: {first.get('fix')}, then re-run apply")
+
+
 def render_text(plan: Plan, color: bool = False, show_documents: bool = True) -> str:
     out: list[str] = []
     for message in plan.errors:
@@ -88,6 +112,9 @@ def render_text(plan: Plan, color: bool = False, show_documents: bool = True) ->
     for message in plan.warnings:
         out.append(f"Warning: {message}")
     if out:
+        out.append("")
+    if plan.preflight or plan.held:
+        out.extend(f"  {line}" for line in preflight_lines(plan))
         out.append("")
     if not plan.changes:
         out.append(no_changes(plan))
@@ -117,6 +144,9 @@ def render_markdown(plan: Plan) -> str:
     for message in plan.warnings:
         out.append(f"> **Warning:** {message}")
     if plan.errors or plan.warnings:
+        out.append("")
+    if plan.preflight or plan.held:
+        out.extend(f"- {line}" for line in preflight_lines(plan))
         out.append("")
     if not plan.changes:
         out.append(no_changes(plan))
@@ -161,7 +191,8 @@ def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {"version": VERSION, "fingerprint": plan.fingerprint,
                             "changes": [_change_json(c, full) for c in plan.changes],
                             "summary": {"add": add, "change": change, "destroy": destroy},
-                            "errors": list(plan.errors), "warnings": list(plan.warnings)}
+                            "errors": list(plan.errors), "warnings": list(plan.warnings),
+                            "preflight": [dict(p) for p in plan.preflight], "held": [dict(h) for h in plan.held]}
     if full:
         data["context"] = dict(plan.context)
     return data
@@ -184,7 +215,9 @@ def from_document(data: Any) -> Plan:
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanFileError(f"malformed change in plan: {exc}") from None
     return Plan(fingerprint=str(data.get("fingerprint", "")), changes=changes, errors=tuple(data.get("errors") or ()),
-                warnings=tuple(data.get("warnings") or ()), context=data.get("context") or {})
+                warnings=tuple(data.get("warnings") or ()), context=data.get("context") or {},
+                preflight=tuple(p for p in data.get("preflight") or () if isinstance(p, Mapping)),
+                held=tuple(h for h in data.get("held") or () if isinstance(h, Mapping)))
 
 
 def load_plan(text: str) -> Plan:
