@@ -52,7 +52,8 @@ def seed_emulator(endpoint_url: str, accounts: Sequence[tuple[str, str]], groups
                               group_ids=group_ids)
 
 
-def _emulator_iam(endpoint_url: str, account_id: str, credentials: Mapping[str, str]) -> Any:
+def member_iam(endpoint_url: str, account_id: str, credentials: Mapping[str, str] = EMULATOR_CREDENTIALS) -> Any:
+    """An IAM client in an emulated member account (through OrganizationAccountAccessRole)."""
     session = emulator_session(credentials)
     sts = session.client("sts", endpoint_url=endpoint_url, region_name=ORGANIZATIONS_REGION)
     assumed = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
@@ -65,7 +66,7 @@ def _emulator_iam(endpoint_url: str, account_id: str, credentials: Mapping[str, 
 def seed_break_glass_user(endpoint_url: str, account_id: str, user: str, path: str, mfa: bool = True,
                           credentials: Mapping[str, str] = EMULATOR_CREDENTIALS) -> None:
     """Create the break-glass IAM user in an emulated member account (optionally with an MFA device)."""
-    iam = _emulator_iam(endpoint_url, account_id, credentials)
+    iam = member_iam(endpoint_url, account_id, credentials)
     iam.create_user(UserName=user, Path=path)
     if mfa:
         enable_break_glass_mfa(endpoint_url, account_id, user, credentials)
@@ -74,7 +75,7 @@ def seed_break_glass_user(endpoint_url: str, account_id: str, user: str, path: s
 def enable_break_glass_mfa(endpoint_url: str, account_id: str, user: str,
                            credentials: Mapping[str, str] = EMULATOR_CREDENTIALS, hardware: bool = False) -> None:
     """Enable an MFA device for the user: a virtual one, or (``hardware``) a hardware token's serial number."""
-    iam = _emulator_iam(endpoint_url, account_id, credentials)
+    iam = member_iam(endpoint_url, account_id, credentials)
     if hardware:
         serial = f"GAHT{zlib.crc32(user.encode()) % 10**8:08d}"
     else:
