@@ -224,8 +224,8 @@ ALLOW_LIST = {
     "scps/full-aws-access.yaml": "name: FullAWSAccess\naws_managed: FullAWSAccess\n"
                                  "targets: [root, \"account:management\"]\n",
     "scps/baseline.yaml": "name: Baseline\ndescription: The Allow of the allow-list strategy.\n"
-                          "targets: [\"ou:Security\", \"ou:Workloads\", \"ou:Workloads/Prod\", \"ou:Workloads/NonProd\", "
-                          "\"ou:Sandbox\", \"account:security\", \"account:log-archive\", \"account:prod-app\", "
+                          "targets: [\"ou:Security\", \"ou:Workloads\", \"ou:Workloads/Prod\", "
+                          "\"ou:Workloads/NonProd\", \"ou:Sandbox\", \"account:security\", \"account:log-archive\", \"account:prod-app\", "
                           "\"account:staging-app\", \"account:sandbox\"]\n"
                           "policy:\n  Version: \"2012-10-17\"\n"
                           "  Statement: [{Sid: AllowAll, Effect: Allow, Action: \"*\", Resource: \"*\"}]\n",
