@@ -223,10 +223,10 @@ def test_moving_the_jit_account_under_deny_user_waits_for_the_preflight(aws: Aws
 ALLOW_LIST = {
     "scps/full-aws-access.yaml": "name: FullAWSAccess\naws_managed: FullAWSAccess\n"
                                  "targets: [root, \"account:management\"]\n",
-    "scps/baseline.yaml": "name: Baseline\ndescription: The Allow of the allow-list strategy.\n"
-                          "targets: [\"ou:Security\", \"ou:Workloads\", \"ou:Workloads/Prod\", "
-                          "\"ou:Workloads/NonProd\", \"ou:Sandbox\", \"account:security\", \"account:log-archive\", \"account:prod-app\", "
-                          "\"account:staging-app\", \"account:sandbox\"]\n"
+    "scps/baseline.yaml": "name: Baseline\ndescription: The Allow of the allow-list strategy.\ntargets: "
+                          + json.dumps(["ou:Security", "ou:Workloads", "ou:Workloads/Prod", "ou:Workloads/NonProd",
+                                        "ou:Sandbox", "account:security", "account:log-archive", "account:prod-app",
+                                        "account:staging-app", "account:sandbox"]) + "\n"
                           "policy:\n  Version: \"2012-10-17\"\n"
                           "  Statement: [{Sid: AllowAll, Effect: Allow, Action: \"*\", Resource: \"*\"}]\n",
 }
