@@ -470,6 +470,11 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
+from consolezero.cli import census as _census  # noqa: E402 - the census command group
+
+_census.register(app)
+
+
 def main() -> None:
     """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
     try:
