@@ -121,7 +121,8 @@ def test_census_of_an_organization_without_users(cli: Aws, tmp_path: Path) -> No
     assert data["summary"]["users"] == 0 and data["summary"]["keys"] == 0
     security = next(a for a in data["accounts"] if a["account"] == "security")
     assert security["ready_for_deny_user"] is False
-    assert security["reasons"] == ["break-glass user break-glass-admin does not exist at /break-glass/: create it first"]
+    assert security["reasons"] == [
+        "break-glass user break-glass-admin does not exist at /break-glass/: create it first"]
     assert sum(a["ready_for_deny_user"] for a in data["accounts"]) == 5
     text = run("census", str(org.root), "--now", NOW)
     assert "No IAM users: console zero." in text.stdout
