@@ -144,6 +144,9 @@ def test_demo_runs_end_to_end(aws) -> None:
     assert "+ attach DenyUser to root" in plans[4]  # drift: detached in the console
     assert "No changes." in plans[-1]
     assert not [text for kind, text in lines if kind == "error"]
+    texts = "\n".join(text for kind, text in lines if kind == "text")
+    assert "apply exits 1: held back: attach DenyUser to root: the JIT account security" in texts
+    assert "ready for DenyUser: 3 of 6 account(s)" in texts and "user/automation/deploy" in texts
 
 
 # -- found by walking through every command as a new user -------------------------------------------
