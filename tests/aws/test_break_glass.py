@@ -7,13 +7,14 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_helpers import Aws, Org, copy_example, seed_for
+from aws_helpers import ROOT, Aws, Org, copy_example, seed_for
+from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from consolezero.apply.executor import PlanErrors, run_apply
+from consolezero.apply.safety import guarded_plan as build_plan
 from consolezero.cli.app import app
 from consolezero.devtools.seed import enable_break_glass_mfa, member_iam
-from consolezero.plan.build import build_plan
 from consolezero.plan.live import read_live
 
 USER, PATH = "break-glass-admin", "/break-glass/"
@@ -111,6 +112,11 @@ def test_unready_break_glass_user_holds_deny_user_back_and_apply_exits_1(cli: Aw
     assert "DenyUser" not in attached_at_root(org)
     assert {"DenyLeaveOrganization", "ProtectSecurityServices"} <= attached_at_root(org)
     assert run("plan", str(org.root), "--detailed-exitcode").exit_code == 2  # changes remain
+    held = json.loads(run("plan", str(org.root), "--format", "json").stdout)
+    schema = json.loads((ROOT / "schemas" / "output" / "plan.schema.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(held)) == []
+    assert [(h["change"], h["account"]) for h in held["held"]] == [("attach DenyUser to root", "security")]
+    assert [p["verdict"] for p in held["preflight"]] == ["fail"]
     repair(org, state, key)
     again = run("apply", str(org.root), "--auto-approve")
     assert again.exit_code == 0, again.output
@@ -127,6 +133,8 @@ def test_a_ready_break_glass_user_lets_deny_user_through(cli: Aws, tmp_path: Pat
     assert result.stderr == ""
     assert "DenyUser" in attached_at_root(org)
     data = json.loads(run("plan", str(org.root), "--format", "json").stdout)
+    schema = json.loads((ROOT / "schemas" / "output" / "plan.schema.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(data)) == []
     assert [(p["user"], p["verdict"], p["mfa"]) for p in data["preflight"]] == [(USER, "pass", "hardware")]
     assert data["held"] == [] and data["changes"] == []
 

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aws_helpers import Aws, copy_example, seed_for
+from aws_helpers import ROOT, Aws, copy_example, seed_for
+from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from consolezero.breakglass.census import take_census
@@ -60,7 +61,9 @@ def test_census_of_a_seeded_organization(cli: Aws, tmp_path: Path) -> None:
     result = run("census", str(org.root), "--format", "json", "--now", NOW)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["version"] == 1
+    schema = json.loads((ROOT / "schemas" / "output" / "census.schema.json").read_text(encoding="utf-8"))
+    assert list(Draft202012Validator(schema).iter_errors(data)) == []
+    assert next(iter(data)) == "version" and data["version"] == 1
     accounts = {a["account"]: a for a in data["accounts"]}
     assert set(accounts) == {"management", "security", "log-archive", "prod-app", "staging-app", "sandbox"}
     assert {n: a["ready_for_deny_user"] for n, a in accounts.items()} == {

@@ -8,8 +8,8 @@ import pytest
 from aws_helpers import Org, check_every_target_has_an_allow
 
 from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, StalePlanError, run_apply
+from consolezero.apply.safety import guarded_plan as build_plan
 from consolezero.integrations.aws.port import MANAGED_TAG
-from consolezero.plan.build import build_plan
 from consolezero.plan.live import read_live
 from consolezero.plan.render import dump_plan, load_plan
 

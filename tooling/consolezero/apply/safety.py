@@ -15,7 +15,9 @@ exists at its path, has an MFA device and no active access key (:mod:`consolezer
 and DenyUser's conditions exempt it. Without that, the step is *held back*: the rest of the plan goes
 ahead, and apply exits 1 naming the account, what is missing and the fix.
 
-Pure: the live state was read before (plan.live), nothing here calls AWS.
+Pure: the live state was read before (plan.live), nothing here calls AWS. :func:`guarded_plan` is how
+every command makes a plan (plan, apply, the demo): the diff of :func:`consolezero.plan.build.build_plan`,
+then these judgements folded into it.
 """
 
 from __future__ import annotations
@@ -23,11 +25,13 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from consolezero.breakglass.preflight import BreakGlassState, Preflight, judge
 from consolezero.core.model import Model
-from consolezero.plan.types import Change
+from consolezero.plan.build import build_plan
+from consolezero.plan.types import Change, Plan
 from consolezero.policy.document import Policy, parse_policy
 from consolezero.policy.evaluate import Evaluator, Labeled, ScpLevel
 from consolezero.policy.scp import (
@@ -298,3 +302,23 @@ def _missing(glasses: Sequence[Any], preflight: Sequence[Preflight], arns: Seque
             problems.append((f"{name}'s conditions do not exempt the break-glass user {arn}",
                              f"exempt {arn} in {name}'s condition on aws:PrincipalArn"))
     return problems
+
+
+def guard(plan: Plan, model: Model, live: Any) -> Plan:
+    """The plan with apply's judgements folded in: held-back changes out (listed in ``held``), refusals
+    as errors, the preflight's verdicts."""
+    verdict = judge_plan(model, live, plan.changes)
+    return replace(plan, changes=tuple(verdict.changes), errors=(*plan.errors, *verdict.errors),
+                   warnings=tuple(dict.fromkeys((*plan.warnings, *verdict.warnings))),
+                   preflight=tuple(p.to_json() for p in verdict.preflight), held=tuple(verdict.held))
+
+
+def guarded_plan(model: Model, live: Any, now: datetime | None = None, create_accounts: bool = False) -> Plan:
+    """Desired vs live, judged: what plan shows and apply runs."""
+    return guard(build_plan(model, live, now=now, create_accounts=create_accounts), model, live)
+
+
+def violations(model: Model, live: Any, changes: Sequence[Change]) -> list[str]:
+    """Why these changes may not run as they are (a saved plan, judged again at apply time)."""
+    verdict = judge_plan(model, live, changes)
+    return verdict.errors + [f"{h['change']} would be held back now: {h['missing']}" for h in verdict.held]

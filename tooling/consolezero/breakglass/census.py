@@ -23,13 +23,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from consolezero.core.contracts import versioned
 from consolezero.integrations.aws.port import AwsError
 
 if TYPE_CHECKING:
     from consolezero.core.model import Model
     from consolezero.integrations.aws.port import AwsPort
 
-VERSION = 1
 RECENT = timedelta(days=30)
 STALE = timedelta(days=90)
 ROOT_ROW = "<root_account>"
@@ -252,7 +252,8 @@ def take_census(port: AwsPort, model: Model, now: datetime | None = None, worker
 
 
 def to_json(census: Census) -> dict[str, Any]:
-    return {"version": VERSION, "now": census.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    """The versioned contract (``schemas/output/census.schema.json``)."""
+    return versioned({"now": census.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "accounts": [{
                 "account": a.name, "id": a.id, "ready_for_deny_user": a.ready, "reasons": list(a.reasons),
                 "notes": list(a.notes),                "error": a.error, "root_access_keys": a.root_keys,
@@ -261,4 +262,4 @@ def to_json(census: Census) -> dict[str, Any]:
                                                           "last_used": k.last_used, "last_service": k.last_service}
                                                          for k in u.keys]} for u in a.users]}
                 for a in census.accounts],
-            "summary": census.summary()}
+            "summary": census.summary()})

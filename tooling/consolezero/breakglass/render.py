@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
+
+from consolezero.core.contracts import dump_json
 
 from .census import RECENT, STALE, AccountCensus, Census, Key, to_json
 
@@ -83,4 +84,4 @@ def render_markdown(census: Census) -> str:
 
 
 def render_json(census: Census) -> str:
-    return json.dumps(to_json(census), indent=2) + "\n"
+    return dump_json(to_json(census))

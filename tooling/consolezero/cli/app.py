@@ -56,7 +56,7 @@ def emit(text: str, output: Path | None = None) -> None:
         fail(f"cannot write {output}: {exc.strerror}")
 
 
-def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; imported lazily
+def _load(path: Path, code: int = 2):  # returns a Repository; imported lazily
     from consolezero.core.repository import RepositoryError, load_repository
 
     try:
@@ -65,7 +65,7 @@ def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; im
         fail(str(exc), code)
 
 
-def _warn_unparsed(repo) -> None:  # noqa: ANN001 - a Repository; imported lazily
+def _warn_unparsed(repo) -> None:  # a Repository; imported lazily
     """One line on stderr per file the effective access leaves out because it does not parse."""
     for file in repo.unparsed():
         sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
@@ -143,7 +143,7 @@ class AccessFormat(str, Enum):
 FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _catalog():  # noqa: ANN202 - returns a Catalog; imported lazily
+def _catalog():  # returns a Catalog; imported lazily
     from consolezero.policy.catalog import load_catalog
 
     try:
@@ -257,14 +257,14 @@ def _endpoint(endpoint_url: str | None, code: int) -> str | None:
     return endpoint_url
 
 
-def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoPort; imported lazily
+def _aws_port(repo, endpoint_url: str | None):  # returns a BotoPort; imported lazily
     from consolezero.integrations.aws.boto import make_port
 
     organization = repo.model.organization
     return make_port(endpoint_url, organization.region if organization else "us-east-1")
 
 
-def _aws_now(text: str | None, code: int = 2):  # noqa: ANN202 - returns datetime | None
+def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
     from datetime import UTC, datetime
 
     if not text:
@@ -290,9 +290,9 @@ def plan_cmd(
     output: OutputOpt = None,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from consolezero.apply.safety import guarded_plan
     from consolezero.core.repository import MODEL_KINDS
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import build_plan
     from consolezero.plan.live import read_live
     from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
 
@@ -309,7 +309,7 @@ def plan_cmd(
         live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
-    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts)
+    plan = guarded_plan(repo.model, live, now=when, create_accounts=create_accounts)
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
@@ -482,7 +482,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("consolezero: interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the promise: never a traceback for the user
+    except Exception as exc:  # the promise: never a traceback for the user
         if os.environ.get("CONSOLEZERO_DEBUG"):
             raise
         sys.stderr.write(f"consolezero: internal error: {type(exc).__name__}: {exc} "

@@ -166,10 +166,11 @@ def _lint(emit: Emit, repo: Repository) -> None:
 
 
 def _plan(repo: Repository, port: AwsPort) -> Plan:
-    from consolezero.plan.build import build_plan
+    from consolezero.apply.safety import guarded_plan
     from consolezero.plan.live import read_live
 
-    return build_plan(repo.model, read_live(port, repo.model))
+    live = read_live(port, repo.model)
+    return guarded_plan(repo.model, live)
 
 
 def _show_plan(emit: Emit, title: str, plan: Plan) -> None:

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from consolezero.core.findings import Where
-
 if TYPE_CHECKING:
     from consolezero.core.config import Config, Limits
     from consolezero.core.model import Model
@@ -38,9 +36,6 @@ class LintContext:
         from consolezero.policy.catalog import load_catalog
 
         return load_catalog()
-
-    def where(self, file: str, *path: str | int, key: bool = False) -> Where:
-        return Where(file=file, path=tuple(path), key=key)
 
     def has(self, file: str, *path: str | int) -> bool:
         doc = self.repo.documents.get(file)

@@ -283,9 +283,6 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
     order = {op: i for i, op in enumerate(OPS)}
     changes = sorted(builder.changes, key=lambda c: (c.phase, c.kind != "scp", order.get(c.op, 9),
                                                      c.name.count("/") if c.kind == "ou" else 0, c.name, c.target))
-    from consolezero.apply.safety import judge_plan  # the invariants, on the organization as it will be
-
-    verdict = judge_plan(model, live, changes)
     context = {"root_id": live.root_id, "allow_list": live.allow_list,
                "full_assignment_scan": live.full_assignment_scan,
                "instance_arn": live.sso.instance_arn if live.sso else None,
@@ -294,10 +291,8 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
                "account_ids": {a.name: a.id for a in model.accounts.values() if a.id in builder.live_accounts},
                "policy_ids": {p.name: p.id for p in live.policies},
                "permission_sets": {p.name: p.arn for p in live.permission_sets if p.managed}}
-    return Plan(fingerprint=live.fingerprint(), changes=tuple(verdict.changes),
-                errors=tuple(builder.errors + verdict.errors),
-                warnings=tuple(dict.fromkeys(builder.warnings + verdict.warnings)), context=context,
-                preflight=tuple(p.to_json() for p in verdict.preflight), held=tuple(verdict.held))
+    return Plan(fingerprint=live.fingerprint(), changes=tuple(changes), errors=tuple(builder.errors),
+                warnings=tuple(dict.fromkeys(builder.warnings)), context=context)
 
 
 __all__ = ["ADD_OPS", "CHANGE_OPS", "DESTROY_OPS", "KINDS", "OPS", "P_ACCOUNT", "P_ASSIGN", "P_ATTACH", "P_DEFINE",

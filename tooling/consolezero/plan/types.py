@@ -41,10 +41,6 @@ class Plan:
     preflight: tuple[Mapping[str, Any], ...] = ()
     held: tuple[Mapping[str, Any], ...] = ()
 
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
     def counts(self) -> tuple[int, int, int]:
         add = sum(c.op in ADD_OPS for c in self.changes)
         change = sum(c.op in CHANGE_OPS for c in self.changes)
