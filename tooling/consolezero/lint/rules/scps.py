@@ -143,6 +143,8 @@ def break_glass_not_exempt(ctx: LintContext) -> Iterator[Hit]:
                 continue
             for st in denying(doc.policy, arn, ctx.catalog):
                 reported.add(st.index)
+                if any(c.base_operator is None for c in st.conditions):
+                    continue  # an unknown operator decides nothing: unknown-condition-operator reports it
                 yield Hit(_condition_where(doc, st),
                           f"{scp.name}: statement {st.name} applies to the break-glass user {glass.user} ({arn}): "
                           "its conditions do not exempt it, so the way out is denied too")
