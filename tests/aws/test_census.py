@@ -66,6 +66,7 @@ def test_census_of_a_seeded_organization(cli: Aws, tmp_path: Path) -> None:
     assert next(iter(data)) == "version" and data["version"] == 1
     accounts = {a["account"]: a for a in data["accounts"]}
     assert set(accounts) == {"management", "security", "log-archive", "prod-app", "staging-app", "sandbox"}
+    assert {n for n, a in accounts.items() if a["deny_user"]} == set(accounts) - {"management"}  # DenyUser at root
     assert {n: a["ready_for_deny_user"] for n, a in accounts.items()} == {
         "management": True, "security": True, "log-archive": True, "prod-app": False, "staging-app": False,
         "sandbox": False}
@@ -90,9 +91,9 @@ def test_census_of_a_seeded_organization(cli: Aws, tmp_path: Path) -> None:
     text = run("census", str(org.root), "--now", NOW)
     assert text.exit_code == 0
     lines = text.stdout.splitlines()
-    assert lines[2].split() == ["ACCOUNT", "ID", "USERS", "KEYS", "USED", "30D", "UNUSED", "90D", "READY", "WHY",
-                                "NOT", "/", "NOTES"]
-    assert any(line.startswith(f"prod-app     {org.ids['prod-app']}  1      2     1         0           no ")
+    assert lines[2].split() == ["ACCOUNT", "ID", "USERS", "KEYS", "USED", "30D", "UNUSED", "90D", "READY",
+                                "DENYUSER", "WHY", "NOT", "/", "NOTES"]
+    assert any(line.startswith(f"prod-app     {org.ids['prod-app']}  1      2     1         0           no     yes ")
                for line in lines), text.stdout
     assert ("5 user(s) (1 break-glass), 4 key(s) (4 active), 2 used in the last 30 days, 1 active and unused for 90 "
             "days; ready for DenyUser: 3 of 6 account(s)") in text.stdout
@@ -129,3 +130,14 @@ def test_census_of_an_organization_without_users(cli: Aws, tmp_path: Path) -> No
     assert sum(a["ready_for_deny_user"] for a in data["accounts"]) == 5
     text = run("census", str(org.root), "--now", NOW)
     assert "No IAM users: console zero." in text.stdout
+
+
+def test_the_census_judges_the_break_glass_exemption_with_the_engine(cli: Aws, tmp_path: Path) -> None:
+    org = seed_for(cli, copy_example(tmp_path / "repo"), break_glass_mfa=True)
+    deny_user = org.root / "scps" / "deny-user.yaml"
+    deny_user.write_text(deny_user.read_text().replace("user/break-glass/*", "user/brake-glass/*"))
+    data = json.loads(run("census", str(org.root), "--format", "json", "--now", NOW).stdout)
+    security = next(a for a in data["accounts"] if a["account"] == "security")
+    assert security["reasons"] == [
+        f"DenyUser's conditions do not exempt break-glass user break-glass-admin "
+        f"(arn:aws:iam::{org.ids['security']}:user/break-glass/break-glass-admin)"]

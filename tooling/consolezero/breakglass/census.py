@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 from consolezero.core.contracts import versioned
 from consolezero.integrations.aws.port import AwsError
+from consolezero.policy.scp import exempts, scp_is_deny_user
 
 if TYPE_CHECKING:
     from consolezero.core.model import Model
@@ -76,6 +77,7 @@ class AccountCensus:
     root_keys: int = 0
     error: str | None = None
     ready: bool = False
+    deny_user: bool = False  # a DenyUser SCP of the repository covers the account
     reasons: list[str] = field(default_factory=list)  # why it is not ready for DenyUser
     notes: list[str] = field(default_factory=list)  # what else stands between it and zero users
 
@@ -177,8 +179,8 @@ def census_account(port: AwsPort, name: str, account_id: str, glass: Mapping[tup
 
 
 def judge_account(account: AccountCensus, now: datetime, management: bool, jit: bool,
-                  declared: Sequence[tuple[str, str]]) -> None:
-    """Ready for DenyUser, and why not."""
+                  declared: Sequence[tuple[str, str]], deny_users: Sequence[Any] = ()) -> None:
+    """Ready for DenyUser, and why not (``deny_users``: the DenyUser SCPs of the repository covering it)."""
     reasons: list[str] = []
     notes: list[str] = []
     if account.error:
@@ -217,6 +219,9 @@ def judge_account(account: AccountCensus, now: datetime, management: bool, jit: 
                 reasons.append(f"break-glass user {user} does not exist at {path}: create it first")
             elif not found.mfa:
                 reasons.append(f"break-glass user {user} has no MFA device: register one first")
+            if found is not None:
+                reasons += [f"{scp.name}'s conditions do not exempt break-glass user {user} ({found.arn})"
+                            for scp in deny_users if not exempts(scp.policy, found.arn)]
     account.ready = not reasons
     account.reasons = reasons
     account.notes = notes
@@ -245,9 +250,15 @@ def take_census(port: AwsPort, model: Model, now: datetime | None = None, worker
         results = list(pool.map(one, accounts))
     management = model.accounts.get(org.management_account) if org else None
     jit = model.accounts.get(org.jit_account) if org else None
+    deny_user_scps = [s for s in model.scps.values() if scp_is_deny_user(s)]
+    declared_accounts = {a.id: a for a in model.accounts.values() if a.id}
     for result in results:
-        judge_account(result, now, management is not None and result.id == management.id,
-                      jit is not None and result.id == jit.id, list(glass.get(result.id, {})))
+        account = declared_accounts.get(result.id)
+        covering = [s for s in deny_user_scps if account is not None and any(t in account.path() for t in s.targets)]
+        is_management = management is not None and result.id == management.id
+        result.deny_user = bool(covering) and not is_management  # SCPs never restrict the management account
+        judge_account(result, now, is_management,
+                      jit is not None and result.id == jit.id, list(glass.get(result.id, {})), covering)
     return Census(accounts=results, now=now)
 
 
@@ -255,7 +266,8 @@ def to_json(census: Census) -> dict[str, Any]:
     """The versioned contract (``schemas/output/census.schema.json``)."""
     return versioned({"now": census.now.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "accounts": [{
-                "account": a.name, "id": a.id, "ready_for_deny_user": a.ready, "reasons": list(a.reasons),
+                "account": a.name, "id": a.id, "ready_for_deny_user": a.ready, "deny_user": a.deny_user,
+                "reasons": list(a.reasons),
                 "notes": list(a.notes),                "error": a.error, "root_access_keys": a.root_keys,
                 "users": [{"name": u.name, "arn": u.arn, "break_glass": u.break_glass, "password": u.password,
                            "mfa": u.mfa, "access_keys": [{"id": k.id, "active": k.active, "created": k.created,

@@ -12,15 +12,16 @@ from .census import RECENT, STALE, AccountCensus, Census, Key, to_json
 def _row(account: AccountCensus, now: datetime) -> list[str]:
     keys = [k for u in account.users for k in u.keys]
     if account.error:
-        return [account.name, account.id, "?", "?", "?", "?", "no", account.reasons[0]]
+        return [account.name, account.id, "?", "?", "?", "?", "no", "yes" if account.deny_user else "no",
+                account.reasons[0]]
     why = "; ".join(account.reasons + account.notes) if account.reasons or account.notes else "-"
     return [account.name, account.id, str(len(account.users)), str(len(keys)),
             str(sum(k.used_within(now, RECENT) for k in keys)),
             str(sum(k.active and k.unused_for(now, STALE) for k in keys)),
-            "yes" if account.ready else "no", why]
+            "yes" if account.ready else "no", "yes" if account.deny_user else "no", why]
 
 
-HEADER = ["ACCOUNT", "ID", "USERS", "KEYS", "USED 30D", "UNUSED 90D", "READY", "WHY NOT / NOTES"]
+HEADER = ["ACCOUNT", "ID", "USERS", "KEYS", "USED 30D", "UNUSED 90D", "READY", "DENYUSER", "WHY NOT / NOTES"]
 
 
 def _age(key: Key, now: datetime) -> str:
