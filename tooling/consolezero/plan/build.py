@@ -42,7 +42,7 @@ from consolezero.plan.types import (
     Change,
     Plan,
 )
-from consolezero.policy.scp import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID
+from consolezero.policy.scp import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID, full_access_scp
 
 
 # --- the diff -----------------------------------------------------------------------------
@@ -210,7 +210,7 @@ class _Builder(IdentityCenterDiff):
                             details=details, action=action))
 
     def _full_access_attachments(self, live_by_name: Mapping[str, LivePolicy]) -> list[tuple]:
-        declared = next((s for s in self.model.scps.values() if s.aws_managed == FULL_AWS_ACCESS), None)
+        declared = full_access_scp(self.model)
         if declared is None:
             return []  # default strategy: FullAWSAccess stays wherever AWS put it
         live = live_by_name.get(FULL_AWS_ACCESS)

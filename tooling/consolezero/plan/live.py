@@ -35,7 +35,7 @@ from consolezero.integrations.aws.port import (
     SsoInstance,
     is_managed,
 )
-from consolezero.policy.scp import FULL_AWS_ACCESS, uses_allow_list
+from consolezero.policy.scp import is_full_access, uses_allow_list
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class LivePolicy:
 
     @property
     def is_full_access(self) -> bool:
-        return self.aws_managed and self.name == FULL_AWS_ACCESS
+        return is_full_access(self.name, self.aws_managed)
 
 
 @dataclass(frozen=True)
