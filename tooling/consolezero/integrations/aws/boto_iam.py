@@ -50,11 +50,12 @@ class MemberIamCalls:
     def _member_key(self, account_id: str) -> str:
         """The client key of IAM in ``account_id`` (ours if it is the caller's account, else through a member
         role); raises AwsError ``MemberRoleUnavailable`` when no role can be assumed there."""
-        if account_id == self.caller_account_id():  # type: ignore[attr-defined]
-            self.client("iam")  # type: ignore[attr-defined]
-            return "iam"
         key = f"iam@{account_id}"
-        with _LOCK:
+        with _LOCK:  # the first call creates the shared clients (boto3 sessions are not thread-safe)
+            if account_id == self.caller_account_id():  # type: ignore[attr-defined]
+                self.client("iam")  # type: ignore[attr-defined]
+                return "iam"
+            self.client("sts")  # type: ignore[attr-defined]
             if key in self._clients:
                 return key
         from .boto import ORGANIZATIONS_REGION, _new_client
