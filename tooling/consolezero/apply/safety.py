@@ -98,7 +98,7 @@ class _Org:
                 self.attached.setdefault(label(tid), set()).add(policy.name)
 
     def parse(self, content: str | None) -> Policy | None:
-        if content not in self._parsed:
+        if (content or "") not in self._parsed:
             try:
                 data = json.loads(content) if content else None
             except ValueError:
@@ -222,22 +222,27 @@ def judge_plan(model: Model, live: Any, changes: Sequence[Change], evaluator: Ev
         previous = before
         deny_user_prev = bool(org.deny_users(jit)) if guarded else False
         org.step(change)
+        what = change.summary or change.name
+        refusals = []
         lost_allow = sorted(t for t in initially_allowed & org.targets if not org.allows(t))
         if lost_allow:
-            verdict.errors.append(f"refused: {change.summary or change.name} would leave {', '.join(lost_allow)} "
-                                  "with no SCP that allows anything (attach an Allow SCP or FullAWSAccess there first)")
+            refusals.append(f"refused: {what} would leave {', '.join(lost_allow)} with no SCP that allows anything "
+                            "(attach an Allow SCP or FullAWSAccess there first)")
         new_deny_all = sorted(set(_root_deny_all(org, all_glass)) - set(root_deny_all))
         if new_deny_all:
-            verdict.errors.append(f"refused: {change.summary or change.name} would put {', '.join(new_deny_all)} "
-                                  "at the root, denying every action without exempting the break-glass user")
+            refusals.append(f"refused: {what} would put {', '.join(new_deny_all)} at the root, denying every action "
+                            "without exempting the break-glass user")
+        after = caps() if guarded and arns else []
+        if any(c.possible == 0 for c in after):
+            refusals.append(f"refused: {what} would deny the break-glass user {', '.join(arns)} every action in the "
+                            f"JIT account {jit}; the way out must stay open")
+        if refusals:  # the whole plan is refused; later steps are judged without this one
+            verdict.errors.extend(refusals)
+            org.restore(snap)
+            continue
         if not guarded:
             verdict.changes.append(change)
             continue
-        after = caps() if arns else []
-        if any(c.possible == 0 for c in after):
-            verdict.errors.append(f"refused: {change.summary or change.name} would deny the break-glass user "
-                                  f"{', '.join(arns)} every action in the JIT account {jit}; the way out must stay "
-                                  "open")
         deny_users = org.deny_users(jit)
         lost = any(((p.possible & ~a.possible) | (p.certain & ~a.certain)) & way_out
                    for p, a in zip(previous, after, strict=True))
@@ -257,12 +262,12 @@ def judge_plan(model: Model, live: Any, changes: Sequence[Change], evaluator: Ev
         if reduced is not None:
             org.step(reduced)
             verdict.changes.append(reduced)
-        fix = next((p.fix for p in preflight if not p.passed and p.fix), "") or missing[-1][1]
-        what = "; ".join(m for m, _ in missing)
-        verdict.held.append({"change": change.summary or change.name, "account": jit, "account_id": jit_account.id,
-                             "missing": what, "fix": fix})
-        verdict.warnings.append(f"held back: {change.summary or change.name}: it would reach the JIT account {jit} "
-                                f"({jit_account.id}), and {what}; fix: {fix}")
+        fix = "; ".join(dict.fromkeys(f for _, f in missing if f))
+        lacking = "; ".join(m for m, _ in missing)
+        verdict.held.append({"change": what, "account": jit, "account_id": jit_account.id, "missing": lacking,
+                             "fix": fix})
+        verdict.warnings.append(f"held back: {what}: it would reach the JIT account {jit} ({jit_account.id}), and "
+                                f"{lacking}; fix: {fix}")
     if guarded and deny_user_before and not ready and not gate_seen:
         verdict.warnings.append(f"DenyUser already covers the JIT account {jit}, and its break-glass user is not "
                                 "verified: " + "; ".join(m for p in preflight for m in p.missing)
