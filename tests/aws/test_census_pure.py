@@ -102,3 +102,18 @@ def test_readiness_of_the_jit_account_and_of_break_glass_keys() -> None:
     judge_account(account, NOW, management=False, jit=True, declared=[("break-glass-admin", "/break-glass/")])
     assert account.reasons == ["break-glass user break-glass-admin has an active access key: delete it",
                                "break-glass user break-glass-admin has no MFA device: register one first"]
+
+
+def test_an_account_that_cannot_be_read_is_named_not_skipped() -> None:
+    from consolezero.integrations.aws.port import AwsError
+
+    class NoRole(SlowReports):
+        def generate_credential_report(self, account_id: str) -> str:
+            raise AwsError("MemberRoleUnavailable", f"cannot assume a role in account {account_id} "
+                           "(consolezero-census: AccessDenied; OrganizationAccountAccessRole: AccessDenied)")
+
+    account = census_account(NoRole(), "prod-app", "111111111111", {})
+    judge_account(account, NOW, management=False, jit=False, declared=[])
+    assert not account.ready and account.reasons == [
+        "could not be read: MemberRoleUnavailable: cannot assume a role in account 111111111111 "
+        "(consolezero-census: AccessDenied; OrganizationAccountAccessRole: AccessDenied)"]
