@@ -14,6 +14,10 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from consolezero.cli.census import register as register_census
+from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
+from consolezero.cli.jit import register as register_jit
+
 app = typer.Typer(
     name="consolezero",
     help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
@@ -88,14 +92,20 @@ def lint(
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
+    pr_author: PrAuthorOpt = None,
+    pr_base: PrBaseOpt = None,
+    online: OnlineOpt = False,
+    jira_url: JiraUrlOpt = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
+    from consolezero.cli.jit import lint_context
     from consolezero.core.findings import Severity
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
-    result = run_lint(repo)
+    pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
@@ -392,10 +402,7 @@ def apply_cmd(
              "re-run and converges)", 1)
     except (ApplyError, AwsError) as exc:
         fail(str(exc), 1)
-    if not result.plan.changes:
-        emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
-    else:
-        emit(result.summary() + "\n")
+    emit(result.summary() + "\n" if result.plan.changes else render_text(result.plan, color=_color()))  # "No changes"
     if result.plan.held:  # the rest was applied; what waits for the break-glass preflight is not done
         fail(held_line(result.plan), 1)
 
@@ -470,9 +477,8 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
-from consolezero.cli import census as _census  # noqa: E402 - the census command group
-
-_census.register(app)
+register_jit(app)  # request, check-approvals
+register_census(app)  # census
 
 
 def main() -> None:
