@@ -266,8 +266,6 @@ def judge_plan(model: Model, live: Any, changes: Sequence[Change], evaluator: Ev
         lacking = "; ".join(m for m, _ in missing)
         verdict.held.append({"change": what, "account": jit, "account_id": jit_account.id, "missing": lacking,
                              "fix": fix})
-        verdict.warnings.append(f"held back: {what}: it would reach the JIT account {jit} ({jit_account.id}), and "
-                                f"{lacking}; fix: {fix}")
     if guarded and deny_user_before and not ready and not gate_seen:
         verdict.warnings.append(f"DenyUser already covers the JIT account {jit}, and its break-glass user is not "
                                 "verified: " + "; ".join(m for p in preflight for m in p.missing)

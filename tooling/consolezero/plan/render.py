@@ -75,6 +75,8 @@ def no_changes(plan: Plan) -> str:
     """The no-changes line; it claims a match only when no error or warning says otherwise."""
     if plan.errors:
         return "No changes. The errors above must be fixed first."
+    if plan.held:
+        return "No changes. Nothing more apply can do now: what is held back above waits for the break-glass preflight."
     if plan.warnings:
         return "No changes. Nothing more apply can do now: the organization differs from the repository as the " \
                "warnings above say."
@@ -92,17 +94,19 @@ def preflight_lines(plan: Plan) -> list[str]:
                          + extra)
         else:
             lines.append(f"? preflight: break-glass user {where}: FAIL: {'; '.join(p.get('missing') or ())}")
-    for h in plan.held:
-        lines.append(f"! held back: {h.get('change')} (until the preflight passes)")
+    lines += [f"! {_held(h)}" for h in plan.held]
     return lines
+
+
+def _held(h: Mapping[str, Any]) -> str:
+    return (f"held back: {h.get('change')}: the JIT account {h.get('account')} ({h.get('account_id')}): "
+            f"{h.get('missing')}; fix: {h.get('fix')}")
 
 
 def held_line(plan: Plan) -> str:
     """The one line apply ends with when it held something back: the account, what is missing, the fix."""
-    first = plan.held[0]
     more = f" (and {len(plan.held) - 1} more held back)" if len(plan.held) > 1 else ""
-    return (f"held back: {first.get('change')}{more}: the JIT account {first.get('account')} "
-            f"({first.get('account_id')}): {first.get('missing')}; fix: {first.get('fix')}, then re-run apply")
+    return f"{_held(plan.held[0])}{more}, then re-run apply"
 
 
 def render_text(plan: Plan, color: bool = False, show_documents: bool = True) -> str:
