@@ -244,7 +244,10 @@ def take_census(port: AwsPort, model: Model, now: datetime | None = None, worker
     accounts = sorted(live_accounts, key=lambda a: (by_id.get(a.id, a.name), a.id))
 
     def one(live: Any) -> AccountCensus:
-        return census_account(port, by_id.get(live.id, live.name), live.id, glass.get(live.id, {}), sleep)
+        name = by_id.get(live.id, live.name)
+        if live.status not in ("ACTIVE", ""):  # suspended or closing: no role can be assumed there
+            return AccountCensus(name=name, id=live.id, error=f"the account is {live.status}: not read")
+        return census_account(port, name, live.id, glass.get(live.id, {}), sleep)
 
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(accounts) or 1))) as pool:
         results = list(pool.map(one, accounts))
