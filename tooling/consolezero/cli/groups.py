@@ -5,9 +5,11 @@ from __future__ import annotations
 import typer
 
 from consolezero.cli.alerts import register as register_alerts
+from consolezero.cli.census import register as register_census
 from consolezero.cli.jit import register as register_jit
 
 
 def register_groups(app: typer.Typer) -> None:
     register_jit(app)  # request, check-approvals
+    register_census(app)  # census
     register_alerts(app)  # alerts, explain-denied

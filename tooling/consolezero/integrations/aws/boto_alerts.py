@@ -2,8 +2,8 @@
 in the caller's (management) account. A mixin of :class:`.boto.BotoPort`; no boto3 import here.
 
 The alerts account is reached through a member role (``CONSOLEZERO_MEMBER_ROLES``, else the bootstrap
-member roles, else ``OrganizationAccountAccessRole``), as for the break-glass check; when it is the
-caller's own account, the caller's credentials are used. Against an emulator the same calls go to the
+member roles of the alerts account, else ``OrganizationAccountAccessRole``); when it is the caller's own
+account, the caller's credentials are used. Against an emulator the same calls go to the
 endpoint (moto keeps one backend per account, selected by the assumed role's credentials).
 """
 
@@ -13,6 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .boto_iam import MEMBER_ROLES_ENV, ORG_ACCESS_ROLE
 from .boto_identity import tag_list, tag_map
 from .port import (
     AwsError,
@@ -23,6 +24,10 @@ from .port import (
     LiveSubscription,
     LiveTopic,
 )
+
+# bootstrap/member-role.yaml's apply role, then its read role (all plan may assume), then the role AWS
+# Organizations creates in every account it creates
+ALERT_ROLES = ("consolezero-alerts", "consolezero-alerts-read", ORG_ACCESS_ROLE)
 
 
 class AlertCalls:
@@ -47,7 +52,7 @@ class AlertCalls:
     # --- plumbing: a client in (account, region) -------------------------------------------
     def _at(self, service: str, account_id: str, region: str) -> str:
         """The key of a client for ``service`` in ``account_id`` and ``region`` (created on first use)."""
-        from .boto import DEFAULT_MEMBER_ROLES, MEMBER_ROLES_ENV, _new_client
+        from .boto import _new_client
 
         key = f"{service}@{account_id or 'caller'}@{region}"
         if key in self._clients:
@@ -62,7 +67,7 @@ class AlertCalls:
         if credentials is None:
             roles = [r.strip() for r in os.environ.get(MEMBER_ROLES_ENV, "").split(",") if r.strip()]
             errors = []
-            for role in roles or DEFAULT_MEMBER_ROLES:
+            for role in roles or ALERT_ROLES:
                 try:
                     credentials = self._call("sts", "assume_role", RoleArn=f"arn:aws:iam::{account_id}:role/{role}",
                                              RoleSessionName="consolezero-alerts", DurationSeconds=3600)["Credentials"]
