@@ -171,3 +171,11 @@ def test_a_permission_only_denial_matches_through_the_error_message(rules) -> No
     # iam:PassRole has no event of its own: Lambda's CreateFunction is denied, and its message names PassRole
     rec = record("lambda-create-function-pass-role-denied.json")
     assert matching(rules, rec) == ["consolezero-TrifectaGuardrail-FencePassRole"]
+
+
+def test_very_long_guidance_is_cut_to_eventbridge_s_template_limit() -> None:
+    from consolezero.alerts.rules import MAX_TEMPLATE, deny_template
+
+    template = deny_template("S", "X", "word " * 5000)
+    assert len(template) <= MAX_TEMPLATE and template.endswith('... (the rest: alerts.X in the SCP file)"')
+    assert json.loads(template).startswith("Guardrail S (X) denied <principal>:")

@@ -111,10 +111,20 @@ def _slot(name: str) -> str:
     return f"<PLACEHOLDER:{name}:PLACEHOLDER>"
 
 
+MAX_TEMPLATE = 8192  # EventBridge's limit on an InputTemplate
+
+
 def deny_template(scp: str, sid: str, guidance: str) -> str:
-    return _template(f"Guardrail {scp} ({sid}) denied {_slot('principal')}: {_slot('source')} {_slot('action')} "
-                     f"({_slot('error')}) in account {_slot('account')}, {_slot('region')}, at {_slot('time')}.\n\n"
-                     f"What to do: {guidance.strip()}")
+    head = (f"Guardrail {scp} ({sid}) denied {_slot('principal')}: {_slot('source')} {_slot('action')} "
+            f"({_slot('error')}) in account {_slot('account')}, {_slot('region')}, at {_slot('time')}.\n\n"
+            "What to do: ")
+    text = guidance.strip()
+    template = _template(head + text)
+    while len(template) > MAX_TEMPLATE:  # very long guidance: cut, and say where the rest is
+        cut = len(text) - (len(template) - MAX_TEMPLATE) - 80
+        text = text[:cut] + f" ... (the rest: alerts.{sid} in the SCP file)"
+        template = _template(head + text)
+    return template
 
 
 # --- actions -> event sources and names ------------------------------------------------------------
