@@ -171,3 +171,19 @@ def test_the_permission_named_in_the_message_is_the_one_explained() -> None:
     assert (event["event"], event["action"]) == ("lambda.amazonaws.com CreateFunction20150331", "iam:PassRole")
     assert [d["sid"] for d in event["denied_by"]] == ["FencePassRole"]
     assert event["access"][0].startswith("consolezero request --role Admin --account staging-app --for 1h")
+
+
+def test_cloudformation_without_an_alerts_account_is_one_line(tmp_path) -> None:
+    import shutil
+
+    shutil.copytree(ROOT / "accounts", tmp_path / "accounts")
+    shutil.copytree(ROOT / "scps", tmp_path / "scps")
+    org = tmp_path / "accounts" / "organization.yaml"
+    text = org.read_text(encoding="utf-8")
+    start = text.index("alerts: {")
+    end = text.index("}", text.index("subscribers", start)) + 1
+    org.write_text(text[:start] + text[end:], encoding="utf-8")
+    assert run("alerts", str(tmp_path)).exit_code == 0  # the rules themselves need no alerts account
+    result = run("alerts", str(tmp_path), "--format", "cloudformation")
+    assert result.exit_code == 2
+    assert result.stderr.startswith("consolezero: no alerts account: declare alerts: {account: ..., region: ...}")
