@@ -40,6 +40,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from consolezero.core.model import Account, Model, Role, Target, format_duration
 from consolezero.policy.catalog import LEVELS, Catalog, load_catalog
@@ -170,9 +171,10 @@ class AccessMatrix:
     matrix costs one evaluation per distinct (identity, chain, condition outcomes).
     """
 
-    def __init__(self, model: Model, catalog: Catalog | None = None, documents: ParsedDocuments | None = None
-                 ) -> None:
+    def __init__(self, model: Model, catalog: Catalog | None = None, documents: ParsedDocuments | None = None,
+                 now: datetime | None = None) -> None:
         self.model = model
+        self.now = now or datetime.now(UTC)  # aws:CurrentTime of every session (see conditions.session_keys)
         self.catalog = catalog or load_catalog()
         self._documents: ParsedDocuments = documents or {}
         self.evaluator = Evaluator(self.catalog)
@@ -293,7 +295,7 @@ class AccessMatrix:
         return chain
 
     def context(self, role: Role, account: Account) -> Context:
-        return Context.for_permission_set(account.id, role.name, self.region)
+        return Context.for_permission_set(account.id, role.name, self.region, self.now)
 
     # -- the matrix -------------------------------------------------------------------------------
     def assigned(self, role: Role) -> dict[str, tuple[str, ...]]:
