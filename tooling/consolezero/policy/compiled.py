@@ -9,7 +9,6 @@ memoized by the *signature* of the context (only the keys, and ARN parts, its co
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-
 from typing import TYPE_CHECKING
 
 from .conditions import PRINCIPAL_KEYS, SECURE_TRANSPORT, Context, evaluate_conditions

@@ -272,9 +272,7 @@ def absent_outcome(cond: Condition) -> bool | None:
     if base == "Null":
         flags = {v.lower() for v in cond.values}
         return "true" in flags if flags <= {"true", "false"} and len(flags) == 1 else None
-    if cond.if_exists or base in NEGATED or cond.set_qualifier == "ForAllValues":
-        return True
-    return False
+    return cond.if_exists or base in NEGATED or cond.set_qualifier == "ForAllValues"
 
 
 def evaluate_condition(cond: Condition, context: Context,
