@@ -11,8 +11,8 @@ from consolezero.policy.catalog import Catalog
 from consolezero.policy.conditions import Context
 from consolezero.policy.document import parse_policy
 from consolezero.policy.escalation import BORROW, GRANT, PATHS, admin_level, find_escalations, writes
-from consolezero.policy.levels import mislabelled_reads_mask, write_mask
 from consolezero.policy.evaluate import Access, Evaluator, ScpLevel
+from consolezero.policy.levels import mislabelled_reads_mask, write_mask
 from consolezero.policy.managed import managed_arn, managed_names, managed_policy, managed_policy_info
 
 FULL = aws_managed("FullAWSAccess", "scps/full.yaml")

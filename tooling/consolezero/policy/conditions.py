@@ -48,6 +48,35 @@ ABSENT_KEYS: tuple[str, ...] = (
     "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList", "aws:SourceArn", "aws:SourceAccount",
     "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast",
 )
+# Of ABSENT_KEYS, those no request of a person or role ever carries (only service principals' requests
+# do), so identity policies, boundaries and SCPs, which govern persons and roles, never see them.
+SERVICE_PRINCIPAL_KEYS: tuple[str, ...] = (
+    "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList", "aws:SourceArn", "aws:SourceAccount",
+    "aws:SourceOrgID", "aws:SourceOrgPaths",
+)
+# String operators that compare literally: a ``*`` or ``?`` in their values is that character.
+LITERAL_OPERATORS = frozenset({"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase",
+                               "StringNotEqualsIgnoreCase"})
+# Keys whose values may be the text ``*`` itself (a bare ``*`` under a literal operator means it):
+# lambda:Principal "*" is a function's public permission; S3 prefixes and delimiters are free text.
+STAR_VALUED_KEYS = frozenset({"lambda:principal", "s3:prefix", "s3:delimiter"})
+
+
+def has_wildcard(text: str) -> bool:
+    """Does ``text`` hold a ``*`` or ``?`` (a wildcard under StringLike/ArnLike, a character elsewhere)?"""
+    return "*" in text or "?" in text
+
+
+def literal_wildcard(base: str | None, key: str, value: str) -> bool:
+    """Is ``value`` a wildcard pattern that ``base`` (a base operator) will compare literally, so that it
+    cannot mean what it says? ``*``/``?`` inside a longer value always; a bare ``*`` unless the key's
+    values may be ``*`` (:data:`STAR_VALUED_KEYS`). The one reader of this question (lint's
+    condition-literal-wildcard and the OIDC trust rules)."""
+    if base not in LITERAL_OPERATORS or not has_wildcard(value):
+        return False
+    return value != "*" or key.lower() not in STAR_VALUED_KEYS
+
+
 # Known for actions that are API calls (every request of a person goes over TLS); a key whose value
 # depends on the action, so the engine decides it per action (see compiled.py).
 SECURE_TRANSPORT = "aws:securetransport"
