@@ -12,8 +12,8 @@ a person in an IAM Identity Center session (:meth:`Context.for_permission_set`) 
 
 Values: ``True`` (the condition holds), ``False`` (it does not; the statement does not apply),
 ``None`` (unknown). A key known to be absent decides as AWS does: ``...IfExists`` and negated
-operators (``StringNotEquals``, ``ArnNotLike``, ...) hold, ``ForAllValues:`` holds, ``Null: true``
-holds; every other operator does not.
+operators (``StringNotEquals``, ``ArnNotLike``, ...) hold, ``ForAllValues:`` holds and ``ForAnyValue:``
+does not (an empty set), ``Null: true`` holds; every other operator does not.
 """
 
 from __future__ import annotations
@@ -293,15 +293,20 @@ def parse_date(text: str) -> float | None:
 
 
 def absent_outcome(cond: Condition) -> bool | None:
-    """How a condition on a key absent from the request decides (AWS's rules): ``Null`` by its value,
-    ``...IfExists``, negated operators and ``ForAllValues:`` hold, everything else does not."""
+    """How a condition on a key absent from the request decides (AWS's rules): ``Null`` by its value;
+    ``...IfExists`` and ``ForAllValues:`` hold; ``ForAnyValue:`` does not; then negated operators hold
+    and every other operator does not."""
     base = cond.base_operator
     if base is None:
         return None
     if base == "Null":
         flags = {v.lower() for v in cond.values}
         return "true" in flags if flags <= {"true", "false"} and len(flags) == 1 else None
-    return cond.if_exists or base in NEGATED or cond.set_qualifier == "ForAllValues"
+    if cond.if_exists or cond.set_qualifier == "ForAllValues":
+        return True  # no key, no test; every value of an empty set
+    if cond.set_qualifier == "ForAnyValue":
+        return False  # no value at all, so none that matches
+    return base in NEGATED
 
 
 def evaluate_condition(cond: Condition, context: Context,

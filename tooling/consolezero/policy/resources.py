@@ -158,7 +158,7 @@ class ResourceIndex:
                 arns = catalog.action_arn_formats(i)
                 keys = [(_template(a), False) if a else (f"arn:{PARTITION}:{prefix}:{_Y}", True) for a in arns]
                 if not arns:
-                    keys = [(f"arn:{PARTITION}:{prefix}:{_X}:{_X}:{_Y}", True)]
+                    keys = [(f"arn:{PARTITION}:{prefix}:{_X}:{_X}:{_X}", True)]
                 for key in keys:
                     fid = templates.get(key[0] + ("\1" if key[1] else ""))
                     if fid is None:
