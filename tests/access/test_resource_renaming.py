@@ -32,7 +32,8 @@ def test_developer_with_role_arns_instead_of_star(tmp_path: Path) -> None:
     ("[lambda:UpdateFunctionCode, ssm:SendCommand]", '["arn:aws:lambda:*:*:function:*", "arn:aws:ssm:*:*:document/*", '
      '"arn:aws:ec2:*:*:instance/*", "arn:aws:ssm:*:*:managed-instance/*", "arn:aws:s3:::*"]'),  # borrow
     ("[iam:PassRole, ec2:RunInstances]", '["arn:aws:iam::*:role/*", "arn:aws:ec2:*:*:*", '
-     '"arn:aws:elastic-inference:*:*:*", "arn:aws:resource-groups:*:*:*", "arn:aws:license-manager:*:*:*"]'),  # every resource type of both
+     '"arn:aws:elastic-inference:*:*:*", "arn:aws:resource-groups:*:*:*", '
+     '"arn:aws:license-manager:*:*:*"]'),  # every resource type of both
 ])
 def test_standing_operator_same_verdict_with_arns(tmp_path: Path, actions: str, resource: str) -> None:
     def verdicts(res: str) -> set[tuple[str, str, int, str, bool]]:
