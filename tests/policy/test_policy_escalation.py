@@ -192,3 +192,11 @@ def test_managed_names_and_index() -> None:
         info = managed_policy_info(name)
         assert info is not None
         json.dumps(managed_policy(name))  # plain JSON data
+
+
+def test_every_path_is_documented() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "engine.md").read_text(encoding="utf-8")
+    for p in PATHS:
+        assert f"| `{p.name}` | {p.kind} |" in text, p.name

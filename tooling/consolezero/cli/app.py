@@ -162,6 +162,8 @@ def access_cmd(
                                                           "it (repeatable).")] = None,
     format: FormatOpt = AccessFormat.text,
     output: OutputOpt = None,
+    now: Annotated[str | None, typer.Option("--now", help="Evaluate conditions on aws:CurrentTime and "
+                                                          "aws:EpochTime at this ISO 8601 timestamp.")] = None,
 ) -> None:
     """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
     from consolezero.access.matrix import AccessMatrix
@@ -178,7 +180,7 @@ def access_cmd(
 
     repo = _load(path)
     _warn_unparsed(repo)
-    matrix = AccessMatrix(repo.model, _catalog())
+    matrix = AccessMatrix(repo.model, _catalog(), now=_aws_now(now))
     try:
         actions = check_actions(matrix.catalog, action or [])
         cells = select(matrix, role, account)
