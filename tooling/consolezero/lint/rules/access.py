@@ -320,14 +320,12 @@ def _lockout_cause(ctx: LintContext, m: AccessMatrix, target: Target, above: int
 
 
 def _scp_where(ctx: LintContext, scps: dict, file: str, sid: str | None = None) -> Where:
-    scp = scps.get(file)
-    data = ctx.repo.documents[file].data if file in ctx.repo.documents else None
-    if scp is not None and sid is not None and isinstance(data, dict):
-        statements = (data.get("policy") or {}).get("Statement")
-        if isinstance(statements, list):
-            for i, st in enumerate(statements):
-                if isinstance(st, dict) and (st.get("Sid") == sid or sid == f"Statement[{i}]"):
-                    return Where(file, ("policy", "Statement", i))
+    """The statement named ``sid`` (a Sid or ``Statement[i]``) of the SCP in ``file``, found through the
+    parsed document; else the policy itself."""
+    policy = parsed_documents(ctx).get((file, ("policy",))) if file in scps and sid is not None else None
+    for st in policy.statements if policy is not None else ():
+        if st.name == sid:
+            return Where(file, ("policy", *st.path))
     return Where(file, ("policy",), key=True) if ctx.has(file, "policy") else Where(file)
 
 
