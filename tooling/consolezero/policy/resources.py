@@ -20,6 +20,7 @@ other matches nothing. A resource type the catalog names but does not describe i
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from .action_index import glob_match
@@ -119,7 +120,9 @@ def judge(pattern: str, template: str) -> tuple[bool, bool]:
         if not _touches_crossing(pattern.split(":"), template.split(":")):
             return False, False
         # a template that ends in a placeholder is covered only by a pattern that ends in "*"
-        return (not template.endswith(_X) or pattern.endswith("*")) and _covers(pattern, template), True
+        cover = (not template.endswith(_X) or pattern.endswith("*")) and _crossing(
+            pattern.split(":"), template.split(":"), _segment_covers)
+        return cover, True
     cover = _covers(pattern, template)
     return cover, cover or _touches(pattern, template)
 
@@ -128,6 +131,12 @@ def _touches_crossing(ps: list[str], ts: list[str]) -> bool:
     """Touches, segment by segment, for a pattern with fewer colons than the template (whose
     placeholders hold none): a pattern segment ending in ``*`` may run on over whole template segments
     and into a later one, whose rest the next pattern segment (after a ``*``) must then meet."""
+    return _crossing(ps, ts, _segment_touches)
+
+
+def _crossing(ps: list[str], ts: list[str], meets: Callable[[str, str], bool]) -> bool:
+    """The segment alignment of :func:`_touches_crossing`, each pair judged by ``meets`` (touches, or
+    covers: then one alignment that covers every string suffices, which errs toward "not covered")."""
     memo: dict[tuple[int, int, bool], bool] = {}
 
     def go(i: int, j: int, star: bool) -> bool:
@@ -138,7 +147,7 @@ def _touches_crossing(ps: list[str], ts: list[str]) -> bool:
             return memo[key]
         seg = ("*" if star else "") + ps[i]
         found = False
-        if seg == "*" or seg == ts[j] or _segment_touches(seg, ts[j]):
+        if seg == "*" or seg == ts[j] or meets(seg, ts[j]):
             found = go(i + 1, j + 1, False)
             if not found and seg.endswith("*"):
                 found = i + 1 == len(ps) or any(go(i + 1, k, True) for k in range(j + 1, len(ts)))
