@@ -332,9 +332,12 @@ class ResourceIndex:
         self._patterns.clear()
         self._lists.clear()
 
-    def _pattern(self, pattern: str) -> tuple[frozenset[int], frozenset[int]]:
-        """The formats ``pattern`` covers, and those it touches (a superset)."""
-        hit = self._patterns.get(pattern)
+    def _pattern(self, pattern: str, services: frozenset[str] | None = None
+                 ) -> tuple[frozenset[int], frozenset[int]]:
+        """The formats ``pattern`` covers, and those it touches (a superset); with ``services``, only
+        formats of those services' actions are judged."""
+        key = pattern if services is None else (pattern, services)
+        hit = self._patterns.get(key)  # type: ignore[call-overload]
         if hit is not None:
             return hit
         seg = _segment(pattern)
@@ -346,6 +349,8 @@ class ResourceIndex:
                           + self.irregular.get(seg, []) + self.wild)
         else:
             candidates = self.by_segment.get(seg, []) + self.wild
+        if services is not None:
+            candidates = [fid for fid in candidates if self.service[fid] in services]
         covered, touched = set(), set()
         templates, star_only = self.templates, self.star_only
         seen: dict[str, tuple[bool, bool]] = {}
@@ -360,7 +365,7 @@ class ResourceIndex:
                 touched.add(fid)
         if len(self._patterns) >= _MEMO_LIMIT:
             self._patterns.clear()
-        hit = self._patterns[pattern] = (frozenset(covered), frozenset(touched))
+        hit = self._patterns[key] = (frozenset(covered), frozenset(touched))  # type: ignore[index]
         return hit
 
     def _spread(self, local: dict[str, int]) -> int:
@@ -369,10 +374,12 @@ class ResourceIndex:
             out |= bits << self.start[prefix]
         return out
 
-    def scope(self, patterns: tuple[str, ...]) -> tuple[int, int]:
+    def scope(self, patterns: tuple[str, ...], services: frozenset[str] | None = None) -> tuple[int, int]:
         """(covered, touched): the actions every ARN of which some pattern covers, and those some ARN of
-        which some pattern may match (a superset). Every other action: the list matches nothing of it."""
-        hit = self._lists.get(patterns)
+        which some pattern may match (a superset). Every other action: the list matches nothing of it.
+        With ``services``, the answer holds for those services' actions only (the others: nothing)."""
+        key = patterns if services is None else (patterns, services)
+        hit = self._lists.get(key)  # type: ignore[call-overload]
         if hit is not None:
             return hit
         if any(only_stars(p) for p in patterns):
@@ -381,7 +388,7 @@ class ResourceIndex:
             covered: set[int] = set()
             touched: set[int] = set()
             for p in patterns:
-                c, t = self._pattern(p)
+                c, t = self._pattern(p, services)
                 covered |= c
                 touched |= t
             service, local = self.service, self.local
@@ -400,7 +407,7 @@ class ResourceIndex:
             result = (self._spread(cover), self._spread(touch))
         if len(self._lists) >= _MEMO_LIMIT:
             self._lists.clear()
-        self._lists[patterns] = result
+        self._lists[key] = result  # type: ignore[index]
         return result
 
 
@@ -416,7 +423,12 @@ def statement_scope(catalog: Catalog, bits: int, resources: tuple[str, ...] | No
     if resources is None and not_resources is None:
         return bits, 0
     index = catalog.resource_index
-    cover, touch = index.scope(resources if resources is not None else not_resources)  # type: ignore[arg-type]
+    services = None
+    if bits:  # actions of one service (the common case): judge only the formats of that service
+        low, high = catalog.service_of((bits & -bits).bit_length() - 1), catalog.service_of(bits.bit_length() - 1)
+        if low is high:
+            services = frozenset((low.prefix,))
+    cover, touch = index.scope(resources if resources is not None else not_resources, services)  # type: ignore[arg-type]
     if resources is not None:
         full = bits & cover
         return full, (bits & touch) ^ full
