@@ -42,7 +42,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from consolezero.core.model import Account, Model, Role, Target, format_duration
+from consolezero.core.model import DEFAULT_SESSION_DURATION, Account, Model, Role, Target, format_duration
 from consolezero.policy.catalog import LEVELS, Catalog, load_catalog
 from consolezero.policy.conditions import Context
 from consolezero.policy.document import Policy, parse_policy
@@ -50,9 +50,8 @@ from consolezero.policy.escalation import admin_level, escalations
 from consolezero.policy.evaluate import Access, ChainHandle, Evaluation, Evaluator, IdentityHandle, Labeled, ScpLevel
 from consolezero.policy.levels import level_mask
 from consolezero.policy.managed import managed_policy, managed_policy_info, managed_snapshot
+from consolezero.policy.scp import FULL_AWS_ACCESS, uses_allow_list
 
-FULL_AWS_ACCESS = "FullAWSAccess"
-DEFAULT_SESSION = 3600  # IAM Identity Center's default when session_duration is absent
 MANAGEMENT_NOTE = "management account: SCPs do not apply"
 _UNKNOWN = {"Version": "2012-10-17", "Statement": [{
     "Sid": "Unresolved", "Effect": "Allow", "Action": "*", "Resource": "*",
@@ -111,7 +110,7 @@ class Cell:
 
     @property
     def session(self) -> str:
-        return format_duration(self.role.session_duration or DEFAULT_SESSION)
+        return format_duration(self.role.session_duration or DEFAULT_SESSION_DURATION)
 
 
 def _unknown_managed(name: str) -> str:
@@ -157,7 +156,7 @@ class AccessMatrix:
         self._summaries: dict[int, tuple[Access, Summary]] = {}
         self._by_value: dict[tuple[int, int], Summary] = {}
         self._cells: list[Cell] | None = None
-        self.allow_list = any(s.aws_managed == FULL_AWS_ACCESS for s in model.scps.values())
+        self.allow_list = uses_allow_list(model)
         self._attached: dict[Target, list[Labeled[Policy]]] = {}
         for scp in model.scps.values():
             labeled = self._scp(scp.aws_managed, scp.policy, scp.file)

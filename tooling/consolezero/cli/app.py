@@ -14,6 +14,10 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from consolezero.cli.census import register as register_census
+from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
+from consolezero.cli.jit import register as register_jit
+
 app = typer.Typer(
     name="consolezero",
     help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
@@ -56,7 +60,7 @@ def emit(text: str, output: Path | None = None) -> None:
         fail(f"cannot write {output}: {exc.strerror}")
 
 
-def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; imported lazily
+def _load(path: Path, code: int = 2):  # returns a Repository; imported lazily
     from consolezero.core.repository import RepositoryError, load_repository
 
     try:
@@ -65,7 +69,7 @@ def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; im
         fail(str(exc), code)
 
 
-def _warn_unparsed(repo) -> None:  # noqa: ANN001 - a Repository; imported lazily
+def _warn_unparsed(repo) -> None:  # a Repository; imported lazily
     """One line on stderr per file the effective access leaves out because it does not parse."""
     for file in repo.unparsed():
         sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
@@ -88,14 +92,20 @@ def lint(
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
+    pr_author: PrAuthorOpt = None,
+    pr_base: PrBaseOpt = None,
+    online: OnlineOpt = False,
+    jira_url: JiraUrlOpt = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
+    from consolezero.cli.jit import lint_context
     from consolezero.core.findings import Severity
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
-    result = run_lint(repo)
+    pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
@@ -143,7 +153,7 @@ class AccessFormat(str, Enum):
 FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _catalog():  # noqa: ANN202 - returns a Catalog; imported lazily
+def _catalog():  # returns a Catalog; imported lazily
     from consolezero.policy.catalog import load_catalog
 
     try:
@@ -259,14 +269,14 @@ def _endpoint(endpoint_url: str | None, code: int) -> str | None:
     return endpoint_url
 
 
-def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoPort; imported lazily
+def _aws_port(repo, endpoint_url: str | None):  # returns a BotoPort; imported lazily
     from consolezero.integrations.aws.boto import make_port
 
     organization = repo.model.organization
     return make_port(endpoint_url, organization.region if organization else "us-east-1")
 
 
-def _aws_now(text: str | None, code: int = 2):  # noqa: ANN202 - returns datetime | None
+def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
     from datetime import UTC, datetime
 
     if not text:
@@ -292,9 +302,9 @@ def plan_cmd(
     output: OutputOpt = None,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from consolezero.apply.safety import guarded_plan
     from consolezero.core.repository import MODEL_KINDS
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import build_plan
     from consolezero.plan.live import read_live
     from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
 
@@ -311,7 +321,7 @@ def plan_cmd(
         live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
-    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts)
+    plan = guarded_plan(repo.model, live, now=when, create_accounts=create_accounts)
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
@@ -326,7 +336,7 @@ def plan_cmd(
     emit(text, output)
     if plan.errors:
         raise typer.Exit(error_code)
-    raise typer.Exit(2 if detailed_exitcode and plan.changes else 0)
+    raise typer.Exit(2 if detailed_exitcode and (plan.changes or plan.held) else 0)  # held back: changes remain
 
 
 @app.command("apply")
@@ -347,7 +357,7 @@ def apply_cmd(
     from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
     from consolezero.integrations.aws.port import AwsError
     from consolezero.plan.build import Plan
-    from consolezero.plan.render import PlanFileError, load_plan, render_text
+    from consolezero.plan.render import PlanFileError, held_line, load_plan, render_text
 
     repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
     when = _aws_now(now, 1)
@@ -394,10 +404,9 @@ def apply_cmd(
              "re-run and converges)", 1)
     except (ApplyError, AwsError) as exc:
         fail(str(exc), 1)
-    if not result.plan.changes:
-        emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
-        return
-    emit(result.summary() + "\n")
+    emit(result.summary() + "\n" if result.plan.changes else render_text(result.plan, color=_color()))  # "No changes"
+    if result.plan.held:  # the rest was applied; what waits for the break-glass preflight is not done
+        fail(held_line(result.plan), 1)
 
 
 @app.command("demo")
@@ -470,6 +479,10 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
+register_jit(app)  # request, check-approvals
+register_census(app)  # census
+
+
 def main() -> None:
     """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
     try:
@@ -477,7 +490,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("consolezero: interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the promise: never a traceback for the user
+    except Exception as exc:  # the promise: never a traceback for the user
         if os.environ.get("CONSOLEZERO_DEBUG"):
             raise
         sys.stderr.write(f"consolezero: internal error: {type(exc).__name__}: {exc} "
