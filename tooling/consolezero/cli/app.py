@@ -171,9 +171,7 @@ def access_cmd(
     action: Annotated[list[str] | None, typer.Option(help="Decide this action, with the statements that decide "
                                                           "it (repeatable).")] = None,
     format: FormatOpt = AccessFormat.text,
-    output: OutputOpt = None,
-    now: Annotated[str | None, typer.Option("--now", help="Evaluate conditions on aws:CurrentTime and "
-                                                          "aws:EpochTime at this ISO 8601 timestamp.")] = None,
+    output: OutputOpt = None, now: AwsNowOpt = None,  # --now: the sessions' aws:CurrentTime
 ) -> None:
     """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
     from consolezero.access.matrix import AccessMatrix
@@ -248,8 +246,8 @@ class PlanFormat(str, Enum):
 EndpointOpt = Annotated[str | None, typer.Option(
     "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL",
     help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
-AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
-                                                             "ISO 8601 timestamp instead of the current time.")]
+AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants, aws:"
+                                                             "CurrentTime) at this ISO 8601 timestamp, not now.")]
 CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
 ScanAssignmentsOpt = Annotated[bool, typer.Option(
     help="Also find assignments of managed permission sets to principals the repository never names "

@@ -258,8 +258,7 @@ def _actions(statement: Mapping, spath: Path) -> Iterator[tuple[str, Path]]:
 
 
 def _writes(catalog: Catalog, action: str) -> bool:
-    """Does the action pattern allow a write? Read from the catalog's access levels (a pattern the
-    catalog does not know, or a parameter, counts as a write); the STS calls every role makes do not."""
+    """A write, by the catalog's access levels (an unknown pattern counts; the STS calls every role makes don't)."""
     lowered = action.strip().lower()
     if lowered.startswith(_QUIET_STS):
         return False
@@ -278,8 +277,7 @@ def _apply_roles(tpl: Template, docs: list[PolicyDoc], catalog: Catalog) -> set[
         for statement, spath in _statements(doc.document, doc.path):
             if not _allows(statement):
                 continue
-            actions = _actions(statement, spath)
-            if "NotAction" in statement or any(_writes(catalog, action) for action, _path in actions):
+            if "NotAction" in statement or any(_writes(catalog, a) for a, _path in _actions(statement, spath)):
                 found |= doc.roles
     return found
 
@@ -332,8 +330,7 @@ class Entry:
     path: Path  # of the key (and of its value)
 
     @property
-    def info(self) -> OperatorInfo | None:
-        """The operator read by the policy document parser (None when IAM does not know it)."""
+    def info(self) -> OperatorInfo | None:  # read by the policy document parser; None: unknown to IAM
         return parse_operator(self.operator)
 
     @property
