@@ -44,13 +44,24 @@ class ResourceIndex:
         self.service: list[str] = []
         self.start: dict[str, int] = {}
         by_service: dict[str, list[int]] = {}
+        made: dict[str, str] = {}  # ARN format -> template, each format read once
         for prefix, info in catalog.services.items():
             self.start[prefix] = info.start
+            unknown, none = (f"arn:{PARTITION}:{prefix}:{_Y}", True), (f"arn:{PARTITION}:{prefix}:{_X}:{_X}:{_X}", True)
             for i in range(info.start, info.end):
                 arns = catalog.action_arn_formats(i)
-                keys = [(_template(a), False) if a else (f"arn:{PARTITION}:{prefix}:{_Y}", True) for a in arns]
                 if not arns:
-                    keys = [(f"arn:{PARTITION}:{prefix}:{_X}:{_X}:{_X}", True)]
+                    keys = [none]
+                else:
+                    keys = []
+                    for a in arns:
+                        if not a:
+                            keys.append(unknown)
+                            continue
+                        template = made.get(a)
+                        if template is None:
+                            template = made[a] = _template(a)
+                        keys.append((template, False))
                 for template, star_only in keys:
                     fid = ids.get((template, star_only, prefix))
                     if fid is None:
