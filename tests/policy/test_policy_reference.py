@@ -325,3 +325,12 @@ def test_engine_agrees_with_the_reference() -> None:
     assert DECISIONS["n"] >= 20_000, DECISIONS
     # the draws reach all three answers, each in at least 2 % of the decisions (typically 7 to 9 %)
     assert min(DECISIONS["allowed"], DECISIONS["fenced"], DECISIONS["denied"]) >= DECISIONS["n"] // 50, DECISIONS
+
+
+def test_decide_names_the_statement_that_allows_by_type(cat: Catalog) -> None:
+    """The explanation judges each action by its own resource types, as the decision does."""
+    policy = parse_policy(allow(["iam:PassRole", "iam:CreatePolicyVersion"], Resource="arn:aws:iam::*:role/*"))
+    ev = Evaluator(cat).evaluate([Labeled("roles/x.yaml", policy)], None, None, CONTEXT)
+    assert ev.decide("iam:PassRole").by == ("roles/x.yaml#Statement[0]",)
+    assert ev.decide("iam:PassRole").decision == "allowed"
+    assert ev.decide("iam:CreatePolicyVersion").by == ("implicit deny: no identity Allow",)
