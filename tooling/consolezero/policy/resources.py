@@ -190,12 +190,15 @@ def statement_scope(catalog: Catalog, bits: int, resources: tuple[str, ...] | No
     """
     if resources is None and not_resources is None:
         return bits, 0
+    if resources is not None and "*" in resources:  # the commonest scope: everything
+        return bits, 0
+    if not bits:
+        return 0, 0
     index = catalog.resource_index
-    services = None
-    if bits:  # actions of one service (the common case): judge only the formats of that service
-        low, high = catalog.service_of((bits & -bits).bit_length() - 1), catalog.service_of(bits.bit_length() - 1)
-        if low is high:
-            services = frozenset((low.prefix,))
+    services = None  # actions of one service (the common case): judge only the formats of that service
+    low, high = catalog.service_of((bits & -bits).bit_length() - 1), catalog.service_of(bits.bit_length() - 1)
+    if low is high:
+        services = frozenset((low.prefix,))
     cover, touch = index.scope(resources if resources is not None else not_resources, services)  # type: ignore[arg-type]
     if resources is not None:
         full = bits & cover
