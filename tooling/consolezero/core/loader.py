@@ -50,32 +50,68 @@ class LoadProblem:
 
 @dataclass
 class Document:
-    """One YAML file: its data as plain Python values, and where each node stands."""
+    """One YAML file: its data as plain Python values, and where each node stands.
+
+    Positions are looked up when asked for (a finding, a rule that needs a line), by walking the
+    composed node graph along the path: building the values records no position per node.
+    """
 
     file: str  # repository-relative, forward slashes
     text: str
     data: Any = None
     ok: bool = False
     problems: list[LoadProblem] = field(default_factory=list)
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     # the source text of scalars YAML resolved to numbers (account-id traps)
     int_scalars: dict[Path, str] = field(default_factory=dict)
     # 1-based line -> (rules, reason) of `# consolezero: ignore[...]` comments
     ignores: dict[int, tuple[frozenset[str], str]] = field(default_factory=dict)
+    node: Any = field(default=None, repr=False)  # the composed root node (None: empty or not parsed)
+    _entries: dict[int, dict[Any, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
+
+    def _mapping_entries(self, node: yaml.MappingNode) -> dict[Any, tuple[Any, Any]]:
+        """key -> (key node, value node), the first of repeated keys, as the values were built."""
+        found = self._entries.get(id(node))
+        if found is None:
+            found = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG or key_node.__class__ is not yaml.ScalarNode:
+                    continue
+                found.setdefault(_key(key_node), (key_node, value_node))
+            self._entries[id(node)] = found
+        return found
+
+    def _walk(self, path: Path) -> tuple[int, Any, Any]:
+        """How many parts of ``path`` exist, the deepest node reached and its key node (or None)."""
+        node, key_node = self.node, None
+        if node is None:
+            return 0, None, None
+        for depth, part in enumerate(path):
+            if node.__class__ is yaml.MappingNode:
+                try:
+                    entry = self._mapping_entries(node).get(part)
+                except TypeError:  # an unhashable path part
+                    entry = None
+                if entry is None:
+                    return depth, node, key_node
+                key_node, node = entry
+            elif node.__class__ is yaml.SequenceNode and part.__class__ is int and 0 <= part < len(node.value):
+                key_node, node = None, node.value[part]
+            else:
+                return depth, node, key_node
+        return len(path), node, key_node
+
+    def has(self, path: Path) -> bool:
+        """Whether the node at ``path`` exists in the file."""
+        return self.node is not None and self._walk(tuple(path))[0] == len(path)
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
-        """Line and column of the node at ``path``, or of its nearest known ancestor."""
-        if key and path in self.key_positions:
-            return self.key_positions[path]
-        p = tuple(path)
-        while p:
-            if p in self.positions:
-                return self.positions[p]
-            if p in self.key_positions:
-                return self.key_positions[p]
-            p = p[:-1]
-        return self.positions.get((), (1, 1))
+        """Line and column of the node at ``path`` (of its mapping key, with ``key``), or of its
+        nearest existing ancestor."""
+        found, node, key_node = self._walk(tuple(path))
+        if node is None:
+            return (1, 1)
+        mark = key_node.start_mark if key and found == len(path) and key_node is not None else node.start_mark
+        return (mark.line + 1, mark.column + 1)
 
     def get(self, path: Path, default: Any = None) -> Any:
         node = self.data
@@ -88,80 +124,104 @@ class Document:
 
 
 class _Budget(Exception):
-    pass
+    def __init__(self, what: str, path: Path, node: yaml.Node) -> None:
+        super().__init__(what)
+        self.what, self.path, self.node = what, path, node
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_CONSTRUCT = yaml.constructor.SafeConstructor()  # only its scalar constructors are used (stateless)
+_SCALARS = {
+    "tag:yaml.org,2002:int": _CONSTRUCT.construct_yaml_int,
+    "tag:yaml.org,2002:float": _CONSTRUCT.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _CONSTRUCT.construct_yaml_bool,
+    "tag:yaml.org,2002:null": _CONSTRUCT.construct_yaml_null,
+}
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    """A scalar's value; dates, binary and unknown tags keep their text, as does what does not convert."""
+    tag = node.tag
+    if tag == _STR_TAG:
+        return node.value
+    construct = _SCALARS.get(tag)
+    if construct is None:
+        return node.value
+    try:
+        value = construct(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        return node.value
+    if value.__class__ is float and value != value:  # .nan: keep the text, it is not JSON
+        return node.value
+    return value
+
+
+def _key(node: yaml.ScalarNode) -> Any:
+    key = _scalar_value(node)
+    return key if key is None or isinstance(key, str | int | float | bool) else str(key)
 
 
 class _Builder:
-    """Turns a composed node graph into plain values, recording positions."""
+    """Turns a composed node graph into plain values: no position is recorded per node (see
+    :meth:`Document.position`); only numbers keep their source text, for the account-id traps."""
 
     def __init__(self, doc: Document, max_nodes: int) -> None:
         self.doc = doc
         self.left = max_nodes
-        self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.left -= 1
         if self.left < 0:
-            raise _Budget("expanded")
+            raise _Budget("expanded", path, node)
         if depth > MAX_DEPTH:
-            raise _Budget("depth")
-        mark = node.start_mark
-        self.doc.positions[path] = (mark.line + 1, mark.column + 1)
-        if node.tag not in _STANDARD_TAGS:
-            self.doc.problems.append(
-                LoadProblem("yaml-syntax", f"tag {node.tag} is not allowed here; plain YAML only",
-                            mark.line + 1, mark.column + 1, path)
-            )
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
+            raise _Budget("depth", path, node)
+        tag = node.tag
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            if tag == _STR_TAG:
+                return node.value
+            if tag not in _STANDARD_TAGS:
+                self._tag_problem(node, path)
+                return node.value
+            value = _scalar_value(node)
+            if tag == _INT_TAG and value.__class__ is int:
+                self.doc.int_scalars[path] = node.value
+            return value
+        if tag not in _STANDARD_TAGS:
+            self._tag_problem(node, path)
+        if cls is yaml.SequenceNode:
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
-        return self._scalar(node, path)
+        return self._mapping(node, path, depth)
+
+    def _tag_problem(self, node: yaml.Node, path: Path) -> None:
+        mark = node.start_mark
+        self.doc.problems.append(LoadProblem("yaml-syntax", f"tag {node.tag} is not allowed here; plain YAML only",
+                                             mark.line + 1, mark.column + 1, path))
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
+        first: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.doc.problems.append(
-                    LoadProblem("yaml-syntax", "merge keys (<<) are not supported; write the keys out",
-                                key_node.start_mark.line + 1, key_node.start_mark.column + 1, path)
-                )
+            if key_node.tag == _MERGE_TAG:
+                self._problem("merge keys (<<) are not supported; write the keys out", key_node, path)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.doc.problems.append(
-                    LoadProblem("yaml-syntax", "a mapping key must be a plain scalar",
-                                key_node.start_mark.line + 1, key_node.start_mark.column + 1, path)
-                )
+            if key_node.__class__ is not yaml.ScalarNode:
+                self._problem("a mapping key must be a plain scalar", key_node, path)
                 continue
-            key = self._scalar(key_node, None)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                key = str(key)
-            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key = key_node.value if key_node.tag == _STR_TAG else _key(key_node)
             if key in result:
-                first = self.doc.key_positions.get((*path, key), here)
-                self.doc.problems.append(
-                    LoadProblem("duplicate-key",
-                                f"duplicate key {key!r} (first at line {first[0]}); YAML keeps only one of them",
-                                here[0], here[1], (*path, key))
-                )
+                line = first[key].start_mark.line + 1
+                self._problem(f"duplicate key {key!r} (first at line {line}); YAML keeps only one of them",
+                              key_node, (*path, key), rule="duplicate-key")
                 continue
-            self.doc.key_positions[(*path, key)] = here
+            first[key] = key_node
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
 
-    def _scalar(self, node: yaml.ScalarNode, path: Path | None) -> Any:
-        tag = node.tag
-        if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary") or tag not in _STANDARD_TAGS:
-            return node.value  # keep dates and unknown tags as their text
-        try:
-            value = self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
-            return node.value
-        if tag == _INT_TAG and path is not None:
-            self.doc.int_scalars[path] = node.value
-        if isinstance(value, float) and value != value:  # .nan: keep the text, it is not JSON
-            return node.value
-        return value
+    def _problem(self, message: str, node: yaml.Node, path: Path, rule: str = "yaml-syntax") -> None:
+        mark = node.start_mark
+        self.doc.problems.append(LoadProblem(rule, message, mark.line + 1, mark.column + 1, path))
 
 
 def _ignores(text: str) -> dict[int, tuple[frozenset[str], str]]:
@@ -200,30 +260,58 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
         doc.problems.append(LoadProblem("yaml-syntax", f"YAML does not parse: {exc}", 1, 1))
         return doc
     except RecursionError:
-        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", 1, 1))
+        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *_deep_line(text)))
         return doc
     if node is None:
         doc.data, doc.ok = None, True
-        doc.positions[()] = (1, 1)
         return doc
+    doc.node = node
     builder = _Builder(doc, max_nodes)
     try:
         doc.data = builder.build(node, (), 0)
     except _Budget as exc:
-        doc.positions.clear()
-        doc.key_positions.clear()
-        what = (
-            f"more than {max_nodes:,} nodes once aliases are expanded (an alias bomb?)"
-            if str(exc) == "expanded" else f"nesting deeper than {MAX_DEPTH} levels"
-        )
-        doc.problems.append(LoadProblem("yaml-syntax", f"refused: the YAML has {what}", 1, 1))
+        doc.problems.append(_refusal(doc, exc, max_nodes))
         doc.data = None
         return doc
     except RecursionError:
-        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", 1, 1))
+        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *_deep_line(text)))
         return doc
     doc.ok = True
     return doc
+
+
+def _refusal(doc: Document, exc: _Budget, max_nodes: int) -> LoadProblem:
+    """An alias bomb or deep nesting, reported where it starts: the top-level entry that holds it."""
+    path = exc.path[:1]
+    line, column = doc.position(path, key=True) if path else (1, 1)
+    mark = exc.node.start_mark
+    if exc.what == "expanded":
+        what = (f"more than {max_nodes:,} nodes once aliases are expanded (an alias bomb?): the aliases "
+                f"under {_label(path)} multiply it")
+    else:
+        what = f"nesting deeper than {MAX_DEPTH} levels: {_label(path)} goes that deep at line {mark.line + 1}"
+    return LoadProblem("yaml-syntax", f"refused: the YAML has {what}", line, column, path)
+
+
+def _label(path: Path) -> str:
+    return f"{path[0]!s}" if path and isinstance(path[0], str) else f"item {path[0]}" if path else "the document"
+
+
+def _deep_line(text: str) -> tuple[int, int]:
+    """Where nesting first goes past MAX_DEPTH levels, by brackets or indentation (1-based)."""
+    flow = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        if len(line) - len(stripped) > 2 * MAX_DEPTH:
+            return number, 1
+        for column, char in enumerate(line, start=1):
+            if char in "[{":
+                flow += 1
+                if flow > MAX_DEPTH:
+                    return number, column
+            elif char in "]}":
+                flow -= 1
+    return 1, 1
 
 
 def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,

@@ -93,7 +93,7 @@ def schema(ctx: LintContext) -> Iterator[Hit]:
     **Fix:** the message names the path inside the document and what the schema expected.
     """
     from consolezero.core.repository import ORGANIZATION_FILE
-    from consolezero.core.schemas import KIND_SCHEMAS, validator
+    from consolezero.core.schemas import KIND_SCHEMAS, is_valid, validator
 
     if ORGANIZATION_FILE not in ctx.repo.kinds:
         yield Hit(Where(ORGANIZATION_FILE),
@@ -105,6 +105,10 @@ def schema(ctx: LintContext) -> Iterator[Hit]:
         doc = ctx.repo.documents[file]
         if not doc.ok or kind not in KIND_SCHEMAS:  # workflows and bootstrap templates: the CI rules
             continue
+        if kind == "config":
+            yield from _unknown_config_rules(file, doc.data, known_rules)
+        if is_valid(kind, doc.data):  # the fast check (Rust); the words come from jsonschema below
+            continue
         owned = OWNED_PATHS.get(kind, ())
         seen: set[tuple] = set()
         for error in sorted(validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
@@ -113,8 +117,6 @@ def schema(ctx: LintContext) -> Iterator[Hit]:
                 continue
             seen.add(path)
             yield Hit(_schema_where(file, error), _schema_message(error))
-        if kind == "config":
-            yield from _unknown_config_rules(file, doc.data, known_rules)
 
 
 def _unknown_config_rules(file: str, data: object, known: set[str]) -> Iterator[Hit]:
