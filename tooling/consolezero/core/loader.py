@@ -7,7 +7,11 @@ duplicate-key). Limits: file size, expanded node count (alias bombs), nesting de
 
 from __future__ import annotations
 
+import gc
 import re
+from collections import deque
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,7 +57,9 @@ class Document:
     """One YAML file: its data as plain Python values, and where each node stands.
 
     Positions are looked up when asked for (a finding, a rule that needs a line), by walking the
-    composed node graph along the path: building the values records no position per node.
+    composed node graph along the path: building the values records no position per node, and the
+    graph itself is composed again from the text on the first look-up (most files have no finding,
+    and keeping every graph alive costs memory and garbage-collector walks).
     """
 
     file: str  # repository-relative, forward slashes
@@ -65,8 +71,29 @@ class Document:
     int_scalars: dict[Path, str] = field(default_factory=dict)
     # 1-based line -> (rules, reason) of `# consolezero: ignore[...]` comments
     ignores: dict[int, tuple[frozenset[str], str]] = field(default_factory=dict)
-    node: Any = field(default=None, repr=False)  # the composed root node (None: empty or not parsed)
-    _entries: dict[int, dict[Any, tuple[Any, Any]]] = field(default_factory=dict, repr=False)
+    composed: bool = False  # the text composes to a node graph (positions can be looked up)
+    _node: Any = field(default=None, repr=False, compare=False)
+    _entries: dict[int, dict[Any, tuple[Any, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _found: dict[Path, tuple[int, tuple[int, int], tuple[int, int] | None]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def _root(self) -> Any:
+        """The composed root node: composed again from the text when asked for, and kept for the few
+        documents asked about last (a node graph costs far more memory than the values)."""
+        if self._node is None and self.composed:
+            try:
+                self._node = _compose(self.text)
+            except (yaml.YAMLError, RecursionError):  # pragma: no cover - it composed once already
+                self.composed = False
+                return None
+            _RECENT.append(self)
+            if len(_RECENT) > _KEEP_GRAPHS:
+                _RECENT.popleft()._forget()
+        return self._node
+
+    def _forget(self) -> None:
+        self._node = None
+        self._entries = {}
 
     def _mapping_entries(self, node: yaml.MappingNode) -> dict[Any, tuple[Any, Any]]:
         """key -> (key node, value node), the first of repeated keys, as the values were built."""
@@ -80,38 +107,53 @@ class Document:
             self._entries[id(node)] = found
         return found
 
-    def _walk(self, path: Path) -> tuple[int, Any, Any]:
-        """How many parts of ``path`` exist, the deepest node reached and its key node (or None)."""
-        node, key_node = self.node, None
+    def _walk(self, path: Path) -> tuple[int, tuple[int, int], tuple[int, int] | None]:
+        """How many parts of ``path`` exist, the position of the deepest node reached and of its key."""
+        answer = self._found.get(path)
+        if answer is not None:
+            return answer
+        node, key_node, depth = self._root(), None, 0
         if node is None:
-            return 0, None, None
-        for depth, part in enumerate(path):
+            return 0, (1, 1), None
+        for part in path:
             if node.__class__ is yaml.MappingNode:
                 try:
                     entry = self._mapping_entries(node).get(part)
                 except TypeError:  # an unhashable path part
                     entry = None
                 if entry is None:
-                    return depth, node, key_node
+                    break
                 key_node, node = entry
             elif node.__class__ is yaml.SequenceNode and part.__class__ is int and 0 <= part < len(node.value):
                 key_node, node = None, node.value[part]
             else:
-                return depth, node, key_node
-        return len(path), node, key_node
+                break
+            depth += 1
+        mark = node.start_mark
+        key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1) if key_node is not None else None
+        answer = (depth, (mark.line + 1, mark.column + 1), key_at)
+        self._found[path] = answer
+        return answer
 
     def has(self, path: Path) -> bool:
-        """Whether the node at ``path`` exists in the file."""
-        return self.node is not None and self._walk(tuple(path))[0] == len(path)
+        """Whether the node at ``path`` exists in the file (read from the values when they were built)."""
+        path = tuple(path)
+        if self.ok:
+            node = self.data
+            for part in path:
+                in_dict = node.__class__ is dict and part.__class__ is not list and part in node
+                if not (in_dict or node.__class__ is list and part.__class__ is int and 0 <= part < len(node)):
+                    return False
+                node = node[part]
+            return True
+        return self.composed and self._walk(path)[0] == len(path)
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
         """Line and column of the node at ``path`` (of its mapping key, with ``key``), or of its
         nearest existing ancestor."""
-        found, node, key_node = self._walk(tuple(path))
-        if node is None:
-            return (1, 1)
-        mark = key_node.start_mark if key and found == len(path) and key_node is not None else node.start_mark
-        return (mark.line + 1, mark.column + 1)
+        path = tuple(path)
+        depth, value_at, key_at = self._walk(path)
+        return key_at if key and depth == len(path) and key_at is not None else value_at
 
     def get(self, path: Path, default: Any = None) -> Any:
         node = self.data
@@ -121,6 +163,23 @@ class Document:
             except (KeyError, IndexError, TypeError):
                 return default
         return node
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while many files are read: the values and node graphs built hold no
+    cycles worth collecting, and the collector would walk every object kept so far, again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_KEEP_GRAPHS = 16
+_RECENT: deque[Document] = deque()
 
 
 class _Budget(Exception):
@@ -241,11 +300,7 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
     doc = Document(file=file, text=text)
     doc.ignores = _ignores(text)
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
@@ -265,7 +320,7 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
     if node is None:
         doc.data, doc.ok = None, True
         return doc
-    doc.node = node
+    doc.composed, doc._node = True, node
     builder = _Builder(doc, max_nodes)
     try:
         doc.data = builder.build(node, (), 0)
@@ -277,7 +332,16 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
         doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *_deep_line(text)))
         return doc
     doc.ok = True
+    doc._node = None  # composed again if a position is asked for
     return doc
+
+
+def _compose(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def _refusal(doc: Document, exc: _Budget, max_nodes: int) -> LoadProblem:

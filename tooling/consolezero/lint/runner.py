@@ -46,7 +46,8 @@ def finalize(reports: Iterable[Report], rules: dict[str, Rule], config: Config,
              documents: dict[str, Document]) -> list[Finding]:
     """Resolve locations, apply severity overrides and suppressions, sort, de-duplicate."""
     findings: dict[tuple, Finding] = {}
-    for report in reports:
+    # by file: positions are looked up in each file's node graph, composed again on demand
+    for report in sorted(reports, key=lambda r: r.where.file):
         rule = rules.get(report.rule)
         severity = report.severity if report.severity is not None else (rule.severity if rule else Severity.ERROR)
         if report.rule in config.severity:
