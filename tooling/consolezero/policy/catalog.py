@@ -135,22 +135,36 @@ class Catalog:
         return info.condition_keys if info else ()
 
     @functools.cached_property
-    def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
-        """Exact keys (lower case) and one pattern of every templated key (see :func:`key_template`)."""
+    def _key_lists(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Every documented key: the plain ones (lower case) and the templated ones (as written)."""
         exact: set[str] = set()
-        templates: set[str] = set()
+        templated: list[str] = []
         keys = list(self.global_condition_keys)
         for info in self.services.values():
             keys.extend(info.condition_keys)
         keys.extend(k for per_action in set(self._action_keys) for k in per_action)
         for key in keys:
+            if "$" in key or "<" in key or "{" in key:
+                templated.append(key)
+            else:
+                exact.add(key.lower())
+        return frozenset(exact), tuple(templated)
+
+    @functools.cached_property
+    def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        """Exact keys (lower case) and one pattern of every templated key (see :func:`key_template`);
+        the pattern is compiled only for a key that is not a plain documented one."""
+        exact, templated = self._key_lists
+        more = set()
+        templates: set[str] = set()
+        for key in templated:
             template = key_template(key)
             if template is None:
-                exact.add(key.lower())
+                more.add(key.lower())
             else:
                 templates.add(template)
         pattern = re.compile("|".join(sorted(templates)) or "(?!)")
-        return frozenset(exact), pattern
+        return exact | more, pattern
 
     @functools.cached_property
     def _global_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
@@ -172,6 +186,8 @@ class Catalog:
         (``kms:EncryptionContext:${EncryptionContextKey}`` too: a placeholder may sit anywhere).
         """
         low = key.lower()
+        if low in self._key_lists[0]:
+            return True
         exact, pattern = self._key_matcher
         return low in exact or pattern.fullmatch(low) is not None
 
