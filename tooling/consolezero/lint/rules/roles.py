@@ -16,6 +16,7 @@ from consolezero.policy.managed import (
 )
 
 from ..context import LintContext
+from ..rejected import rejected
 from .base import Hit, rule
 from .policy_docs import hints
 
@@ -111,19 +112,25 @@ def unknown_managed_policy(ctx: LintContext) -> Iterator[Hit]:
     with the policy's path; a policy of your own goes in `customer_managed_policies`.
     """
     for file in ctx.repo.files_of("role"):
-        data = ctx.repo.documents[file].data
-        if not isinstance(data, Mapping):
-            continue
-        names = data.get("managed_policies")
-        for i, ref in enumerate(names if isinstance(names, list) else ()):
-            problem = _managed_problem(ref, boundary=False)
-            if problem:
-                yield Hit(Where(file, ("managed_policies", i)), problem)
-        boundary = data.get("permissions_boundary")
-        if isinstance(boundary, Mapping) and "managed" in boundary:
-            problem = _managed_problem(boundary["managed"], boundary=True)
-            if problem:
-                yield Hit(Where(file, ("permissions_boundary", "managed")), f"permissions boundary: {problem}")
+        for path, problem in unknown_managed_references(ctx, file):
+            yield Hit(Where(file, path), problem)
+
+
+def unknown_managed_references(ctx: LintContext, file: str) -> Iterator[tuple[tuple, str]]:
+    """The AWS managed policies a role file names that AWS does not have: (path, message)."""
+    data = ctx.repo.documents[file].data
+    if not isinstance(data, Mapping):
+        return
+    names = data.get("managed_policies")
+    for i, ref in enumerate(names if isinstance(names, list) else ()):
+        problem = _managed_problem(ref, boundary=False)
+        if problem:
+            yield ("managed_policies", i), problem
+    boundary = data.get("permissions_boundary")
+    if isinstance(boundary, Mapping) and "managed" in boundary:
+        problem = _managed_problem(boundary["managed"], boundary=True)
+        if problem:
+            yield ("permissions_boundary", "managed"), f"permissions boundary: {problem}"
 
 
 def _managed_problem(ref: object, boundary: bool) -> str | None:
@@ -214,16 +221,18 @@ def jit_without_approval(ctx: LintContext) -> Iterator[Hit]:
     """
     for role, jit in _jit_roles(ctx):
         assert role.jit is not None
-        if role.jit.approvals < 1:
+        if role.jit.approvals < 1 and not rejected(ctx, role.file, "jit", "approvals"):
             path = ("jit", "approvals") if "approvals" in jit else ("jit",)
             yield Hit(Where(role.file, path, key="approvals" not in jit),
                       f"role {role.name} is just-in-time with no approval: set jit.approvals to 1 or more")
-        if not role.jit.approvers:
+        if not role.jit.approvers and not rejected(ctx, role.file, "jit", "approvers"):
             path = ("jit", "approvers") if "approvers" in jit else ("jit",)
             yield Hit(Where(role.file, path, key="approvers" not in jit),
                       f"role {role.name} names no approvers: list the GitHub teams or users who may approve")
         fallback = role.jit.fallback_approvals
-        if fallback is not None and fallback <= role.jit.approvals and role.jit.ticket == "required":
+        if fallback is not None and fallback <= role.jit.approvals and role.jit.ticket == "required" \
+                and not rejected(ctx, role.file, "jit", "approvals") \
+                and not rejected(ctx, role.file, "jit", "when_ticket_system_down"):
             yield Hit(Where(role.file, ("jit", "when_ticket_system_down", "approvals")),
                       f"the fallback when the ticket system is down asks for {fallback} approval(s), not more than "
                       f"the {role.jit.approvals} of the normal path: without a ticket, ask for more people")
@@ -243,6 +252,8 @@ def jit_without_ticket(ctx: LintContext) -> Iterator[Hit]:
     """
     for role, jit in _jit_roles(ctx):
         assert role.jit is not None
+        if rejected(ctx, role.file, "jit", "ticket"):
+            continue  # the schema says what ticket may be
         if role.jit.ticket != "required":
             path = ("jit", "ticket") if "ticket" in jit else ("jit",)
             yield Hit(Where(role.file, path, key="ticket" not in jit),
