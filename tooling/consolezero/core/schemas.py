@@ -45,13 +45,13 @@ def fast_validator(kind: str) -> Any:
     return jsonschema_rs.validator_for(schemas[KIND_SCHEMAS[kind]], registry=registry, validate_formats=False)
 
 
-def is_valid(kind: str, data: Any) -> bool:
-    """Whether ``data`` matches the schema of ``kind``; values JSON has no word for (YAML's non-string
-    keys) make it False, so the caller's detailed validation words them."""
+def is_valid(kind: str, data: Any) -> bool | None:
+    """Whether ``data`` matches the schema of ``kind``; None when the fast check cannot say (values JSON
+    has no word for, such as YAML's non-string keys): then only :func:`validator` can."""
     try:
         return bool(fast_validator(kind).is_valid(data))
     except (ValueError, TypeError, OverflowError):
-        return False
+        return None
 
 
 @cache

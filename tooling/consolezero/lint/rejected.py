@@ -29,7 +29,7 @@ def schema_errors(ctx: LintContext, file: str) -> list[Any]:
         kind = ctx.repo.kinds.get(file)
         doc = ctx.repo.documents.get(file)
         found = []
-        if doc is not None and doc.ok and kind in KIND_SCHEMAS and not is_valid(kind, doc.data):
+        if doc is not None and doc.ok and kind in KIND_SCHEMAS and is_valid(kind, doc.data) is not True:
             found = sorted(validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path)))
         cache[file] = found
     return found

@@ -63,6 +63,11 @@ def _example(schema: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _lower_first(title: str) -> str:
+    """"Target" -> "target"; "ISO 8601 duration" stays as it is."""
+    return title if title[1:2].isupper() else title[:1].lower() + title[1:]
+
+
 def _types(expected: Any) -> list[str]:
     return [expected] if isinstance(expected, str) else list(expected or [])
 
@@ -79,7 +84,7 @@ def _key_of(path: Sequence[Any]) -> str | None:
 def _assign(path: Sequence[Any], value: str) -> str:
     key = _key_of(path)
     if path and isinstance(path[-1], int):
-        return f"- {value}"
+        return value  # a list item
     return f"{key}: {value}" if key else value
 
 
@@ -108,6 +113,8 @@ def word(error: Any, root: Mapping[str, Any]) -> str:
         names = _types(expected)
         wanted = _either([_TYPES.get(t, t) for t in names])
         example = _example(schema) or _TYPE_EXAMPLES.get(names[0], "")
+        if names[0] == "array" and isinstance(value, str | int | float) and not isinstance(value, bool):
+            example = f"[{_yaml(value)}]"  # one value where a list is expected: the list of it
         return f"{subject} must be {wanted}, e.g. {_assign(path, example)}; got {show(value)}"
     if kind == "enum":
         options = [_yaml(o) for o in expected]
@@ -121,7 +128,7 @@ def word(error: Any, root: Mapping[str, Any]) -> str:
         return f"{subject} must be {_yaml(expected)}; got {show(value)}"
     if kind == "pattern":
         title = schema.get("title")
-        what = f"a valid {title[0].lower()}{title[1:]}" if isinstance(title, str) else "in the expected form"
+        what = f"a valid {_lower_first(title)}" if isinstance(title, str) else "in the expected form"
         example = _example(schema)
         hint = f", e.g. {_assign(path, example)}" if example else ""
         return f"{subject} {show(value)} is not {what}{hint}{_about(schema)}"
