@@ -10,7 +10,7 @@ from consolezero.core.model import Target
 
 from ..context import LintContext
 from .base import Hit, rule
-from .schema_words import did_you_mean
+from .schema_words import did_you_mean, show
 
 FAMILY = "inputs"
 
@@ -160,12 +160,14 @@ def _unknown_config_rules(file: str, data: object, known: set[str]) -> Iterator[
     if isinstance(severity, Mapping):
         for name in severity:
             if name not in known:
-                yield Hit(Where(file, ("severity", name), key=True), f"severity: no rule is named {name!r}")
+                yield Hit(Where(file, ("severity", name), key=True),
+                          f"severity: no rule is named {show(name)}{did_you_mean(str(name), known)}")
     ignores = data.get("ignore")
     if isinstance(ignores, list):
         for i, item in enumerate(ignores):
             if isinstance(item, Mapping) and isinstance(item.get("rule"), str) and item["rule"] not in known | {"*"}:
-                yield Hit(Where(file, ("ignore", i, "rule")), f"ignore: no rule is named {item['rule']!r}")
+                yield Hit(Where(file, ("ignore", i, "rule")), f"ignore: no rule is named {show(item['rule'])}"
+                                 f"{did_you_mean(item['rule'], known)}")
 
 
 def _all() -> tuple:
@@ -204,9 +206,10 @@ def account_id_format(ctx: LintContext) -> Iterator[Hit]:
                 yield Hit(where, f"id {source} is unquoted: YAML reads it as a number; "
                                  f"write id: \"{digits}\" (an unquoted ID with a leading zero becomes octal)")
         elif isinstance(value, float | bool) or value is None:
-            yield Hit(where, f"id must be a quoted 12-digit string, not {value!r}")
+            yield Hit(where, f"id must be a quoted 12-digit string, e.g. id: \"333333333333\"; got {show(value)}")
         elif not isinstance(value, str) or not re.fullmatch(r"[0-9]{12}", value):
-            yield Hit(where, f"id {value!r} is not an account ID: exactly 12 digits, quoted")
+            yield Hit(where, f"id {show(value)} is not an account ID: exactly 12 digits, quoted, e.g. "
+                             f"id: \"333333333333\"")
 
 
 def _unquoted_ids_in_documents(ctx: LintContext) -> Iterator[Hit]:

@@ -19,6 +19,7 @@ from ..context import LintContext
 from ..rejected import rejected
 from .base import Hit, rule
 from .policy_docs import hints
+from .schema_words import show
 
 FAMILY = "roles"
 
@@ -53,7 +54,8 @@ def session_duration_range(ctx: LintContext) -> Iterator[Hit]:
         where = Where(role.file, ("session_duration",))
         seconds = parse_duration(raw)
         if seconds is None:
-            yield Hit(where, f"session_duration {raw!r} is not an ISO 8601 duration like PT1H or PT90M")
+            yield Hit(where, f"session_duration {show(raw)} is not an ISO 8601 duration: write hours and minutes "
+                             "as PT1H, PT90M or PT1H30M")
         elif not MIN_SESSION <= seconds <= MAX_SESSION:
             same = format_duration(seconds) == str(raw)  # PT90S reads better as (PT1M30S); PT13H needs no echo
             shown = str(raw) if same else f"{raw} ({format_duration(seconds)})"
@@ -195,7 +197,8 @@ def jit_duration_too_long(ctx: LintContext) -> Iterator[Hit]:
         max_d = role.jit.max_duration
         where = Where(role.file, ("jit", "max_duration"))
         if max_d is None:
-            yield Hit(where, f"jit.max_duration {jit.get('max_duration')!r} is not an ISO 8601 duration like PT2H")
+            yield Hit(where, f"jit.max_duration {show(jit.get('max_duration'))} is not an ISO 8601 duration: "
+                             "write hours and minutes as PT2H or PT90M")
             continue
         if max_d > limit:
             yield Hit(where, f"jit.max_duration {format_duration(max_d)} is longer than the limit "
