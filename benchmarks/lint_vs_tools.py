@@ -152,6 +152,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale-runs", type=int, default=3, help="runs per size (half, at least 1, from 10,000)")
     parser.add_argument("--no-scale", action="store_true")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]  # figures as they come, under make
     print(f"cpus: {os.cpu_count()}  python: {sys.version.split()[0]}  (figures: CPU seconds of each child process)")
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -167,9 +168,13 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_scale:
             sizes = [int(s) for s in args.scale.split(",") if s.strip()]
             print("scale curve, consolezero lint alone (median CPU seconds; peak resident memory):")
+            previous: tuple[int, float] | None = None
             for size, cpu, peak in scale(sizes, work, args.scale_runs):
-                print(f"  {size:>7,} roles: {cpu:7.2f} s  {cpu / size * 1000:6.2f} ms per role  "
+                step = "" if previous is None else (
+                    f"  {(cpu - previous[1]) / (size - previous[0]) * 1000:5.2f} ms per added role")
+                print(f"  {size:>7,} roles: {cpu:7.2f} s  {cpu / size * 1000:6.2f} ms per role{step}  "
                       f"peak {peak / 1024:6.0f} MiB")
+                previous = (size, cpu)
     return 0
 
 
