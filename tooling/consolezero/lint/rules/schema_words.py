@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -19,6 +20,9 @@ _TYPES = {
 }
 _TYPE_EXAMPLES = {"integer": "1", "number": "1", "string": '"text"', "array": "[a, b]", "boolean": "true",
                   "object": "{key: value}", "null": "null"}
+
+
+_CODE = re.compile(r"e\.g\. `([^`]+)`|\(\"([^\"]+)\"\)")  # an example the description gives
 
 
 def where(path: Sequence[Any]) -> str:
@@ -49,6 +53,7 @@ def show(value: Any) -> str:
 def _yaml(value: Any) -> str:
     if isinstance(value, str):
         plain = value and value.strip() == value and not any(c in value for c in ":#{}[],&*!|>'\"%@`")
+        plain = plain and not value[0].isdigit() and not value.startswith(("-", "."))  # numbers, dates: quoted
         return value if plain and value.lower() not in ("true", "false", "null", "yes", "no") else json.dumps(value)
     return json.dumps(value)
 
@@ -60,6 +65,11 @@ def _example(schema: Mapping[str, Any]) -> str | None:
             return _yaml(values[0])
     if "const" in schema:
         return _yaml(schema["const"])
+    text = schema.get("description")
+    if isinstance(text, str):  # "e.g. `x`" or ("x") in the description
+        found = _CODE.search(text)
+        if found:
+            return _yaml(found.group(1) or found.group(2))
     return None
 
 
@@ -173,8 +183,6 @@ def word(error: Any, root: Mapping[str, Any]) -> str:
 
 
 def _unknown_keys(error: Any, subject: str) -> str:
-    import re
-
     allowed = list(error.schema.get("properties", {}))
     patterns = error.schema.get("patternProperties", {})
     extra = [k for k in error.instance if k not in allowed and not any(re.search(p, str(k)) for p in patterns)]
