@@ -132,3 +132,11 @@ def test_positions_stay_right_when_many_files_are_asked_about_in_turn() -> None:
 def test_duplicate_keys_keep_the_first_value_and_its_position() -> None:
     doc = load_text("a.yaml", "a: 1\nb: 2\na: 3\n")
     assert doc.position(("a",)) == (1, 4)
+
+
+def test_positions_read_as_mappings_without_being_stored() -> None:
+    doc = load_text("a.yaml", "name: Admin\njit:\n  approvals: 1\n  approvers: [a, b]\n")
+    assert doc.positions[("jit", "approvals")] == (3, 14)
+    assert doc.key_positions[("jit", "approvals")] == (3, 3)
+    assert ("jit", "approvers", 1) in doc.positions and ("jit", "nope") not in doc.positions
+    assert sorted(doc.positions, key=str)[:2] == [(), ("jit",)] and len(doc.positions) == 7

@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import re
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,6 +155,16 @@ class Document:
         depth, value_at, key_at = self._walk(path)
         return key_at if key and depth == len(path) and key_at is not None else value_at
 
+    @property
+    def positions(self) -> Mapping[Path, tuple[int, int]]:
+        """Every node's (line, column) by path, looked up on demand (a read-only view)."""
+        return _Positions(self, key=False)
+
+    @property
+    def key_positions(self) -> Mapping[Path, tuple[int, int]]:
+        """Every mapping key's (line, column) by the path of its value, looked up on demand."""
+        return _Positions(self, key=True)
+
     def get(self, path: Path, default: Any = None) -> Any:
         node = self.data
         for part in path:
@@ -176,6 +186,46 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
+
+
+class _Positions(Mapping):
+    """A read-only mapping view of a document's positions: nothing is stored, each look-up walks."""
+
+    def __init__(self, doc: Document, key: bool) -> None:
+        self.doc, self.key = doc, key
+
+    def __getitem__(self, path: Path) -> tuple[int, int]:
+        path = tuple(path)
+        depth, value_at, key_at = self.doc._walk(path)
+        if depth != len(path) or not self.doc.composed:
+            raise KeyError(path)
+        if self.key:
+            if key_at is None:
+                raise KeyError(path)
+            return key_at
+        return value_at
+
+    def __iter__(self) -> Iterator[Path]:
+        root = self.doc._root()
+        return iter(_all_paths(self.doc, root, (), set()) if root is not None else [])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _all_paths(doc: Document, node: Any, path: Path, open_: set[int]) -> list[Path]:
+    found = [path]
+    if id(node) in open_ or len(path) > MAX_DEPTH:
+        return found
+    open_.add(id(node))
+    if node.__class__ is yaml.SequenceNode:
+        for i, child in enumerate(node.value):
+            found.extend(_all_paths(doc, child, (*path, i), open_))
+    elif node.__class__ is yaml.MappingNode:
+        for key, (_, child) in doc._mapping_entries(node).items():
+            found.extend(_all_paths(doc, child, (*path, key), open_))
+    open_.discard(id(node))
+    return found
 
 
 _KEEP_GRAPHS = 16
