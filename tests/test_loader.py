@@ -139,4 +139,4 @@ def test_positions_read_as_mappings_without_being_stored() -> None:
     assert doc.positions[("jit", "approvals")] == (3, 14)
     assert doc.key_positions[("jit", "approvals")] == (3, 3)
     assert ("jit", "approvers", 1) in doc.positions and ("jit", "nope") not in doc.positions
-    assert sorted(doc.positions, key=str)[:2] == [(), ("jit",)] and len(doc.positions) == 7
+    assert set(doc.positions) >= {(), ("jit",), ("name",)} and len(doc.positions) == 7
