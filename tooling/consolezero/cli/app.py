@@ -6,7 +6,6 @@ Heavy imports (jsonschema, the catalog, boto3) happen inside the commands that n
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from enum import Enum
@@ -14,6 +13,9 @@ from pathlib import Path
 from typing import Annotated, NoReturn
 
 import typer
+
+from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
+from consolezero.cli.jit import register as register_jit
 
 app = typer.Typer(
     name="consolezero",
@@ -89,14 +91,20 @@ def lint(
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
+    pr_author: PrAuthorOpt = None,
+    pr_base: PrBaseOpt = None,
+    online: OnlineOpt = False,
+    jira_url: JiraUrlOpt = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
+    from consolezero.cli.jit import lint_context
     from consolezero.core.findings import Severity
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
-    result = run_lint(repo)
+    pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
@@ -469,11 +477,11 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
+register_jit(app)  # request, check-approvals
+
+
 def main() -> None:
     """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
-    # a short run that builds many objects and keeps most of them to the end: collect cycles seldom
-    # (the default collects the young generation every 700 allocations and walks everything kept)
-    gc.set_threshold(100_000, 50, 100)
     try:
         app()
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from .findings import Path
+from .positions import deep_line, refusal
 
 try:  # libyaml is 10x faster; fall back to the pure-Python composer
     from yaml import CSafeLoader as _Loader
@@ -158,12 +159,16 @@ class Document:
     @property
     def positions(self) -> Mapping[Path, tuple[int, int]]:
         """Every node's (line, column) by path, looked up on demand (a read-only view)."""
-        return _Positions(self, key=False)
+        from .positions import PositionView
+
+        return PositionView(self, key=False)
 
     @property
     def key_positions(self) -> Mapping[Path, tuple[int, int]]:
         """Every mapping key's (line, column) by the path of its value, looked up on demand."""
-        return _Positions(self, key=True)
+        from .positions import PositionView
+
+        return PositionView(self, key=True)
 
     def get(self, path: Path, default: Any = None) -> Any:
         node = self.data
@@ -186,46 +191,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if was:
             gc.enable()
-
-
-class _Positions(Mapping):
-    """A read-only mapping view of a document's positions: nothing is stored, each look-up walks."""
-
-    def __init__(self, doc: Document, key: bool) -> None:
-        self.doc, self.key = doc, key
-
-    def __getitem__(self, path: Path) -> tuple[int, int]:
-        path = tuple(path)
-        depth, value_at, key_at = self.doc._walk(path)
-        if depth != len(path) or not self.doc.composed:
-            raise KeyError(path)
-        if self.key:
-            if key_at is None:
-                raise KeyError(path)
-            return key_at
-        return value_at
-
-    def __iter__(self) -> Iterator[Path]:
-        root = self.doc._root()
-        return iter(_all_paths(self.doc, root, (), set()) if root is not None else [])
-
-    def __len__(self) -> int:
-        return sum(1 for _ in self)
-
-
-def _all_paths(doc: Document, node: Any, path: Path, open_: set[int]) -> list[Path]:
-    found = [path]
-    if id(node) in open_ or len(path) > MAX_DEPTH:
-        return found
-    open_.add(id(node))
-    if node.__class__ is yaml.SequenceNode:
-        for i, child in enumerate(node.value):
-            found.extend(_all_paths(doc, child, (*path, i), open_))
-    elif node.__class__ is yaml.MappingNode:
-        for key, (_, child) in doc._mapping_entries(node).items():
-            found.extend(_all_paths(doc, child, (*path, key), open_))
-    open_.discard(id(node))
-    return found
 
 
 _KEEP_GRAPHS = 16
@@ -365,7 +330,7 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
         doc.problems.append(LoadProblem("yaml-syntax", f"YAML does not parse: {exc}", 1, 1))
         return doc
     except RecursionError:
-        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *_deep_line(text)))
+        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *deep_line(text, MAX_DEPTH)))
         return doc
     if node is None:
         doc.data, doc.ok = None, True
@@ -375,11 +340,12 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
     try:
         doc.data = builder.build(node, (), 0)
     except _Budget as exc:
-        doc.problems.append(_refusal(doc, exc, max_nodes))
+        message, line, column, path = refusal(doc, exc.what, exc.path, exc.node, max_nodes, MAX_DEPTH)
+        doc.problems.append(LoadProblem("yaml-syntax", message, line, column, path))
         doc.data = None
         return doc
     except RecursionError:
-        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *_deep_line(text)))
+        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *deep_line(text, MAX_DEPTH)))
         return doc
     doc.ok = True
     doc._node = None  # composed again if a position is asked for
@@ -392,40 +358,6 @@ def _compose(text: str) -> Any:
         return loader.get_single_node()
     finally:
         loader.dispose()
-
-
-def _refusal(doc: Document, exc: _Budget, max_nodes: int) -> LoadProblem:
-    """An alias bomb or deep nesting, reported where it starts: the top-level entry that holds it."""
-    path = exc.path[:1]
-    line, column = doc.position(path, key=True) if path else (1, 1)
-    mark = exc.node.start_mark
-    if exc.what == "expanded":
-        what = (f"more than {max_nodes:,} nodes once aliases are expanded (an alias bomb?): the aliases "
-                f"under {_label(path)} multiply it")
-    else:
-        what = f"nesting deeper than {MAX_DEPTH} levels: {_label(path)} goes that deep at line {mark.line + 1}"
-    return LoadProblem("yaml-syntax", f"refused: the YAML has {what}", line, column, path)
-
-
-def _label(path: Path) -> str:
-    return f"{path[0]!s}" if path and isinstance(path[0], str) else f"item {path[0]}" if path else "the document"
-
-
-def _deep_line(text: str) -> tuple[int, int]:
-    """Where nesting first goes past MAX_DEPTH levels, by brackets or indentation (1-based)."""
-    flow = 0
-    for number, line in enumerate(text.splitlines(), start=1):
-        stripped = line.lstrip(" ")
-        if len(line) - len(stripped) > 2 * MAX_DEPTH:
-            return number, 1
-        for column, char in enumerate(line, start=1):
-            if char in "[{":
-                flow += 1
-                if flow > MAX_DEPTH:
-                    return number, column
-            elif char in "]}":
-                flow -= 1
-    return 1, 1
 
 
 def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
