@@ -121,6 +121,12 @@ def schema(ctx: LintContext) -> Iterator[Hit]:
     file, `accounts/organization.yaml`, must exist: without it the management account, the JIT
     account and the break-glass users are unknown, and the checks that rest on them cannot run.
 
+    Messages say what is expected, with an example (`jit.approvals must be a whole number, e.g.
+    approvals: 1; got "one"`); an unknown key gets a "did you mean" (`sesion_duration`), a value
+    in the wrong case says that case matters (`access: JIT`). While a key of a mapping is wrong,
+    requirements that depend on it (a `jit` block only for `access: jit`) are not reported too;
+    nor do the rules that would build on a rejected value (one mistake, one finding).
+
     **Fix:** the message names the path inside the document and what the schema expected.
     """
     from consolezero.core.repository import ORGANIZATION_FILE
