@@ -140,3 +140,17 @@ def test_positions_read_as_mappings_without_being_stored() -> None:
     assert doc.key_positions[("jit", "approvals")] == (3, 3)
     assert ("jit", "approvers", 1) in doc.positions and ("jit", "nope") not in doc.positions
     assert set(doc.positions) >= {(), ("jit",), ("name",)} and len(doc.positions) == 7
+
+
+def test_the_collector_is_paused_only_while_loading() -> None:
+    import gc
+
+    from consolezero.core.loader import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
