@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import CONFIG_FILE, Config, config_from_data
-from .loader import Document, load_file
+from .loader import Document, load_file, paused_gc
 from .model import (
     Account,
     AlertsConfig,
@@ -361,10 +361,11 @@ def load_repository(root: Path | str) -> Repository:
     config, config_doc = load_config(root)
     kinds = discover(root)
     limits = config.limits
-    documents = {
-        file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
-        for file in kinds
-    }
+    with paused_gc():
+        documents = {
+            file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
+            for file in kinds
+        }
     if config_doc is not None:
         documents[CONFIG_FILE] = config_doc
         kinds[CONFIG_FILE] = "config"
