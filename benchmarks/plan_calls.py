@@ -150,7 +150,7 @@ def measure(emulator: object, size: int, by_operation: bool, scan_all: bool) -> 
         first_calls = counter.total
         assert not first.errors, first.errors[:3]
         counter.calls.clear()
-        run_apply(repo, port, saved_plan=None, check_lint=False)
+        run_apply(repo, port, saved_plan=None)
         apply_calls = counter.total
         setup = time.monotonic() - started
         counter.calls.clear()

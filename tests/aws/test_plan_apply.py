@@ -7,16 +7,14 @@ import json
 import pytest
 from aws_helpers import Org, check_every_target_has_an_allow
 
-from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, StalePlanError, run_apply
+from consolezero.apply.executor import ApplyError, PlanErrors, StalePlanError, run_apply
 from consolezero.integrations.aws.port import MANAGED_TAG
-from consolezero.plan.build import build_plan
-from consolezero.plan.live import read_live
 from consolezero.plan.render import dump_plan, load_plan
+from consolezero.plan.service import PlanOptions, make_plan
 
 
 def plan_of(org: Org, **kwargs):
-    repo = org.repo()
-    return build_plan(repo.model, read_live(org.port(), repo.model), **kwargs)
+    return make_plan(org.repo(), org.port(), PlanOptions(**kwargs))
 
 
 def ops(plan) -> list[tuple[str, str, str, str]]:
@@ -137,7 +135,7 @@ def test_removed_scp_and_role_are_detached_unassigned_and_deleted(example_org: O
     assert got[-1] == ("delete", "permission_set", "Developer", "")
     assert got.index(("detach", "attachment", "DenyLeaveOrganization", "root")) < got.index(
         ("delete", "scp", "DenyLeaveOrganization", ""))
-    apply(example_org, check_lint=False)  # lint: the requests/ example names Admin only; fine either way
+    apply(example_org)
     assert plan_of(example_org).changes == ()
     check_every_target_has_an_allow(example_org.aws.client("organizations"))
 
@@ -234,18 +232,6 @@ def test_static_credentials_are_refused(example_org: Org) -> None:
     assert result.applied
 
 
-def test_apply_refuses_when_lint_has_errors(example_org: Org) -> None:
-    role = example_org.root / "roles" / "readonly.yaml"
-    role.write_text(role.read_text(encoding="utf-8").replace("session_duration: PT8H", "session_duration: PT30H"),
-                    encoding="utf-8")
-    with pytest.raises(LintFailed) as info:
-        apply(example_org)
-    assert any(f.rule == "session-duration-range" for f in info.value.findings)
-    client = example_org.aws.client("organizations")
-    assert [p["Name"] for p in client.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]] == [
-        "FullAWSAccess"]  # nothing was changed
-
-
 def test_deny_user_waits_for_a_verified_break_glass_user(aws, tmp_path) -> None:
     from aws_helpers import copy_example, seed_for
 
@@ -317,7 +303,7 @@ def test_turning_an_attached_scp_into_a_deny_user_waits_for_break_glass_too(aws,
     root = copy_example(tmp_path / "repo")
     (root / "scps" / "deny-user.yaml").unlink()
     org = seed_for(aws, root, break_glass_mfa=None)
-    apply(org, check_lint=False)
+    apply(org)
     leave = root / "scps" / "deny-leave-org.yaml"  # attached at the root; now also denies IAM users
     leave.write_text(leave.read_text(encoding="utf-8").replace(
         "Action: organizations:LeaveOrganization", "Action: [organizations:LeaveOrganization, iam:CreateUser]"),

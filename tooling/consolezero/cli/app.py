@@ -14,6 +14,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from consolezero.cli.gate import ScanOpt, WeakenedOpt
+
 app = typer.Typer(
     name="consolezero",
     help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
@@ -88,6 +90,7 @@ def lint(
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
     from consolezero.core.findings import Severity
@@ -95,7 +98,7 @@ def lint(
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
-    result = run_lint(repo)
+    result = run_lint(repo, allow_weakened_safety=allow_weakened_safety)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
@@ -239,9 +242,6 @@ EndpointOpt = Annotated[str | None, typer.Option(
 AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
                                                              "ISO 8601 timestamp instead of the current time.")]
 CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
-ScanAssignmentsOpt = Annotated[bool, typer.Option(
-    help="Also find assignments of managed permission sets to principals the repository never names "
-         "(one call per account and permission set).")]
 
 
 def _endpoint(endpoint_url: str | None, code: int) -> str | None:
@@ -286,15 +286,16 @@ def plan_cmd(
     create_accounts: CreateAccountsOpt = False,
     detailed_exitcode: Annotated[bool, typer.Option(help="Exit 0 no changes, 1 error, 2 changes.")] = False,
     now: AwsNowOpt = None,
-    scan_all_assignments: ScanAssignmentsOpt = False,
+    scan_all_assignments: ScanOpt = True,
     output: OutputOpt = None,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from consolezero.cli.gate import weakened_safety
     from consolezero.core.repository import MODEL_KINDS
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import build_plan
-    from consolezero.plan.live import read_live
     from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
+    from consolezero.plan.service import PlanOptions, make_plan
 
     error_code = 1 if detailed_exitcode else 2  # with --detailed-exitcode, 2 means "changes", never an error
     repo = _load(path, error_code)
@@ -305,11 +306,12 @@ def plan_cmd(
              f"{'it declares' if one else 'they declare'} (consolezero lint shows why)", error_code)
     when = _aws_now(now, error_code)
     endpoint_url = _endpoint(endpoint_url, error_code)
+    options = PlanOptions(now=when, create_accounts=create_accounts, full_assignment_scan=scan_all_assignments,
+                          weakened_safety=weakened_safety(repo, allow_weakened_safety))
     try:
-        live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
+        plan = make_plan(repo, _aws_port(repo, endpoint_url), options)
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
-    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts)
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
@@ -333,19 +335,25 @@ def apply_cmd(
     plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this saved plan (refused if the "
                                                                   "organization changed since).")] = None,
     auto_approve: Annotated[bool, typer.Option(help="Do not ask for confirmation.")] = False,
-    allow_static_credentials: Annotated[bool, typer.Option(help="Accept long-term access keys (AKIA...).")] = False,
+    allow_static_credentials: Annotated[bool, typer.Option(
+        help="Accept static credentials (an IAM user as the caller, AKIA... or its ASIA... session): for the "
+             "break-glass user only.")] = False,
     create_accounts: CreateAccountsOpt = False,
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
-    scan_all_assignments: ScanAssignmentsOpt = False,
+    scan_all_assignments: ScanOpt = True,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
     from rich.console import Console
 
-    from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
+    from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed
+    from consolezero.apply.service import run_apply
+    from consolezero.cli.gate import lint_errors, read_plan_file, weakened_safety
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import Plan
-    from consolezero.plan.render import PlanFileError, load_plan, render_text
+    from consolezero.plan.planfile import PlanFileError
+    from consolezero.plan.render import render_text
+    from consolezero.plan.types import Plan
 
     repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
     when = _aws_now(now, 1)
@@ -353,11 +361,14 @@ def apply_cmd(
     saved = None
     if plan_file is not None:
         try:
-            saved = load_plan(plan_file.read_text(encoding="utf-8"))
+            saved = read_plan_file(plan_file)
         except OSError as exc:
             fail(f"cannot read {plan_file}: {exc.strerror}", 1)
         except PlanFileError as exc:
             fail(f"{plan_file}: {exc}", 1)
+    weakened = weakened_safety(repo, allow_weakened_safety)
+    for line in weakened:
+        sys.stderr.write(f"consolezero: SAFETY WEAKENED (--allow-weakened-safety): {line}\n")
     console = Console(highlight=False, soft_wrap=True)
 
     def confirm(plan: Plan) -> bool:
@@ -375,9 +386,13 @@ def apply_cmd(
             console.print(f"  [yellow]note[/yellow] {p.message}", markup=True)
 
     try:
+        errors = lint_errors(repo, allow_weakened_safety)
+        if errors:
+            raise LintFailed(errors)
         result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
                            progress=progress, allow_static_credentials=allow_static_credentials,
-                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments)
+                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments,
+                           weakened_safety=weakened)
     except LintFailed as exc:
         from consolezero.lint.formats import RenderOptions, render_findings
         from consolezero.lint.rules import all_rules
@@ -442,6 +457,10 @@ def codeowners(
 
     repo = _load(path)
     target = repo.root / CODEOWNERS_FILE
+    linked = next((p for p in (target, target.parent) if p.is_symlink()), None)
+    if linked is not None:  # never read or write through a link: it may point anywhere
+        fail(f"{linked.relative_to(repo.root).as_posix()} is a symbolic link: {CODEOWNERS_FILE} is not read or "
+             "written through it")
     lines = generated_lines(repo.model)
     try:
         current: str | None = target.read_text(encoding="utf-8") if target.exists() else None

@@ -7,7 +7,10 @@ duplicate-key). Limits: file size, expanded node count (alias bombs), nesting de
 
 from __future__ import annotations
 
+import errno
+import os
 import re
+import stat
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -226,10 +229,40 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
     return doc
 
 
+def outside_or_special(root: Any, path: Any) -> str | None:
+    """Why ``path`` must not be read (a link out of ``root``, a loop, not a regular file), or None."""
+    try:
+        resolved = os.path.realpath(path, strict=True)
+        top = os.path.realpath(root, strict=True)
+    except (OSError, RuntimeError) as exc:
+        loops = isinstance(exc, RuntimeError) or getattr(exc, "errno", None) == errno.ELOOP
+        return "a symbolic link that loops" if loops else "a symbolic link that points to nothing"
+    if os.path.commonpath([resolved, top]) != top:
+        return f"a symbolic link that leaves the repository (-> {resolved})"
+    try:
+        mode = os.stat(resolved).st_mode
+    except OSError as exc:
+        return f"cannot read the file: {exc.strerror}"
+    if not stat.S_ISREG(mode):
+        what = ("a FIFO" if stat.S_ISFIFO(mode) else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode)
+                else "a socket" if stat.S_ISSOCK(mode) else "a folder" if stat.S_ISDIR(mode) else "special")
+        return f"not a regular file ({what})"
+    return None
+
+
 def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
               max_nodes: int = DEFAULT_MAX_NODES) -> Document:
-    """Read ``root / relative`` with the size limit checked before anything is parsed."""
+    """Read ``root / relative`` with the size limit checked before anything is parsed.
+
+    Only a regular file inside the repository is read: a symbolic link that leaves it (to /etc/passwd),
+    loops or points to nothing, and anything that is not a regular file (a FIFO, a device such as
+    /dev/zero, a socket) is a finding, never a read."""
     path = root / relative
+    refused = outside_or_special(root, path)
+    if refused is not None:
+        doc = Document(file=relative, text="")
+        doc.problems.append(LoadProblem("yaml-syntax", f"not read: {refused}", 1, 1))
+        return doc
     try:
         size = path.stat().st_size
         if size > max_bytes:

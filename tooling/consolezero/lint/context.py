@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 class LintContext:
     repo: Repository
     online: bool = False
+    allow_weakened_safety: bool = False  # --allow-weakened-safety: safety rules may be lowered or ignored
     cache: dict[str, Any] = field(default_factory=dict)  # shared between rules of one run
 
     @property
