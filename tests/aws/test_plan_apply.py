@@ -276,27 +276,6 @@ def test_unmanaged_permission_set_with_a_declared_name_is_a_clash(example_org: O
     assert not any(c.name == "ReadOnly" for c in plan.changes)
 
 
-def test_assignments_to_unnamed_principals_need_the_full_scan(example_org: Org) -> None:
-    apply(example_org)
-    store = example_org.aws.client("identitystore")
-    stranger = store.create_group(IdentityStoreId=example_org.seed.identity_store_id, DisplayName="contractors")
-    sso = example_org.aws.client("sso-admin")
-    readonly = next(arn for arn in sso.list_permission_sets(InstanceArn=example_org.seed.instance_arn)[
-        "PermissionSets"] if sso.describe_permission_set(InstanceArn=example_org.seed.instance_arn,
-                                                         PermissionSetArn=arn)["PermissionSet"]["Name"] == "ReadOnly")
-    sso.create_account_assignment(InstanceArn=example_org.seed.instance_arn, TargetId=example_org.ids["prod-app"],
-                                  TargetType="AWS_ACCOUNT", PermissionSetArn=readonly, PrincipalType="GROUP",
-                                  PrincipalId=stranger["GroupId"])
-    assert plan_of(example_org).changes == ()  # per-principal reads: only the principals the repository names
-    repo = example_org.repo()
-    plan = build_plan(repo.model, read_live(example_org.port(), repo.model, full_assignment_scan=True))
-    assert ops(plan) == [("unassign", "assignment", "ReadOnly", "account:prod-app")]
-    assert plan.changes[0].details["principal"] == f"group:{stranger['GroupId']}"
-    apply(example_org, full_assignment_scan=True)
-    plan = build_plan(repo.model, read_live(example_org.port(), repo.model, full_assignment_scan=True))
-    assert plan.changes == ()
-
-
 def test_turning_an_attached_scp_into_a_deny_user_waits_for_break_glass_too(aws, tmp_path) -> None:
     from aws_helpers import copy_example, seed_for
 

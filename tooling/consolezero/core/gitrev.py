@@ -6,7 +6,8 @@ reads them all, and they are written under a temporary folder that :func:`load_a
 removes. Nothing is checked out; the work tree and the index are never touched.
 
 Symbolic links are followed as the work-tree loader follows them: ``git cat-file --batch
---follow-symlinks -z`` (NUL-terminated names: a name may hold a newline) resolves ``REV:path`` inside the revision's tree (a link to a folder only when
+--follow-symlinks -z`` (NUL-terminated: a name may hold a newline) resolves ``REV:path`` inside the
+revision's tree (a link to a folder only when
 it is one of the parts, e.g. ``roles``: the work-tree loader descends into no other). A link that
 leaves the repository, points to nothing or loops is not read, with a warning for the caller to show.
 """

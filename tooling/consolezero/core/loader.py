@@ -175,7 +175,8 @@ def _ignores(text: str) -> dict[int, tuple[frozenset[str], str]]:
         m = _SUPPRESS.search(line)
         if m:
             rules = frozenset(r.strip() for r in m.group(1).split(",") if r.strip())
-            found[number] = (rules, m.group(2).strip())
+            reason = m.group(2).strip()
+            found[number] = (rules, "" if reason.startswith("#") else reason)  # a later comment is no reason
     return found
 
 

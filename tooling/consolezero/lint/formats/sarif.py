@@ -40,7 +40,8 @@ def first_paragraph(doc: str) -> str:
 
 
 def fingerprint(finding: Finding) -> str:
-    return hashlib.sha256("\0".join((finding.rule, finding.file, finding.message)).encode()).hexdigest()
+    text = "\0".join((finding.rule, finding.file, finding.message))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def artifact_uri(path: str) -> str:
