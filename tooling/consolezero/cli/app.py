@@ -470,10 +470,14 @@ def codeowners(
     except CodeownersError as exc:
         fail(str(exc))
     if check:
+        from consolezero.jit.codeowners import gate_problems
+
         if current is None:
             fail(f"{CODEOWNERS_FILE} is missing: run `consolezero codeowners` to create it", code=1)
         if wanted != current:
             fail(f"{CODEOWNERS_FILE} is stale: run `consolezero codeowners`", code=1)
+        for problem in gate_problems(current):
+            fail(f"{CODEOWNERS_FILE}: {problem}", code=1)
         emit(f"{CODEOWNERS_FILE} is up to date\n")
         return
     if wanted != current:
