@@ -81,7 +81,8 @@ def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES)
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = Path(folder).relative_to(root).as_posix()
-        for name in sorted(files):
+        linked = [d for d in dirs if d.endswith(suffixes) and os.path.islink(os.path.join(folder, d))]
+        for name in sorted(files + linked):  # a .yaml link to a folder is reported (not a regular file), not skipped
             if name.endswith(suffixes) and not name.startswith("."):
                 yield f"{rel}/{name}"
 
