@@ -13,7 +13,6 @@ from typer.testing import CliRunner
 
 from consolezero.cli.app import app
 from consolezero.core.findings import Severity
-from consolezero.lint.suppression import weakenings
 from support import lint
 
 ADMIN = "roles/admin.yaml"
@@ -63,6 +62,7 @@ def test_safety_rules_can_be_raised_never_lowered_without_the_flag(example: Path
     from consolezero.core.repository import load_repository
     from consolezero.lint.rules import all_rules
     from consolezero.lint.runner import run_lint
+    from consolezero.lint.suppression import weakenings
 
     lockout = example / "scps" / "freeze.yaml"
     lockout.write_text('name: Freeze\ndescription: Nothing at all.\ntargets: ["ou:Sandbox"]\npolicy:\n'
