@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from consolezero.core.config import Config
 from consolezero.core.findings import Finding, Report, Severity, resolve
 from consolezero.core.loader import Document
 from consolezero.core.repository import Repository
 
-from .context import LintContext
+from .context import LintContext, PullContext
 from .rules import all_rules
 from .rules.base import Rule
 from .suppression import ignore_refusal, severity_refusal, unsuppressible
+
+if TYPE_CHECKING:
+    from consolezero.jit.tickets import TicketState
 
 
 @dataclass(frozen=True)
@@ -80,9 +84,10 @@ def finalize(reports: Iterable[Report], rules: dict[str, Rule], config: Config,
 
 
 def run_lint(repo: Repository, rules: Sequence[Rule] | None = None, online: bool = False,
+             pr: PullContext | None = None, tickets: Mapping[str, TicketState] | None = None,
              allow_weakened_safety: bool = False) -> LintResult:
     chosen = tuple(rules) if rules is not None else all_rules()
-    ctx = LintContext(repo=repo, online=online, allow_weakened_safety=allow_weakened_safety)
+    ctx = LintContext(repo=repo, online=online, pr=pr, tickets=tickets, allow_weakened_safety=allow_weakened_safety)
     reports: list[Report] = []
     for rule in chosen:
         if rule.online and not online:

@@ -12,9 +12,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from consolezero.core.contracts import VERSION, dump_json, versioned
 from consolezero.plan.types import Change, Kind, Op, Plan
-
-VERSION = 1
 
 
 class PlanFileError(ValueError):
@@ -38,7 +37,7 @@ def change_record(change: Change, full: bool = True) -> dict[str, Any]:
 
 def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
     add, change, destroy = plan.counts()
-    data: dict[str, Any] = {"version": VERSION, "fingerprint": plan.fingerprint,
+    data: dict[str, Any] = {"fingerprint": plan.fingerprint,
                             "changes": [change_record(c, full) for c in plan.changes],
                             "summary": {"add": add, "change": change, "destroy": destroy},
                             "errors": list(plan.errors), "warnings": list(plan.warnings)}
@@ -46,7 +45,7 @@ def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
         data["weakened_safety"] = list(plan.context["weakened_safety"])
     if full:
         data["context"] = dict(plan.context)
-    return data
+    return versioned(data)
 
 
 _TYPES: dict[type, str] = {str: "a string", int: "an integer", dict: "an object", list: "a list"}
@@ -122,7 +121,7 @@ def load_plan(text: str) -> Plan:
 
 
 def dump_plan(plan: Plan) -> str:
-    return json.dumps(to_document(plan, full=True), indent=2, sort_keys=False) + "\n"
+    return dump_json(to_document(plan, full=True))
 
 
 def first_difference(saved: Plan, fresh: Plan) -> str | None:

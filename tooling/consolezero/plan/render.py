@@ -1,16 +1,16 @@
 """Plans as text (terraform-like), markdown (a pull request comment) and JSON; saving and loading.
 
-``render_json`` is the versioned contract (``{"version":1,"fingerprint":...,"changes":
-[{"op","kind","name","target",...}]}``; fields may be added, never renamed). Saved plans (``plan --out``,
-with what apply needs) are written and read, checked, by :mod:`consolezero.plan.planfile`.
+``render_json`` is the versioned contract (schemas/output/plan.schema.json) (``{"version":1,"fingerprint":
+...,"changes":[{"op","kind","name","target",...}]}``; fields may be added, never renamed). Saved plans
+(``plan --out``, with what apply needs) are written and read, checked, by :mod:`consolezero.plan.planfile`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
+from consolezero.core.contracts import dump_json
 from consolezero.plan.planfile import PlanFileError, dump_plan, from_document, load_plan, to_document
 from consolezero.plan.types import ADD_OPS, CHANGE_OPS, DESTROY_OPS, Change, Plan
 
@@ -153,7 +153,7 @@ def render_markdown(plan: Plan) -> str:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(to_document(plan, full=False), indent=2) + "\n"
+    return dump_json(to_document(plan, full=False))
 
 
 __all__ = ["PlanFileError", "dump_plan", "from_document", "load_plan", "render_json", "render_markdown",

@@ -201,6 +201,7 @@ class AwsPort(Protocol):
     def list_principals(self, identity_store_id: str) -> list[tuple[str, str, str]]: ...  # (type, id, name)
     def principal_name(self, identity_store_id: str, principal_type: str, principal_id: str) -> str | None: ...
     def user_id(self, identity_store_id: str, name: str) -> str | None: ...
+    def user_group_ids(self, identity_store_id: str, user_id: str) -> list[str]: ...  # groups the user is in
 
     # --- IAM Identity Center: write -------------------------------------------------------
     def create_permission_set(self, instance_arn: str, name: str, description: str, session_duration: str,
