@@ -186,3 +186,19 @@ def test_git_reads_survive_a_link_name_with_a_newline(example: Path) -> None:
     repo, _, warnings = load_at_revision(example, "HEAD")
     assert "roles/odd\nname.yaml" in repo.documents and repo.documents["roles/odd\nname.yaml"].ok
     assert any("gone\nlink.yaml" in w and "points to nothing" in w for w in warnings)
+
+
+def test_every_promise_of_plan_and_apply_links_a_test_that_exists() -> None:
+    import re
+
+    from support import ROOT
+
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Plan and apply", 1)[1].split("\n## ", 1)[0]
+    promises = section.split("\n- ")[1:]
+    assert len(promises) >= 8
+    for promise in promises:
+        links = re.findall(r"\[`(test_[a-z0-9_]+)`\]\(([^)]+)\)", promise)
+        assert links, f"a promise without a test: {promise[:80]}"
+        for name, path in links:
+            assert f"def {name}(" in (ROOT / path).read_text(encoding="utf-8"), (name, path)
