@@ -136,3 +136,11 @@ def test_weakened_safety_is_printed_at_the_top_of_the_plan(cli_env: Org) -> None
     applied = run("apply", str(cli_env.root), "--auto-approve", "--allow-weakened-safety")
     assert applied.exit_code == 0, applied.output
     assert "SAFETY WEAKENED" in applied.stderr and applied.stdout.startswith("SAFETY WEAKENED")
+
+
+def test_a_saved_fast_path_plan_is_not_applied(cli_env: Org, tmp_path) -> None:
+    out = tmp_path / "plan.json"
+    assert run("plan", str(cli_env.root), "--fast-assignment-scan", "--out", str(out)).exit_code == 0
+    result = run("apply", str(cli_env.root), "--plan", str(out), "--auto-approve")
+    assert result.exit_code == 1
+    assert "made with --fast-assignment-scan" in result.stderr

@@ -71,11 +71,12 @@ def check_credentials(port: AwsPort, allow_static_credentials: bool = False) -> 
 def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None,
               confirm: Callable[[Plan], bool] = lambda plan: True, progress: Callable[[Progress], None] | None = None,
               allow_static_credentials: bool = False, create_accounts: bool = False, now: datetime | None = None,
-              full_assignment_scan: bool = True, weakened_safety: tuple[str, ...] = (),
+              weakened_safety: tuple[str, ...] = (),
               timeouts: Timeouts = Timeouts(), sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
     """Check the caller, plan (or confirm the saved plan), confirm, execute."""
     check_credentials(port, allow_static_credentials)
-    options = PlanOptions(now=now, create_accounts=create_accounts, full_assignment_scan=full_assignment_scan,
+    # always the complete assignment scan: nothing granted outside git survives an apply
+    options = PlanOptions(now=now, create_accounts=create_accounts, full_assignment_scan=True,
                           weakened_safety=weakened_safety)
     try:
         plan = confirm_saved(repo, port, saved_plan, options) if saved_plan is not None else \

@@ -350,7 +350,6 @@ def apply_cmd(
     create_accounts: CreateAccountsOpt = False,
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
-    scan_all_assignments: ScanOpt = True,
     allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
@@ -400,8 +399,7 @@ def apply_cmd(
             raise LintFailed(errors)
         result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
                            progress=progress, allow_static_credentials=allow_static_credentials,
-                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments,
-                           weakened_safety=weakened)
+                           create_accounts=create_accounts, now=when, weakened_safety=weakened)
     except LintFailed as exc:
         from consolezero.lint.formats import RenderOptions, render_findings
         from consolezero.lint.rules import all_rules

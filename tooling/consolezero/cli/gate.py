@@ -21,7 +21,7 @@ WeakenedOpt = Annotated[bool, typer.Option(
 ScanOpt = Annotated[bool, typer.Option(
     "--scan-all-assignments/--fast-assignment-scan",
     help="Read every assignment of every managed permission set (default), or only those of the principals the "
-         "repository names (fast: a pull request's plan; the plan says so).")]
+         "repository names (fast: a pull request's plan; the plan says so, and apply refuses to apply it).")]
 
 
 def lint_errors(repo: Repository, allow_weakened_safety: bool) -> list[Finding]:

@@ -76,6 +76,10 @@ def confirm_saved(repo: Repository, port: AwsPort, saved: Plan, options: PlanOpt
     if source["digest"] != current["digest"]:
         raise SavedPlanError(f"the saved plan was made from another revision of the repository ({_revision(source)}; "
                              f"now {_revision(current)}): re-run plan --out")
+    if saved.context.get("full_assignment_scan") is False and options.full_assignment_scan:
+        raise SavedPlanError("the saved plan was made with --fast-assignment-scan (a pull request's plan: assignments "
+                             "made by hand to principals the repository never names are not in it); apply reads them "
+                             "all: re-run plan --out without --fast-assignment-scan")
     options = replace(options, create_accounts=saved.context.get("create_accounts") is True,
                       full_assignment_scan=saved.context.get("full_assignment_scan") is not False)
     fresh = make_plan(repo, port, options)
