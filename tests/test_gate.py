@@ -202,3 +202,11 @@ def test_every_promise_of_plan_and_apply_links_a_test_that_exists() -> None:
         assert links, f"a promise without a test: {promise[:80]}"
         for name, path in links:
             assert f"def {name}(" in (ROOT / path).read_text(encoding="utf-8"), (name, path)
+
+
+def test_text_output_handles_a_file_name_that_is_not_utf8(example: Path) -> None:
+    with open(os.fsencode(example / "roles") + b"/caf\xe9.yaml", "wb") as handle:
+        handle.write(b"name: Caf\nsession_duration: PT30H\n")
+    result = CliRunner().invoke(app, ["lint", str(example)])
+    assert result.exit_code == 1 and "internal error" not in result.stderr
+    assert "roles/caf\ufffd" in result.stdout

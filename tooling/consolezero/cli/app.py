@@ -7,6 +7,7 @@ Heavy imports (jsonschema, the catalog, boto3) happen inside the commands that n
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -50,7 +51,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def emit(text: str, output: Path | None = None) -> None:
+    if _SURROGATE.search(text):  # a file name that is not UTF-8: shown with U+FFFD
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
