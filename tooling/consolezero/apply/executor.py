@@ -9,6 +9,8 @@
 - Idempotent, and safe to re-run after a failure at any step: every step reaches a goal state
   (attaching what is attached, deleting what is gone are successes), and a fresh plan picks up
   whatever a failed run left behind.
+- A saved plan is refused when the live state moved (fingerprint) or apply's invariants (``safety``)
+  refuse it: that, and re-planning to confirm it, is composed in :mod:`consolezero.apply.service`.
 - It knows only the plan: the checks before it (lint, credentials, a saved plan confirmed by re-planning)
   are composed in :mod:`consolezero.apply.service` and the CLI.
 - Dispatch is the explicit table :data:`HANDLERS`, (op, kind) -> step.

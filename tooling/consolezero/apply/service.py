@@ -1,5 +1,6 @@
-"""Apply, composed: who is calling, the plan (fresh, or a saved one confirmed by re-planning), the
-confirmation, then the executor, which knows only the plan.
+"""Apply, composed: who is calling, the plan (read live + build plan + apply's invariants, composed once
+here for plan, apply and the demo; or a saved plan confirmed by re-planning), the confirmation, then
+the executor, which knows only the plan.
 
 Lint's verdict is not consulted here: the command that composes apply (the CLI) refuses a repository
 with lint errors before it gets this far.
@@ -23,7 +24,9 @@ from consolezero.apply.executor import (
     Timeouts,
     execute,
 )
-from consolezero.plan.service import PlanOptions, SavedPlanError, StalePlan, confirm_saved, make_plan
+from consolezero.apply.safety import guarded_plan
+from consolezero.plan.live import read_live
+from consolezero.plan.service import PlanOptions, SavedPlanError, StalePlan, check_same, check_saved, with_source
 
 if TYPE_CHECKING:
     from consolezero.core.repository import Repository
@@ -66,6 +69,21 @@ def check_credentials(port: AwsPort, allow_static_credentials: bool = False) -> 
     if who is not None:
         raise ApplyError(f"refusing to apply as {who}: static credentials, even as a session token (ASIA...); "
                          f"{STATIC_HINT}")
+
+
+def make_plan(repo: Repository, port: AwsPort, options: PlanOptions = PlanOptions()) -> Plan:
+    """Read live + build plan, composed once (for ``plan``, ``apply`` and the demo): the live state read once,
+    the diff, apply's invariants folded in (:mod:`consolezero.apply.safety`), and where it comes from."""
+    live = read_live(port, repo.model, full_assignment_scan=options.full_assignment_scan)
+    plan = guarded_plan(repo.model, live, now=options.now, create_accounts=options.create_accounts)
+    return with_source(plan, repo, options)
+
+
+def confirm_saved(repo: Repository, port: AwsPort, saved: Plan, options: PlanOptions = PlanOptions()) -> Plan:
+    """The fresh plan, when it is exactly the saved one; SavedPlanError (StalePlan) naming why not."""
+    fresh = make_plan(repo, port, check_saved(saved, repo, options))
+    check_same(saved, fresh)
+    return fresh
 
 
 def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None,

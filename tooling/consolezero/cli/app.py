@@ -15,6 +15,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from consolezero.cli.census import register as register_census
 from consolezero.cli.gate import ScanOpt, WeakenedOpt
 from consolezero.cli.gate import register as register_gate
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
@@ -306,11 +307,12 @@ def plan_cmd(
     allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from consolezero.apply.service import make_plan
     from consolezero.cli.gate import weakened_safety
     from consolezero.core.repository import MODEL_KINDS
     from consolezero.integrations.aws.port import AwsError
     from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
-    from consolezero.plan.service import PlanOptions, make_plan
+    from consolezero.plan.service import PlanOptions
 
     error_code = 1 if detailed_exitcode else 2  # with --detailed-exitcode, 2 means "changes", never an error
     repo = _load(path, error_code)
@@ -341,7 +343,7 @@ def plan_cmd(
     emit(text, output)
     if plan.errors:
         raise typer.Exit(error_code)
-    raise typer.Exit(2 if detailed_exitcode and plan.changes else 0)
+    raise typer.Exit(2 if detailed_exitcode and (plan.changes or plan.held) else 0)  # held back: changes remain
 
 
 @app.command("apply")
@@ -366,7 +368,7 @@ def apply_cmd(
     from consolezero.cli.gate import lint_errors, read_plan_file, weakened_safety
     from consolezero.integrations.aws.port import AwsError
     from consolezero.plan.planfile import PlanFileError
-    from consolezero.plan.render import render_text
+    from consolezero.plan.render import held_line, render_text
     from consolezero.plan.types import Plan
 
     repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
@@ -420,10 +422,9 @@ def apply_cmd(
              "re-run and converges)", 1)
     except (ApplyError, AwsError) as exc:
         fail(str(exc), 1)
-    if not result.plan.changes:
-        emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
-        return
-    emit(result.summary() + "\n")
+    emit(result.summary() + "\n" if result.plan.changes else render_text(result.plan, color=_color()))  # "No changes"
+    if result.plan.held:  # the rest was applied; what waits for the break-glass preflight is not done
+        fail(held_line(result.plan), 1)
 
 
 @app.command("demo")
@@ -462,6 +463,7 @@ def demo_cmd(
 
 register_jit(app)  # request, check-approvals
 register_gate(app)  # codeowners
+register_census(app)  # census
 
 
 def main() -> None:

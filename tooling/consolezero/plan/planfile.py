@@ -40,7 +40,8 @@ def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {"fingerprint": plan.fingerprint,
                             "changes": [change_record(c, full) for c in plan.changes],
                             "summary": {"add": add, "change": change, "destroy": destroy},
-                            "errors": list(plan.errors), "warnings": list(plan.warnings)}
+                            "errors": list(plan.errors), "warnings": list(plan.warnings),
+                            "preflight": [dict(p) for p in plan.preflight], "held": [dict(h) for h in plan.held]}
     if plan.context.get("weakened_safety"):
         data["weakened_safety"] = list(plan.context["weakened_safety"])
     if full:
@@ -105,9 +106,14 @@ def from_document(data: Any) -> Plan:
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise PlanFileError(f"{name!r} must be a list of strings")
+    for name in ("preflight", "held"):
+        value = data.get(name, [])
+        if not isinstance(value, list) or not all(isinstance(v, Mapping) for v in value):
+            raise PlanFileError(f"{name!r} must be a list of objects")
     changes = tuple(_change(i, raw) for i, raw in enumerate(data["changes"]))
     return Plan(fingerprint=data["fingerprint"], changes=changes, errors=tuple(data.get("errors") or ()),
-                warnings=tuple(data.get("warnings") or ()), context=dict(data["context"]))
+                warnings=tuple(data.get("warnings") or ()), context=dict(data["context"]),
+                preflight=tuple(data.get("preflight") or ()), held=tuple(data.get("held") or ()))
 
 
 def load_plan(text: str) -> Plan:

@@ -75,6 +75,8 @@ def no_changes(plan: Plan) -> str:
     """The no-changes line; it claims a match only when no error or warning says otherwise."""
     if plan.errors:
         return "No changes. The errors above must be fixed first."
+    if plan.held:
+        return "No changes. Nothing more apply can do now: what is held back above waits for the break-glass preflight."
     if plan.warnings:
         return "No changes. Nothing more apply can do now: the organization differs from the repository as the " \
                "warnings above say."
@@ -93,6 +95,32 @@ def banner(plan: Plan) -> list[str]:
     return lines
 
 
+def preflight_lines(plan: Plan) -> list[str]:
+    """The break-glass preflight as plan steps: one line per user with its verdict, then what it held back."""
+    lines = []
+    for p in plan.preflight:
+        where = f"{p.get('user')} ({p.get('path')}) in {p.get('account')} ({p.get('account_id')})"
+        if p.get("verdict") == "pass":
+            extra = f" ({'; '.join(p.get('warnings') or ())})" if p.get("warnings") else ""
+            lines.append(f"? preflight: break-glass user {where}: pass: exists, MFA device, no active access key"
+                         + extra)
+        else:
+            lines.append(f"? preflight: break-glass user {where}: FAIL: {'; '.join(p.get('missing') or ())}")
+    lines += [f"! {_held(h)}" for h in plan.held]
+    return lines
+
+
+def _held(h: Mapping[str, Any]) -> str:
+    return (f"held back: {h.get('change')}: the JIT account {h.get('account')} ({h.get('account_id')}): "
+            f"{h.get('missing')}; fix: {h.get('fix')}")
+
+
+def held_line(plan: Plan) -> str:
+    """The one line apply ends with when it held something back: the account, what is missing, the fix."""
+    more = f" (and {len(plan.held) - 1} more held back)" if len(plan.held) > 1 else ""
+    return f"{_held(plan.held[0])}{more}, then re-run apply"
+
+
 def render_text(plan: Plan, color: bool = False, show_documents: bool = True) -> str:
     out: list[str] = banner(plan)
     for message in plan.errors:
@@ -100,6 +128,9 @@ def render_text(plan: Plan, color: bool = False, show_documents: bool = True) ->
     for message in plan.warnings:
         out.append(f"Warning: {message}")
     if out:
+        out.append("")
+    if plan.preflight or plan.held:
+        out.extend(f"  {line}" for line in preflight_lines(plan))
         out.append("")
     if not plan.changes:
         out.append(no_changes(plan))
@@ -131,6 +162,9 @@ def render_markdown(plan: Plan) -> str:
         out.append(f"> **Warning:** {message}")
     if plan.errors or plan.warnings:
         out.append("")
+    if plan.preflight or plan.held:
+        out.extend(f"- {line}" for line in preflight_lines(plan))
+        out.append("")
     if not plan.changes:
         out.append(no_changes(plan))
     else:
@@ -156,5 +190,5 @@ def render_json(plan: Plan) -> str:
     return dump_json(to_document(plan, full=False))
 
 
-__all__ = ["PlanFileError", "dump_plan", "from_document", "load_plan", "render_json", "render_markdown",
-           "render_text", "summary_line", "to_document"]
+__all__ = ["PlanFileError", "dump_plan", "from_document", "held_line", "load_plan", "preflight_lines", "render_json",
+           "render_markdown", "render_text", "summary_line", "to_document"]

@@ -1,6 +1,7 @@
-"""Read live + build plan, composed once (for ``plan``, ``apply`` and the demo), and the confirmation of a
-saved plan: ``apply --plan`` re-plans from the repository and the live state and refuses unless the
-result is exactly the saved changes.
+"""What a plan is made with and where it comes from, and the checks that make a saved plan only a
+confirmation: ``apply --plan`` re-plans from the repository and the live state and refuses unless the
+result is exactly the saved changes. (The composition, read live + build plan + apply's invariants,
+is :func:`consolezero.apply.service.make_plan`: apply's judgements live in apply/, and plan/ stays pure.)
 
 A saved plan records where it came from: the repository's content digest (and the git commit when the
 repository is in git) and the live state's fingerprint. Apply refuses it when either moved, and then
@@ -15,13 +16,10 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from consolezero.plan.build import build_plan
-from consolezero.plan.live import read_live
 from consolezero.plan.planfile import first_difference
 
 if TYPE_CHECKING:
     from consolezero.core.repository import Repository
-    from consolezero.integrations.aws.port import AwsPort
     from consolezero.plan.types import Plan
 
 
@@ -50,10 +48,8 @@ def source_of(repo: Repository) -> dict[str, Any]:
     return {"digest": repo.content_digest(), "commit": head_commit(repo.root)}
 
 
-def make_plan(repo: Repository, port: AwsPort, options: PlanOptions = PlanOptions()) -> Plan:
-    """Read the live state once and compare it with the repository."""
-    live = read_live(port, repo.model, full_assignment_scan=options.full_assignment_scan)
-    plan = build_plan(repo.model, live, now=options.now, create_accounts=options.create_accounts)
+def with_source(plan: Plan, repo: Repository, options: PlanOptions) -> Plan:
+    """The plan with where it comes from (and what it was made with) recorded in its context."""
     context = {**plan.context, "create_accounts": options.create_accounts, "repository": source_of(repo)}
     if options.weakened_safety:
         context["weakened_safety"] = list(options.weakened_safety)
@@ -66,8 +62,9 @@ def _revision(source: Mapping[str, Any]) -> str:
     return f"commit {str(commit)[:12]}, content {digest[:12]}" if commit else f"content {digest[:12]}"
 
 
-def confirm_saved(repo: Repository, port: AwsPort, saved: Plan, options: PlanOptions = PlanOptions()) -> Plan:
-    """The fresh plan, when it is exactly the saved one; SavedPlanError (StalePlan) naming why not."""
+def check_saved(saved: Plan, repo: Repository, options: PlanOptions) -> PlanOptions:
+    """Refuse a saved plan made from another revision of the repository, or on the fast path; -> the
+    options to re-plan with (those the plan was made with)."""
     source = saved.context.get("repository")
     if not isinstance(source, Mapping) or not isinstance(source.get("digest"), str):
         raise SavedPlanError("the saved plan records no repository digest (an older consolezero made it?): "
@@ -80,12 +77,14 @@ def confirm_saved(repo: Repository, port: AwsPort, saved: Plan, options: PlanOpt
         raise SavedPlanError("the saved plan was made with --fast-assignment-scan (a pull request's plan: assignments "
                              "made by hand to principals the repository never names are not in it); apply reads them "
                              "all: re-run plan --out without --fast-assignment-scan")
-    options = replace(options, create_accounts=saved.context.get("create_accounts") is True,
-                      full_assignment_scan=saved.context.get("full_assignment_scan") is not False)
-    fresh = make_plan(repo, port, options)
+    return replace(options, create_accounts=saved.context.get("create_accounts") is True,
+                   full_assignment_scan=saved.context.get("full_assignment_scan") is not False)
+
+
+def check_same(saved: Plan, fresh: Plan) -> None:
+    """Refuse unless re-planning gave exactly the saved plan: the same live state, the same changes."""
     if fresh.fingerprint != saved.fingerprint:
         raise StalePlan("plan is stale: re-run plan (the live organization changed since it was saved)")
     difference = first_difference(saved, fresh)
     if difference is not None:
         raise SavedPlanError(f"the saved plan is not what apply would do now: {difference}; re-run plan --out")
-    return fresh
