@@ -180,7 +180,7 @@ def access_cmd(
     action: Annotated[list[str] | None, typer.Option(help="Decide this action, with the statements that decide "
                                                           "it (repeatable).")] = None,
     format: FormatOpt = AccessFormat.text,
-    output: OutputOpt = None,
+    output: OutputOpt = None, now: AwsNowOpt = None,  # --now: the sessions' aws:CurrentTime
 ) -> None:
     """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
     from consolezero.access.matrix import AccessMatrix
@@ -197,7 +197,7 @@ def access_cmd(
 
     repo = _load(path)
     _warn_unparsed(repo)
-    matrix = AccessMatrix(repo.model, _catalog())
+    matrix = AccessMatrix(repo.model, _catalog(), now=_aws_now(now))
     try:
         actions = check_actions(matrix.catalog, action or [])
         cells = select(matrix, role, account)
@@ -255,8 +255,8 @@ class PlanFormat(str, Enum):
 EndpointOpt = Annotated[str | None, typer.Option(
     "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL",
     help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
-AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
-                                                             "ISO 8601 timestamp instead of the current time.")]
+AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants, aws:"
+                                                             "CurrentTime) at this ISO 8601 timestamp, not now.")]
 CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
 
 
