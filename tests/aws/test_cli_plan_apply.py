@@ -69,8 +69,8 @@ def test_markdown_plan_puts_document_diffs_in_details(cli_env: Org) -> None:
     # the SCP, and the alert rule that follows its actions (consolezero-DenyUser-DenyIamUsers)
     assert "`Plan: 0 to add, 2 to change, 0 to destroy.`" in result.stdout
     assert "update alert rule consolezero-DenyUser-DenyIamUsers" in result.stdout
-    text = run("plan", str(cli_env.root)).stdout
-    assert "~ update scp DenyUser (content)" in text
+    again = run("plan", str(cli_env.root))
+    assert "~ update scp DenyUser (content)" in again.stdout, again.stderr
 
 
 def test_stale_saved_plan_is_refused_with_exit_1(cli_env: Org, tmp_path) -> None:

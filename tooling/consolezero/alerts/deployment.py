@@ -47,7 +47,7 @@ from consolezero.integrations.aws.port import (
     is_managed,
 )
 from consolezero.plan.documents import document_diff, owned_tags
-from consolezero.plan.types import Change
+from consolezero.plan.types import Change, Kind, Op
 
 P_ALERT_DEFINE, P_ALERT_RULES, P_ALERT_FORWARD, P_ALERT_DELETE = 91, 92, 93, 94
 KINDS = ("alert_bus", "alert_topic", "alert_subscription", "alert_rule", "alert_stackset", "alert_forwarder")
@@ -334,21 +334,12 @@ def alert_changes(model: Model, live: LiveAlerts | None, catalog: Any
 
 
 # --- apply ----------------------------------------------------------------------------------------
-class AlertSteps:
-    """A mixin of apply's executor: its ``do_<op>_<kind>`` methods for the alert changes."""
-
-    port: AwsPort
-
-    def _alert_step(self, change: Change, action: Mapping[str, Any]) -> None:
-        execute_change(self.port, change)
-
-
-for _op, _kind in (("create", "alert_bus"), ("update", "alert_bus"), ("create", "alert_topic"),
-                   ("update", "alert_topic"), ("create", "alert_subscription"), ("delete", "alert_subscription"),
-                   ("create", "alert_rule"), ("update", "alert_rule"), ("delete", "alert_rule"),
-                   ("create", "alert_stackset"), ("update", "alert_stackset"), ("create", "alert_forwarder"),
-                   ("update", "alert_forwarder")):
-    setattr(AlertSteps, f"do_{_op}_{_kind}", AlertSteps._alert_step)
+# the (op, kind) pairs apply's executor hands to :func:`execute_change`
+ALERT_STEPS = ((Op.CREATE, Kind.ALERT_BUS), (Op.UPDATE, Kind.ALERT_BUS), (Op.CREATE, Kind.ALERT_TOPIC),
+               (Op.UPDATE, Kind.ALERT_TOPIC), (Op.CREATE, Kind.ALERT_SUBSCRIPTION),
+               (Op.DELETE, Kind.ALERT_SUBSCRIPTION), (Op.CREATE, Kind.ALERT_RULE), (Op.UPDATE, Kind.ALERT_RULE),
+               (Op.DELETE, Kind.ALERT_RULE), (Op.CREATE, Kind.ALERT_STACKSET), (Op.UPDATE, Kind.ALERT_STACKSET),
+               (Op.CREATE, Kind.ALERT_FORWARDER), (Op.UPDATE, Kind.ALERT_FORWARDER))
 
 
 def execute_change(port: AwsPort, change: Change) -> None:
