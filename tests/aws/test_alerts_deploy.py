@@ -11,7 +11,9 @@ from aws_helpers import Org
 
 from consolezero.alerts.cloudtrail import as_eventbridge_event
 from consolezero.alerts.forwarding import BUS_NAME, FORWARD_RULE, STACK_SET
-from consolezero.apply.executor import StepFailed, fresh_plan, run_apply
+from consolezero.apply.executor import StepFailed
+from consolezero.apply.service import make_plan as fresh_plan
+from consolezero.apply.service import run_apply
 from consolezero.integrations.aws.port import AwsError
 
 CLOUDTRAIL = Path(__file__).resolve().parents[1] / "fixtures" / "cloudtrail"
@@ -33,7 +35,7 @@ def test_apply_creates_the_alert_resources_and_a_second_plan_is_empty(example_or
     assert ("create", "alert_forwarder", FORWARD_RULE) in changes
     assert not plan.errors, plan.errors
 
-    result = run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    result = run_apply(example_org.repo(), example_org.port())
     assert len(result.applied) == len(plan.changes)
     assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
 
@@ -53,12 +55,12 @@ def test_apply_creates_the_alert_resources_and_a_second_plan_is_empty(example_or
     stack_set = port.stack_set("us-east-1", STACK_SET)
     assert stack_set is not None and set(stack_set.regions) == {"us-east-1", "eu-west-1"}
 
-    again = run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    again = run_apply(example_org.repo(), example_org.port())
     assert again.applied == []  # idempotent: nothing left to do
 
 
 def test_a_denied_event_on_the_bus_reaches_a_subscriber(example_org: Org) -> None:
-    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    run_apply(example_org.repo(), example_org.port())
     security = example_org.ids["security"]
     port = example_org.port()
     sqs = port.client(port._at("sqs", security, "us-east-1"))
@@ -86,7 +88,7 @@ def test_a_denied_event_on_the_bus_reaches_a_subscriber(example_org: Org) -> Non
 
 
 def test_a_new_region_and_a_new_subscriber_update_the_deployment(example_org: Org) -> None:
-    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    run_apply(example_org.repo(), example_org.port())
     org = example_org.root / "accounts" / "organization.yaml"
     org.write_text(org.read_text(encoding="utf-8").replace(
         'subscribers: ["mailto:cloud-security@example.com"]}',
@@ -95,7 +97,7 @@ def test_a_new_region_and_a_new_subscriber_update_the_deployment(example_org: Or
     plan = fresh_plan(example_org.repo(), example_org.port())
     assert _alert_changes(plan) == [("create", "alert_subscription", "mailto:oncall@example.com"),
                                     ("update", "alert_stackset", STACK_SET)]
-    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    run_apply(example_org.repo(), example_org.port())
     assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
     stack_set = example_org.port().stack_set("us-east-1", STACK_SET)
     assert set(stack_set.regions) == {"us-east-1", "eu-west-1", "eu-central-1"}
@@ -109,7 +111,7 @@ def test_a_new_region_and_a_new_subscriber_update_the_deployment(example_org: Or
     assert _alert_changes(plan) == [("update", "alert_rule", "consolezero-always-break-glass"),
                                     ("update", "alert_forwarder", FORWARD_RULE),
                                     ("update", "alert_stackset", STACK_SET)]
-    run_apply(example_org.repo(), example_org.port(), check_lint=False)
+    run_apply(example_org.repo(), example_org.port())
     assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
     assert "break-glass-logs" in example_org.port().stack_set("us-east-1", STACK_SET).template
 
@@ -146,13 +148,13 @@ def test_a_fault_at_alert_writes_then_a_rerun_converges(aws, emulator, tmp_path:
     counting = _FailAlertCall(None, None)
     org = seed_for(aws, copy_example(tmp_path / "count"))
     counting._inner = org.port()
-    run_apply(org.repo(), counting, check_lint=False)
+    run_apply(org.repo(), counting)
     total = counting.calls
     assert total >= 30  # bus, policy, topic, policy, 12 rules x 2, subscription, forwarder x 2, StackSet x 2
     for n, fail_at in enumerate(sorted({1, 2, 3, 4, 5, total // 2, total - 3, total - 1, total})):
         emulator.reset()
         org = seed_for(aws, copy_example(tmp_path / f"run{n}"))
         with pytest.raises(StepFailed):
-            run_apply(org.repo(), _FailAlertCall(org.port(), fail_at), check_lint=False)
-        run_apply(org.repo(), org.port(), check_lint=False)  # the re-run finishes the job
+            run_apply(org.repo(), _FailAlertCall(org.port(), fail_at))
+        run_apply(org.repo(), org.port())  # the re-run finishes the job
         assert fresh_plan(org.repo(), org.port()).changes == (), fail_at
