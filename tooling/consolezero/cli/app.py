@@ -14,6 +14,8 @@ from typing import Annotated, NoReturn
 
 import typer
 
+from consolezero.cli import grants as grants_cli
+
 app = typer.Typer(
     name="consolezero",
     help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
@@ -21,6 +23,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+grants_cli.register(app)
 catalog_app = typer.Typer(help="The IAM action catalog the policy engine uses.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
@@ -239,6 +242,7 @@ EndpointOpt = Annotated[str | None, typer.Option(
 AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
                                                              "ISO 8601 timestamp instead of the current time.")]
 CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
+MainRefOpt = grants_cli.MainRefOpt
 ScanAssignmentsOpt = Annotated[bool, typer.Option(
     help="Also find assignments of managed permission sets to principals the repository never names "
          "(one call per account and permission set).")]
@@ -276,6 +280,23 @@ def _aws_now(text: str | None, code: int = 2):  # noqa: ANN202 - returns datetim
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _checked_ref(repo, main_ref: str | None, code: int) -> str | None:  # noqa: ANN001 - a Repository
+    """An explicit --main-ref that names nothing is an error (the default falls back, with a warning)."""
+    if main_ref:
+        from consolezero.jit.history import read_history
+
+        history = read_history(repo.root, main_ref)
+        if history.missing_ref:
+            fail(f"--main-ref: {history.problem}", code)
+    return main_ref
+
+
+def _grants(repo, when, main_ref: str | None, code: int):  # noqa: ANN001, ANN202 - Repository, datetime -> Grants
+    from consolezero.jit.grants import repository_grants
+
+    return repository_grants(repo, when, _checked_ref(repo, main_ref, code))
+
+
 @app.command("plan")
 def plan_cmd(
     path: PathArg = Path("."),
@@ -288,6 +309,7 @@ def plan_cmd(
     now: AwsNowOpt = None,
     scan_all_assignments: ScanAssignmentsOpt = False,
     output: OutputOpt = None,
+    main_ref: MainRefOpt = None,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
     from consolezero.core.repository import MODEL_KINDS
@@ -309,7 +331,8 @@ def plan_cmd(
         live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
-    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts)
+    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts,
+                      grants=_grants(repo, when, main_ref, error_code))
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
@@ -338,6 +361,7 @@ def apply_cmd(
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
     scan_all_assignments: ScanAssignmentsOpt = False,
+    main_ref: MainRefOpt = None,
 ) -> None:
     """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
     from rich.console import Console
@@ -377,7 +401,8 @@ def apply_cmd(
     try:
         result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
                            progress=progress, allow_static_credentials=allow_static_credentials,
-                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments)
+                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments,
+                           main_ref=_checked_ref(repo, main_ref, 1))
     except LintFailed as exc:
         from consolezero.lint.formats import RenderOptions, render_findings
         from consolezero.lint.rules import all_rules

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consolezero.core.model import Model, Target
 from consolezero.integrations.aws.port import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID
@@ -44,11 +44,15 @@ from consolezero.plan.types import (
     Plan,
 )
 
+if TYPE_CHECKING:
+    from consolezero.jit.grants import Grants
+
 
 # --- the diff -----------------------------------------------------------------------------
 class _Builder(IdentityCenterDiff):
-    def __init__(self, model: Model, live: LiveState, create_accounts: bool) -> None:
+    def __init__(self, model: Model, live: LiveState, create_accounts: bool, grants: Grants | None = None) -> None:
         self.model = model
+        self.grants = grants
         self.live = live
         self.create_accounts = create_accounts
         self.changes: list[Change] = []
@@ -352,9 +356,16 @@ class _Builder(IdentityCenterDiff):
                             action={"policy": policy, "policy_id": pid, "target": label, "target_id": tid}))
 
 
-def build_plan(model: Model, live: LiveState, now: datetime | None = None, create_accounts: bool = False) -> Plan:
-    """Compare the declared organization with the live one: the ordered changes, errors and warnings."""
-    builder = _Builder(model, live, create_accounts)
+def build_plan(model: Model, live: LiveState, now: datetime | None = None, create_accounts: bool = False,
+               grants: Grants | None = None) -> Plan:
+    """Compare the declared organization with the live one: the ordered changes, errors and warnings.
+
+    ``grants`` (:func:`consolezero.jit.grants.compute_grants`) brings the just-in-time grants active at
+    its ``now`` and the sessions of ended ones to end; without it no JIT grant is desired."""
+    builder = _Builder(model, live, create_accounts, grants)
+    if grants is not None:
+        builder.warnings.extend(grants.warnings)
+        now = grants.now
     builder.plan_ous()
     builder.plan_accounts()
     builder.plan_scps()
