@@ -26,6 +26,8 @@ def summary_line(plan: Plan) -> str:
 
 def _headline(change: Change) -> str:
     principal = change.details.get("principal")
+    if "end_sessions" in change.details or "stop_ending_sessions" in change.details:
+        return change.summary  # its own step: "end sessions of alice@example.com in Admin on prod-app issued before"
     if change.kind == "attachment":
         return f"{change.op} {change.name} {'to' if change.op == 'attach' else 'from'} {change.target}"
     if change.kind == "assignment":
