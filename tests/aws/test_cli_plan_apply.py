@@ -144,6 +144,13 @@ def test_demo_runs_end_to_end(aws) -> None:
     assert "+ attach DenyUser to root" in plans[4]  # drift: detached in the console
     assert "No changes." in plans[-1]
     assert not [text for kind, text in lines if kind == "error"]
+    # just in time: granted at 10:05, expired at 11:05 (sessions ended), the Deny dropped at 12:05
+    jit = "\n".join(plans)
+    for line in ("  + assign Admin to user:alice@example.com on account:prod-app",
+                 "  ~ end sessions of alice@example.com in Admin on prod-app issued before 2026-11-20T11:00:00Z",
+                 "  - unassign Admin from user:alice@example.com on account:prod-app",
+                 "  ~ stop ending sessions of alice@example.com in Admin on prod-app issued before 2026-11-20T11"):
+        assert any(shown.startswith(line) for shown in jit.splitlines()), line
 
 
 # -- found by walking through every command as a new user -------------------------------------------
