@@ -105,6 +105,8 @@ def test_grant_applied_then_expired_sessions_ended_then_statement_dropped(jit_or
                                        "DateLessThan": {"aws:TokenIssueTime": "2026-11-20T11:00:00Z"}}}
     assert statement["Sid"].startswith("EndSessions") and len(statement["Sid"]) == len("EndSessions") + 12
     assert plan_at(jit_org, "2026-11-20T11:59:59Z").changes == ()  # stable between reconciles
+    repo = jit_org.repo()  # without history nothing is known: the statement stays (dropping it would be fail-open)
+    assert build_plan(repo.model, read_live(jit_org.port(), repo.model)).changes == ()
     # 12:05: the session duration (PT1H) since expiry has passed -> the statement is dropped
     plan = plan_at(jit_org, "2026-11-20T12:05:00Z")
     assert summaries(plan) == ["stop ending sessions of alice@example.com in Admin on prod-app issued before "

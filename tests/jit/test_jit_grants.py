@@ -163,6 +163,10 @@ def test_outside_git_and_in_a_shallow_clone_there_are_no_grants_and_one_warning(
     git(tmp_path, "clone", "--quiet", "--depth", "1", f"file://{repo}", str(shallow))
     grants = grants_at(shallow, "2026-11-20T10:30:00Z")
     assert grants.grants == () and "shallow git clone" in grants.warnings[0] and "fetch-depth: 0" in grants.warnings[0]
+    findings = lint(shallow).findings  # the rule cannot check: one warning, not silence
+    assert [(f.rule, f.severity.label, f.file, f.line) for f in findings] == [
+        ("request-modified-after-merge", "warning", ALICE, 1)]
+    assert "cannot check that merged requests are unchanged" in findings[0].message
 
 
 def test_ineligible_requests_grant_nothing_and_say_why(repo: Path) -> None:

@@ -133,8 +133,14 @@ class IdentityCenterDiff:
         ends_by_role = self._session_ends()
         for role in self.model.roles.values():
             live = live_by_name.get(role.name)
-            ends = ends_by_role.get(role.name, []) if live is not None else []
-            desired = desired_permission_set(role, tuple(e.statement() for e in ends))
+            ends = ends_by_role.get(role.name, []) if live is not None and ends_by_role is not None else []
+            if ends_by_role is None and live is not None:  # no history: the statements in place stay in place
+                from consolezero.jit.sessions import split
+
+                statements = tuple(split(parse_document(live.inline_policy))[1].values())
+            else:
+                statements = tuple(e.statement() for e in ends)
+            desired = desired_permission_set(role, statements)
             if live is not None and not live.managed:
                 self.errors.append(f"{role.file}: name clash: IAM Identity Center already has a permission set named "
                                    f"{role.name} without the managed-by tag ({live.arn}); rename the role, or tag "
@@ -147,21 +153,23 @@ class IdentityCenterDiff:
                                          "managed_policies": list(desired.managed_policies)},
                                 action=_ps_action(desired, None)))
             else:
-                problem = size_error(role.file, role.name, desired.inline_policy, len(ends))
+                problem = size_error(role.file, role.name, desired.inline_policy, len(statements))
                 if problem:
                     self.errors.append(problem)
                     continue
-                self._update_permission_set(desired, live, live.arn in assigned, ends)
+                self._update_permission_set(desired, live, live.arn in assigned,
+                                            ends if ends_by_role is not None else None)
         for live in self.live.permission_sets:
             if live.managed and live.name not in self.model.roles:
                 self.add(Change("delete", "permission_set", live.name, "", P_DELETE_PS,
                                 f"delete permission set {live.name}", action={"arn": live.arn}))
         return live_by_name
 
-    def _session_ends(self) -> dict[str, list[Any]]:
-        """The session-ending statements due now, by role."""
-        if self.grants is None:
-            return {}
+    def _session_ends(self) -> dict[str, list[Any]] | None:
+        """The session-ending statements due now, by role; None without history (nothing is known, so the
+        statements in place are kept: dropping them early would let the sessions of an ended grant live on)."""
+        if self.grants is None or not self.grants.history.available:
+            return None
         from consolezero.jit.sessions import session_ends
 
         ends, warnings = session_ends(self.grants, self.model, _session_lookup(self.live.principals)[0])
@@ -194,9 +202,10 @@ class IdentityCenterDiff:
         if live_inline != want_inline:
             fields.append("inline_policy")
             details["inline_policy"] = document_diff(live_inline, want_inline, f"{desired.name} inline policy")
-        for change in session_changes(self.model, desired.name, live.arn, ends or [], live_ends,
-                                      desired.inline_policy, assigned, _session_lookup(self.live.principals)[1]):
-            self.add(change)
+        if ends is not None:
+            for change in session_changes(self.model, desired.name, live.arn, ends, live_ends,
+                                          desired.inline_policy, assigned, _session_lookup(self.live.principals)[1]):
+                self.add(change)
         if desired.boundary != live.boundary:
             fields.append("permissions_boundary")
             details["permissions_boundary"] = [live.boundary.describe() if live.boundary else None,

@@ -27,8 +27,9 @@ def request_modified_after_merge(ctx: LintContext) -> Iterator[Hit]:
     merged. A file moved with its content unchanged is fine (its grant keeps the time its content
     reached main). The main ref is `main`, else `origin/main`, else `HEAD`, or the ref named by the
     environment variable `CONSOLEZERO_MAIN_REF`; CI must check out full history (`fetch-depth: 0`).
-    Outside git, or in a shallow clone, there is no history to compare with and the rule reports
-    nothing (plan and `consolezero grants` say so: no grant is made without history).
+    Outside git there is no history to compare with and the rule reports nothing; in a shallow clone
+    it says so once, as a warning (plan and `consolezero grants` say so too: no grant is made without
+    history).
 
     A grant is never made from a changed request: plan and apply leave it out (fail closed).
 
@@ -41,6 +42,9 @@ def request_modified_after_merge(ctx: LintContext) -> Iterator[Hit]:
     if history is None:
         history = ctx.cache["request-history"] = read_history(root)
     if not history.available:
+        if files and history.problem and "shallow" in history.problem:  # CI without history: say it, once
+            yield Hit(Where(sorted(files)[0], line=1, column=1), f"cannot check that merged requests are unchanged: "
+                      f"{history.problem}", severity=Severity.WARNING)
         return
     present = work_tree_blobs(root, files, history.object_format)
     for item in changed_after_merge(root, history, present):
