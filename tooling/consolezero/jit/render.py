@@ -89,6 +89,9 @@ def render_markdown(grants: Grants) -> str:
             cells = [c.replace("|", "\\|") for c in row]
             cells[-1] = f"`{cells[-1]}`"
             out.append("| " + " | ".join(cells) + " |")
+        if any(g.end > g.requested_end for g in grants.grants):
+            out += ["", "\\* extended: an overlapping request for the same user, role and account runs the grant "
+                        "until then"]
     else:
         out.append("No grants.")
     out.append("")

@@ -56,6 +56,10 @@ def _detail_lines(change: Change) -> list[str]:
             lines.append(f"{key}: {' '.join(items)}")
     if isinstance(d.get("provisioning"), str):
         lines.append(f"provisioning: {d['provisioning']}")
+    ends = d.get("end_sessions")
+    if isinstance(ends, Mapping):  # what the session-ending step puts in the inline policy, and for how long
+        lines.append(f"statement {ends.get('sid')}: Deny * for this user's sessions issued before "
+                     f"{ends.get('issued_before')}, kept until {ends.get('until')}")
     return lines
 
 
