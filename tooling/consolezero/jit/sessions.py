@@ -77,9 +77,14 @@ def session_statement(user_id: str, account_id: str, expiry: datetime) -> dict[s
                           "DateLessThan": {TIME_KEY: iso(expiry)}}}
 
 
-def session_ends(grants: Grants, model: Any, user_ids: Mapping[str, str | None]) -> tuple[list[SessionEnd], list[str]]:
+def session_ends(grants: Grants, model: Any, user_ids: Mapping[str, str | None],
+                 live_sessions: Mapping[str, int] | None = None) -> tuple[list[SessionEnd], list[str]]:
     """The statements due at ``grants.now`` (one per user, role and account: the latest expiry), and
-    warnings for ended grants whose sessions cannot be ended (the user is not in the identity store)."""
+    warnings for ended grants whose sessions cannot be ended (the user is not in the identity store).
+
+    A statement stays for the role's session duration after the expiry, or the live permission set's
+    (``live_sessions``, seconds by role) when that is longer: sessions issued before the role's
+    duration was shortened may last that long."""
     latest: dict[tuple[str, str, str], SessionEnd] = {}
     warnings: list[str] = []
     for window in grants.ended():
@@ -87,7 +92,8 @@ def session_ends(grants: Grants, model: Any, user_ids: Mapping[str, str | None])
         account = model.accounts.get(window.account)
         if role is None or account is None or not account.id:
             continue
-        until = window.end + timedelta(seconds=session_duration(role))
+        seconds = max(session_duration(role), (live_sessions or {}).get(role.name) or 0)
+        until = window.end + timedelta(seconds=seconds)
         if grants.now >= until:
             continue
         user_id = user_ids.get(window.user)

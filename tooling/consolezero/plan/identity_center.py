@@ -172,7 +172,10 @@ class IdentityCenterDiff:
             return None
         from consolezero.jit.sessions import session_ends
 
-        ends, warnings = session_ends(self.grants, self.model, _session_lookup(self.live.principals)[0])
+        live_sessions = {p.name: parse_duration(p.session_duration) or 0 for p in self.live.permission_sets
+                         if p.managed}
+        ends, warnings = session_ends(self.grants, self.model, _session_lookup(self.live.principals)[0],
+                                      live_sessions)
         self.warnings.extend(warnings)
         by_role: dict[str, list[Any]] = {}
         for end in ends:
