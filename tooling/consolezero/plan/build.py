@@ -382,6 +382,9 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
                "account_ids": {a.name: a.id for a in model.accounts.values() if a.id in builder.live_accounts},
                "policy_ids": {p.name: p.id for p in live.policies},
                "permission_sets": {p.name: p.arn for p in live.permission_sets if p.managed}}
+    if grants is not None:  # JIT grants were planned at this moment, from this history (a re-plan needs both)
+        context["jit"] = {"now": grants.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "main_ref": grants.history.ref,
+                          "main_commit": grants.history.commit}
     return Plan(fingerprint=live.fingerprint(), changes=tuple(changes), errors=tuple(builder.errors),
                 warnings=tuple(dict.fromkeys(builder.warnings)), context=context)
 
