@@ -34,7 +34,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """JIT grants: active, upcoming and expired (who, role, account, start, end, ticket, approvers). Exit 0 / 2."""
         from consolezero.cli.app import _aws_now, _grants, _load, emit
-        from consolezero.jit.render import render
+        from consolezero.jit.grants_render import render
 
         repo = _load(path)
         grants = _grants(repo, _aws_now(now), main_ref, 2)

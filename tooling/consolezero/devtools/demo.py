@@ -228,7 +228,7 @@ def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str, n
 def _jit(emit: Emit, repo: Repository, port: AwsPort) -> None:
     """A grant from merge to ended sessions, on the demo's clock."""
     from consolezero.jit.grants import repository_grants
-    from consolezero.jit.render import render_text
+    from consolezero.jit.grants_render import render_text
 
     if not repo.model.requests:
         return
