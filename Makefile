@@ -16,11 +16,11 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/consolezero demo
 
-## test: ruff, the rule docs check, the workflow checkers, and the whole pytest suite
+## test: ruff, the rule docs check, the workflow checkers, and the whole pytest suite (in parallel)
 test: $(STAMP) check-workflows
 	$(BIN)/ruff check tooling tests benchmarks
 	$(BIN)/consolezero rules --check-docs docs/rules
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 ## check-workflows: the GitHub workflows, offline: zizmor and GitHub's workflow schema
 check-workflows: $(STAMP)

@@ -85,7 +85,7 @@ def _guarded(fn):
     def call(arg):
         try:
             return fn(arg)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             return exc
     return call
 

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from support import ROOT, lint
+from generate_org import generate
 
-sys.path.insert(0, str(ROOT / "benchmarks"))
-from generate_org import generate  # noqa: E402
+from support import lint
 
 
 def test_generated_organization_lints_clean(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from policy_helpers import parse_policy  # noqa: F401  (puts tooling/ on sys.path when needed)
 
 from consolezero.policy.catalog import Catalog, load_catalog
 

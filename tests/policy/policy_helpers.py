@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
-try:
-    import consolezero.policy  # noqa: F401
-except ImportError:  # running from a checkout without the package installed
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tooling"))
-
-from consolezero.policy.document import parse_policy  # noqa: E402
-from consolezero.policy.evaluate import Labeled  # noqa: E402
-from consolezero.policy.managed import managed_policy  # noqa: E402
+from consolezero.policy.document import parse_policy
+from consolezero.policy.evaluate import Labeled
+from consolezero.policy.managed import managed_policy
 
 
 def doc(*statements: dict) -> dict:

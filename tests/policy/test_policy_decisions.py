@@ -336,7 +336,7 @@ ROWS = [
 
 
 @pytest.mark.parametrize(("identity", "boundary", "levels", "context", "action", "decision", "by"), ROWS)
-def test_decision(identity, boundary, levels, context, action, decision, by) -> None:  # noqa: ANN001
+def test_decision(identity, boundary, levels, context, action, decision, by) -> None:
     evaluation = Evaluator().evaluate(identity, boundary, levels, context)
     got = evaluation.decide(action)
     assert (got.decision, got.by) == (decision, by)

@@ -18,7 +18,7 @@ FULL = aws_managed("FullAWSAccess", "scps/full.yaml")
 CTX = Context.for_permission_set("333333333333", "Developer", "eu-west-1")
 
 
-def run(*identity, scps=()):  # noqa: ANN001, ANN202
+def run(*identity, scps=()):
     return Evaluator().evaluate(list(identity), None, [ScpLevel("root", (FULL, *scps))], CTX)
 
 

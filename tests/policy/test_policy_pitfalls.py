@@ -20,7 +20,7 @@ FULL = aws_managed("FullAWSAccess", "scps/full.yaml")
 CTX = Context.for_permission_set("333333333333", "Developer")
 
 
-def evaluate(*identity, levels=None):  # noqa: ANN001, ANN202
+def evaluate(*identity, levels=None):
     return Evaluator().evaluate(list(identity), None, levels if levels is not None else [ScpLevel("root", (FULL,))],
                                 CTX)
 

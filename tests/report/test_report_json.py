@@ -1,4 +1,4 @@
-"""The JSON format honours DESIGN.md's versioned contract."""
+"""The JSON format honours the versioned contract."""
 
 from __future__ import annotations
 

@@ -19,7 +19,6 @@ from consolezero.policy.escalation import PATHS, escalations
 from consolezero.policy.evaluate import Access
 from consolezero.policy.patterns import iter_bits
 
-VERSION = 1
 MAX_CHANGES = 50_000  # the flat JSON list stops here; the groups stay complete
 RANK = {"none": 0, "denied": 0, "fenced": 1, "allowed": 2}
 _ORDER = {p.name: i for i, p in enumerate(PATHS)}
@@ -109,7 +108,7 @@ class AccessDiff:
             else:
                 entry["counts"] = g.counts
             groups.append(entry)
-        return {"version": VERSION, "base": self.base, "base_commit": self.commit, "changes": changes,
+        return {"base": self.base, "base_commit": self.commit, "changes": changes,
                 "changes_truncated": cut, "assignments": assignments, "groups": groups,
                 "unparsed": {"base": self.unparsed.get("base", []), "work_tree": self.unparsed.get("work_tree", [])}}
 

@@ -82,7 +82,7 @@ def _unknown_action(catalog: Catalog, action: str) -> str:
 
 
 def decisions(cells: Iterable[Cell], actions: list[str]) -> list[dict[str, object]]:
-    """The DESIGN.md decisions contract, one entry per cell x action (plus a few added fields)."""
+    """The decisions contract, one entry per cell x action (plus a few added fields)."""
     out: list[dict[str, object]] = []
     for cell in cells:
         for action in actions:

@@ -1,19 +1,19 @@
 """``consolezero access`` and ``consolezero diff`` as text, JSON and markdown (a pull-request comment).
 
 Renderers take the JSON-ready entries of :mod:`.access` (or an :class:`~.access_diff.AccessDiff`) and
-return strings; they never print. JSON is the versioned contract of DESIGN.md (fields may be added,
+return strings; they never print. JSON is the versioned contract (schemas/output/) (fields may be added,
 never renamed).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from consolezero.access.diff import AccessDiff, Group
+from consolezero.core.contracts import dump_json, versioned
 
-VERSION = 1
 _LEVEL_ORDER = {"Permissions management": 0, "Write": 1, "Tagging": 2, "Read": 3, "List": 4}
 _MGMT = " (no SCPs)"
 _NOT_ASSIGNED = " (not assigned)"
@@ -22,8 +22,8 @@ FOOT_HYPOTHETICAL = "not assigned: the role is not assigned there; this is what 
 LIST_LIMIT = 20  # actions listed per group before a summary by access level
 
 
-def _dump(data: object) -> str:
-    return json.dumps(data, indent=2) + "\n"
+def _dump(data: Mapping[str, Any]) -> str:
+    return dump_json(versioned(data))
 
 
 def _n(value: int) -> str:
@@ -95,7 +95,7 @@ def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str
     """``idle``: roles asked about (all, or the one of --role) that have no assignment, as {role, file}."""
     if fmt == "json":
         extra = {"unassigned_roles": list(idle)} if idle else {}  # only when a role is assigned nowhere
-        return _dump({"version": VERSION, "catalog": catalog, "matrix": list(entries), **extra})
+        return _dump({"catalog": catalog, "matrix": list(entries), **extra})
     roles = len({e["role"] for e in entries})
     accounts = len({e["account"] for e in entries})
     legend = ("ALLOWED: actions allowed outright (WRITE and PERMS: of the Write and Permissions management levels, "
@@ -129,7 +129,7 @@ def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str
 def render_decisions(fmt: str, decisions: Sequence[dict[str, Any]], idle: Sequence[dict[str, str]] = ()) -> str:
     if fmt == "json":
         extra = {"unassigned_roles": list(idle)} if idle else {}  # only when a role is assigned nowhere
-        return _dump({"version": VERSION, "decisions": list(decisions), **extra})
+        return _dump({"decisions": list(decisions), **extra})
     if fmt == "markdown":
         lines = ["### consolezero access", "", "| Role | Account | Action | Decision | By |", "|---|---|---|---|---|"]
         lines += [f"| {d['role']} | {_account(d)} | `{d['action']}` | {d['decision']} | "
@@ -278,7 +278,7 @@ def _diff_markdown(diff: AccessDiff, base: str, gains: list[str]) -> str:
 # -- catalog info -------------------------------------------------------------------------------------
 def render_catalog(fmt: str, info: dict[str, Any]) -> str:
     if fmt == "json":
-        return _dump({"version": VERSION, "catalog": info})
+        return _dump({"catalog": info})
     levels = ", ".join(f"{level} {_n(n)}" for level, n in info["access_levels"].items())
     managed = info.get("managed_policies", {})
     lines = [f"IAM action catalog: {info['package']} {info['version']} (data of {info['date'][:10] or 'unknown date'})",

@@ -1,4 +1,4 @@
-"""Execute a Plan against AWS, safely: the promises of DESIGN.md "Plan and apply".
+"""Execute a Plan against AWS, safely: the promises in the README's "Plan and apply".
 
 - Everything created carries the ownership tag (``managed-by: consolezero``), given at creation.
 - Order: create/update, create OUs, create/move accounts, attach, detach, delete, assign, unassign,

@@ -15,6 +15,8 @@ from typing import Annotated, NoReturn
 import typer
 
 from consolezero.cli import grants as grants_cli
+from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
+from consolezero.cli.jit import register as register_jit
 
 app = typer.Typer(
     name="consolezero",
@@ -59,7 +61,7 @@ def emit(text: str, output: Path | None = None) -> None:
         fail(f"cannot write {output}: {exc.strerror}")
 
 
-def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; imported lazily
+def _load(path: Path, code: int = 2):  # returns a Repository; imported lazily
     from consolezero.core.repository import RepositoryError, load_repository
 
     try:
@@ -68,7 +70,7 @@ def _load(path: Path, code: int = 2):  # noqa: ANN202 - returns a Repository; im
         fail(str(exc), code)
 
 
-def _warn_unparsed(repo) -> None:  # noqa: ANN001 - a Repository; imported lazily
+def _warn_unparsed(repo) -> None:  # a Repository; imported lazily
     """One line on stderr per file the effective access leaves out because it does not parse."""
     for file in repo.unparsed():
         sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
@@ -91,14 +93,20 @@ def lint(
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
     show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
+    pr_author: PrAuthorOpt = None,
+    pr_base: PrBaseOpt = None,
+    online: OnlineOpt = False,
+    jira_url: JiraUrlOpt = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
+    from consolezero.cli.jit import lint_context
     from consolezero.core.findings import Severity
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
-    result = run_lint(repo)
+    pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
@@ -146,7 +154,7 @@ class AccessFormat(str, Enum):
 FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
 
 
-def _catalog():  # noqa: ANN202 - returns a Catalog; imported lazily
+def _catalog():  # returns a Catalog; imported lazily
     from consolezero.policy.catalog import load_catalog
 
     try:
@@ -261,14 +269,14 @@ def _endpoint(endpoint_url: str | None, code: int) -> str | None:
     return endpoint_url
 
 
-def _aws_port(repo, endpoint_url: str | None):  # noqa: ANN202 - returns a BotoPort; imported lazily
+def _aws_port(repo, endpoint_url: str | None):  # returns a BotoPort; imported lazily
     from consolezero.integrations.aws.boto import make_port
 
     organization = repo.model.organization
     return make_port(endpoint_url, organization.region if organization else "us-east-1")
 
 
-def _aws_now(text: str | None, code: int = 2):  # noqa: ANN202 - returns datetime | None
+def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
     from datetime import UTC, datetime
 
     if not text:
@@ -493,6 +501,9 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
+register_jit(app)  # request, check-approvals
+
+
 def main() -> None:
     """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
     try:
@@ -500,7 +511,7 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.stderr.write("consolezero: interrupted\n")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the promise: never a traceback for the user
+    except Exception as exc:  # the promise: never a traceback for the user
         if os.environ.get("CONSOLEZERO_DEBUG"):
             raise
         sys.stderr.write(f"consolezero: internal error: {type(exc).__name__}: {exc} "

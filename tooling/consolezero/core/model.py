@@ -17,6 +17,9 @@ TargetKind = Literal["root", "ou", "account"]
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
 
 
+DEFAULT_SESSION_DURATION = 3600  # IAM Identity Center's session duration when a permission set sets none (PT1H)
+
+
 def parse_duration(text: object) -> int | None:
     """Seconds in an ISO 8601 time duration (``PT1H``, ``PT90M``, ``PT1H30M``); None if not one."""
     if not isinstance(text, str):
@@ -249,6 +252,3 @@ class Model:
             return [account] if account else []
         prefix = target.name + "/"
         return [a for a in self.accounts.values() if a.ou == target.name or a.ou.startswith(prefix)]
-
-    def scps_at(self, target: Target) -> list[Scp]:
-        return [scp for scp in self.scps.values() if target in scp.targets]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,6 @@ class Repository:
     kinds: dict[str, str]  # file -> organization | account | ou | role | scp | request | config | workflow | bootstrap
     model: Model
     config: Config
-    extra: dict[str, Any] = field(default_factory=dict)  # caches for later stages
 
     def files_of(self, kind: str) -> list[str]:
         return [f for f, k in self.kinds.items() if k == kind]

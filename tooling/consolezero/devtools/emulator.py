@@ -189,7 +189,7 @@ class Emulator:
         import urllib.request
 
         request = urllib.request.Request(f"{self.url}/moto-api/reset", data=b"", method="POST")
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - local emulator only
+        with urllib.request.urlopen(request, timeout=30) as response:  # the local emulator only
             response.read()
 
     def stop(self) -> None:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from consolezero.core.model import Model, Role, format_duration, parse_duration
+from consolezero.core.model import DEFAULT_SESSION_DURATION, Model, Role, format_duration, parse_duration
 from consolezero.integrations.aws.port import BoundaryRef, LivePermissionSet
 from consolezero.plan.documents import document_diff, managed_policy_arn, minify, owned_tags, parse_document
 from consolezero.plan.sessions import session_changes, size_error
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
     from consolezero.jit.grants import Grants
     from consolezero.plan.live import LiveState
 
-DEFAULT_SESSION = 3600
 
 
 @dataclass(frozen=True)
@@ -91,7 +90,7 @@ def desired_permission_set(role: Role, session_statements: tuple[Mapping[str, An
     merged = merge(role.inline_policy, session_statements)
     return DesiredPermissionSet(
         name=role.name, description=role.description.strip(),
-        session_duration=format_duration(role.session_duration or DEFAULT_SESSION),
+        session_duration=format_duration(role.session_duration or DEFAULT_SESSION_DURATION),
         managed_policies=tuple(sorted({managed_policy_arn(p) for p in role.managed_policies})),
         customer_policies=tuple(sorted({(n, p or "/") for n, p in role.customer_managed_policies})),
         inline_policy=minify(merged) if merged else None,

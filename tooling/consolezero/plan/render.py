@@ -1,6 +1,6 @@
 """Plans as text (terraform-like), markdown (a pull request comment) and JSON; saving and loading.
 
-``render_json`` is the versioned contract of DESIGN.md (``{"version":1,"fingerprint":...,"changes":
+``render_json`` is the versioned contract (schemas/output/plan.schema.json) (``{"version":1,"fingerprint":...,"changes":
 [{"op","kind","name","target",...}]}``; fields may be added, never renamed). ``to_document`` adds
 what apply needs (the documents, ids and execution order) for ``plan --out plan.json``.
 """
@@ -11,9 +11,9 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from consolezero.core.contracts import VERSION, dump_json, versioned
 from consolezero.plan.build import ADD_OPS, CHANGE_OPS, DESTROY_OPS, Change, Plan
 
-VERSION = 1
 _SIGN = {**{op: "+" for op in ADD_OPS}, **{op: "~" for op in CHANGE_OPS}, **{op: "-" for op in DESTROY_OPS}}
 _COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
 _RESET = "\033[0m"
@@ -159,18 +159,18 @@ def _change_json(change: Change, full: bool) -> dict[str, Any]:
 
 
 def render_json(plan: Plan) -> str:
-    return json.dumps(to_document(plan, full=False), indent=2) + "\n"
+    return dump_json(to_document(plan, full=False))
 
 
 def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
     add, change, destroy = plan.counts()
-    data: dict[str, Any] = {"version": VERSION, "fingerprint": plan.fingerprint,
+    data: dict[str, Any] = {"fingerprint": plan.fingerprint,
                             "changes": [_change_json(c, full) for c in plan.changes],
                             "summary": {"add": add, "change": change, "destroy": destroy},
                             "errors": list(plan.errors), "warnings": list(plan.warnings)}
     if full:
         data["context"] = dict(plan.context)
-    return data
+    return versioned(data)
 
 
 class PlanFileError(ValueError):
@@ -203,4 +203,4 @@ def load_plan(text: str) -> Plan:
 
 
 def dump_plan(plan: Plan) -> str:
-    return json.dumps(to_document(plan, full=True), indent=2, sort_keys=False) + "\n"
+    return dump_json(to_document(plan, full=True))

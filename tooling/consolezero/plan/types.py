@@ -37,10 +37,6 @@ class Plan:
     warnings: tuple[str, ...] = ()
     context: Mapping[str, Any] = field(default_factory=dict)  # root id, instance, identity store, strategy
 
-    @property
-    def empty(self) -> bool:
-        return not self.changes
-
     def counts(self) -> tuple[int, int, int]:
         add = sum(c.op in ADD_OPS for c in self.changes)
         change = sum(c.op in CHANGE_OPS for c in self.changes)

@@ -1,11 +1,11 @@
-"""The versioned JSON contract (DESIGN.md): never a dump of internal objects."""
+"""The versioned JSON contract (schemas/output/lint.schema.json): never a dump of internal objects."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from consolezero.core.contracts import render_versioned
 from consolezero.core.findings import summarize
 
 if TYPE_CHECKING:
@@ -14,7 +14,6 @@ if TYPE_CHECKING:
     from ..rules.base import Rule
     from . import RenderOptions
 
-VERSION = 1
 
 
 def finding_dict(finding: Finding) -> dict[str, Any]:
@@ -33,9 +32,4 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
 
 
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: RenderOptions) -> str:
-    document = {
-        "version": VERSION,
-        "findings": [finding_dict(f) for f in findings],
-        "summary": summarize(list(findings)),
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    return render_versioned({"findings": [finding_dict(f) for f in findings], "summary": summarize(list(findings))})
