@@ -45,7 +45,8 @@ def plan_at(org: Org, now: str):
 
 
 def apply_at(org: Org, now: str):
-    return run_apply(org.repo(), org.port(), now=t(now))
+    repo = org.repo()
+    return run_apply(repo, org.port(), now=t(now), grants=repository_grants(repo, t(now)))
 
 
 def summaries(plan) -> list[str]:
@@ -158,8 +159,11 @@ def test_cli_now_overrides_the_clock_for_plan_and_apply(jit_org: Org, monkeypatc
     result = runner.invoke(app, ["apply", root, "--auto-approve", "--now", "2026-11-20T11:05:00Z"])
     assert result.exit_code == 0, result.output
     assert alice_assignments(jit_org) == [] and admin_inline(jit_org) is not None
-    bad = runner.invoke(app, ["plan", root, "--main-ref", "trunk"])
-    assert bad.exit_code == 2 and bad.stderr.startswith("consolezero: --main-ref: no trunk in the git repository")
+    monkeypatch.setenv("CONSOLEZERO_MAIN_REF", "trunk")  # a named main that does not exist: refused, not guessed
+    bad = runner.invoke(app, ["plan", root])
+    assert bad.exit_code == 2 and bad.stderr.startswith(
+        "consolezero: --main-ref (or CONSOLEZERO_MAIN_REF): no trunk in the git repository")
+    assert runner.invoke(app, ["apply", root, "--auto-approve"]).exit_code == 1
 
 
 def test_the_engine_reads_the_statement_the_role_stays_what_it_was_for_everyone_else() -> None:

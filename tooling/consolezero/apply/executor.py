@@ -123,12 +123,9 @@ def lint_errors(repo: Repository) -> list[Finding]:
 
 
 def fresh_plan(repo: Repository, port: AwsPort, now: datetime | None = None, create_accounts: bool = False,
-               full_assignment_scan: bool = False, main_ref: str | None = None) -> Plan:
-    from consolezero.jit.grants import repository_grants
-
+               full_assignment_scan: bool = False, grants: Any = None) -> Plan:
     live = read_live(port, repo.model, full_assignment_scan=full_assignment_scan)
-    return build_plan(repo.model, live, now=now, create_accounts=create_accounts,
-                      grants=repository_grants(repo, now, main_ref))
+    return build_plan(repo.model, live, now=now, create_accounts=create_accounts, grants=grants)
 
 
 def check_saved_plan(repo: Repository, port: AwsPort, saved: Plan) -> None:
@@ -142,7 +139,7 @@ def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None
               confirm: Callable[[Plan], bool] = lambda plan: True, progress: Callable[[Progress], None] | None = None,
               allow_static_credentials: bool = False, create_accounts: bool = False, now: datetime | None = None,
               check_lint: bool = True, full_assignment_scan: bool = False, timeouts: Timeouts = Timeouts(),
-              sleep: Callable[[float], None] = time.sleep, main_ref: str | None = None) -> ApplyResult:
+              sleep: Callable[[float], None] = time.sleep, grants: Any = None) -> ApplyResult:
     """Lint, check credentials, plan (or check the saved plan), confirm, execute."""
     if check_lint:
         errors = lint_errors(repo)
@@ -154,7 +151,7 @@ def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None
         plan = saved_plan
     else:
         plan = fresh_plan(repo, port, now=now, create_accounts=create_accounts,
-                          full_assignment_scan=full_assignment_scan, main_ref=main_ref)
+                          full_assignment_scan=full_assignment_scan, grants=grants)
     if plan.errors:
         raise PlanErrors(plan)
     if not plan.changes:

@@ -14,7 +14,7 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from consolezero.cli import grants as grants_cli
+from consolezero.cli.grants import grants_for, register_grants
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
 from consolezero.cli.jit import register as register_jit
 
@@ -25,7 +25,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
-grants_cli.register(app)
 catalog_app = typer.Typer(help="The IAM action catalog the policy engine uses.", no_args_is_help=True)
 app.add_typer(catalog_app, name="catalog")
 
@@ -238,10 +237,7 @@ def catalog_info(format: FormatOpt = AccessFormat.text) -> None:
 
 
 # --- plan, apply, demo (AWS-facing; boto3 is imported only inside these commands) ------------------
-class PlanFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
+PlanFormat = AccessFormat  # text | json | markdown
 
 
 EndpointOpt = Annotated[str | None, typer.Option(
@@ -250,7 +246,6 @@ EndpointOpt = Annotated[str | None, typer.Option(
 AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
                                                              "ISO 8601 timestamp instead of the current time.")]
 CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
-MainRefOpt = grants_cli.MainRefOpt
 ScanAssignmentsOpt = Annotated[bool, typer.Option(
     help="Also find assignments of managed permission sets to principals the repository never names "
          "(one call per account and permission set).")]
@@ -288,23 +283,6 @@ def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _checked_ref(repo, main_ref: str | None, code: int) -> str | None:  # noqa: ANN001 - a Repository
-    """An explicit --main-ref that names nothing is an error (the default falls back, with a warning)."""
-    if main_ref:
-        from consolezero.jit.history import read_history
-
-        history = read_history(repo.root, main_ref)
-        if history.missing_ref:
-            fail(f"--main-ref: {history.problem}", code)
-    return main_ref
-
-
-def _grants(repo, when, main_ref: str | None, code: int):  # noqa: ANN001, ANN202 - Repository, datetime -> Grants
-    from consolezero.jit.grants import repository_grants
-
-    return repository_grants(repo, when, _checked_ref(repo, main_ref, code))
-
-
 @app.command("plan")
 def plan_cmd(
     path: PathArg = Path("."),
@@ -317,7 +295,6 @@ def plan_cmd(
     now: AwsNowOpt = None,
     scan_all_assignments: ScanAssignmentsOpt = False,
     output: OutputOpt = None,
-    main_ref: MainRefOpt = None,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
     from consolezero.core.repository import MODEL_KINDS
@@ -340,7 +317,7 @@ def plan_cmd(
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
     plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts,
-                      grants=_grants(repo, when, main_ref, error_code))
+                      grants=grants_for(repo, when, None, error_code))
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
@@ -369,7 +346,6 @@ def apply_cmd(
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
     scan_all_assignments: ScanAssignmentsOpt = False,
-    main_ref: MainRefOpt = None,
 ) -> None:
     """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
     from rich.console import Console
@@ -410,7 +386,7 @@ def apply_cmd(
         result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
                            progress=progress, allow_static_credentials=allow_static_credentials,
                            create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments,
-                           main_ref=_checked_ref(repo, main_ref, 1))
+                           grants=grants_for(repo, when, None, 1))
     except LintFailed as exc:
         from consolezero.lint.formats import RenderOptions, render_findings
         from consolezero.lint.rules import all_rules
@@ -502,6 +478,7 @@ def codeowners(
 
 
 register_jit(app)  # request, check-approvals
+register_grants(app)  # grants
 
 
 def main() -> None:

@@ -21,7 +21,19 @@ class GrantsFormat(str, Enum):
     markdown = "markdown"
 
 
-def register(app: typer.Typer) -> None:
+def grants_for(repo, when, main_ref: str | None, code: int):  # noqa: ANN001, ANN201 - Repository, datetime -> Grants
+    """The grants at ``when`` (``main_ref`` or CONSOLEZERO_MAIN_REF names main's branch); a named ref
+    that does not exist is one line and exit ``code``: a typo must not silently remove every grant."""
+    from consolezero.cli.app import fail
+    from consolezero.jit.grants import repository_grants
+
+    grants = repository_grants(repo, when, main_ref)
+    if grants.errors:
+        fail("; ".join(grants.errors), code)
+    return grants
+
+
+def register_grants(app: typer.Typer) -> None:
     @app.command("grants")
     def grants_cmd(
         path: Annotated[Path, typer.Argument(help="The repository (default: the current directory).")] = Path("."),
@@ -33,11 +45,11 @@ def register(app: typer.Typer) -> None:
                                                                            "stdout.")] = None,
     ) -> None:
         """JIT grants: active, upcoming and expired (who, role, account, start, end, ticket, approvers). Exit 0 / 2."""
-        from consolezero.cli.app import _aws_now, _grants, _load, emit
+        from consolezero.cli.app import _aws_now, _load, emit
         from consolezero.jit.grants_render import render
 
         repo = _load(path)
-        grants = _grants(repo, _aws_now(now), main_ref, 2)
+        grants = grants_for(repo, _aws_now(now), main_ref, 2)
         for warning in grants.warnings:
             sys.stderr.write(f"consolezero: warning: {warning}\n")
         emit(render(format.value, grants), output)

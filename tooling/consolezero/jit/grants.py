@@ -21,10 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from consolezero.core.model import Model, Request, Role, format_duration
+from consolezero.core.model import DEFAULT_SESSION_DURATION, Model, Request, Role, format_duration
 from consolezero.jit.history import History, Merge, work_tree_blobs
-
-DEFAULT_SESSION = 3600  # Identity Center's default session duration, PT1H
 
 
 def iso(when: datetime) -> str:
@@ -74,6 +72,7 @@ class Grants:
     windows: tuple[Window, ...] = ()
     pending: tuple[str, ...] = ()  # request files not on main yet
     warnings: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()  # a main ref named explicitly does not exist: plan refuses rather than guess
     history: History = field(default_factory=History)
 
     def active(self) -> list[Window]:
@@ -91,21 +90,13 @@ class Grants:
         return counts
 
 
-def eligible_accounts(model: Model, role: Role) -> set[str]:
-    """The accounts a just-in-time role may be requested in: its assignment targets."""
-    return {a.name for assignment in role.assignments for t in assignment.targets for a in model.accounts_under(t)}
-
-
 def _problem(model: Model, request: Request) -> str | None:
-    role = model.roles.get(request.role)
-    if role is None:
-        return f"role {request.role!r} is not declared"
-    if role.access != "jit":
-        return f"role {role.name} is not just-in-time"
-    if request.account not in model.accounts:
-        return f"account {request.account!r} is not declared"
-    if request.account not in eligible_accounts(model, role):
-        return f"account {request.account} is outside the just-in-time assignment targets of {role.name}"
+    """Why a merged request grants nothing (the rules say the same in review: request-not-eligible)."""
+    from consolezero.jit.requests import eligibility_problem
+
+    found = eligibility_problem(model, request.role, request.account, request.user or None)
+    if found is not None:
+        return found[1]
     if not request.user:
         return "no user"
     if not request.duration or request.duration <= 0:
@@ -118,6 +109,9 @@ def compute_grants(model: Model, history: History, now: datetime | None, root: P
     """Every request's grant at ``now``. ``blobs`` (file -> blob id) defaults to the work tree under ``root``."""
     now = utc(now)
     if not history.available:
+        if history.missing_ref:
+            return Grants(now=now, errors=(f"--main-ref (or CONSOLEZERO_MAIN_REF): {history.problem}",),
+                          history=history)
         warnings = (history.problem,) if model.requests and history.problem else ()
         return Grants(now=now, warnings=warnings, history=history)
     if blobs is None:
@@ -196,7 +190,7 @@ def _window(user: str, role: str, account: str, spans: Sequence[tuple[datetime, 
 
 
 def session_duration(role: Role) -> int:
-    return role.session_duration or DEFAULT_SESSION
+    return role.session_duration or DEFAULT_SESSION_DURATION
 
 
 def repository_grants(repo: Any, now: datetime | None = None, main_ref: str | None = None) -> Grants:

@@ -1,13 +1,12 @@
-"""`consolezero grants` as text, JSON (the versioned contract) and markdown. Strings only."""
+"""`consolezero grants` as text, JSON (the versioned contract: schemas/output/grants.schema.json) and markdown."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
+from consolezero.core.contracts import render_versioned
 from consolezero.jit.grants import Grant, Grants, iso
 
-VERSION = 1
 _ORDER = {"active": 0, "upcoming": 1, "expired": 2}
 _HEAD = ("STATE", "USER", "ROLE", "ACCOUNT", "START", "END", "TICKET", "APPROVERS", "FALLBACK", "FILE")
 
@@ -32,11 +31,11 @@ def grant_json(grant: Grant) -> dict[str, Any]:
 
 def render_json(grants: Grants) -> str:
     history = grants.history
-    data = {"version": VERSION, "now": iso(grants.now),
+    data = {"now": iso(grants.now),
             "main": {"ref": history.ref, "commit": history.commit},
             "grants": [grant_json(g) for g in ordered(grants)],
             "pending": list(grants.pending), "summary": grants.counts(), "warnings": list(grants.warnings)}
-    return json.dumps(data, indent=2) + "\n"
+    return render_versioned(data)
 
 
 def _row(grant: Grant) -> tuple[str, ...]:

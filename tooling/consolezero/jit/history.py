@@ -53,7 +53,7 @@ class History:
     merged: Mapping[str, Merge] = field(default_factory=dict)
     contents: Mapping[str, Merge] = field(default_factory=dict)  # blob -> its first arrival, at any path
     problem: str | None = None  # one line: why there is no history (outside git, shallow clone, ...)
-    missing_ref: bool = False  # the problem is that no main ref was found
+    missing_ref: bool = False  # the main ref named explicitly (argument or environment) does not exist
     object_format: str = "sha1"
 
     @property
@@ -103,6 +103,7 @@ def read_history(root: Path | str, main_ref: str | None = None) -> History:
                                "look freshly merged; no JIT grants (check out with full history, e.g. "
                                "actions/checkout with fetch-depth: 0)")
     ref = commit = None
+    named = bool(main_ref or os.environ.get(MAIN_REF_ENV, "").strip())
     for candidate in _candidates(main_ref):
         if candidate.startswith("-"):
             return History(problem=f"not a git ref: {candidate!r}", missing_ref=True)
@@ -115,7 +116,7 @@ def read_history(root: Path | str, main_ref: str | None = None) -> History:
     if ref is None or not commit:
         wanted = " or ".join(_candidates(main_ref))
         return History(problem=f"no {wanted} in the git repository at {root}: no JIT grants (name main with "
-                               f"--main-ref or {MAIN_REF_ENV})", missing_ref=True)
+                               f"--main-ref or {MAIN_REF_ENV})", missing_ref=named)
     try:
         log = _git(root, "log", "--first-parent", "--diff-merges=first-parent", "--no-renames", "--raw",
                    "--no-abbrev", "-z", f"--format={_MARK}%H %ct", commit, "--", f"{prefix}{REQUESTS_DIR}")

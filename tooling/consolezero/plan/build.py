@@ -365,6 +365,7 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
     builder = _Builder(model, live, create_accounts, grants)
     if grants is not None:
         builder.warnings.extend(grants.warnings)
+        builder.errors.extend(grants.errors)
         now = grants.now
     builder.plan_ous()
     builder.plan_accounts()
