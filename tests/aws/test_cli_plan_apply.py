@@ -67,8 +67,8 @@ def test_markdown_plan_puts_document_diffs_in_details(cli_env: Org) -> None:
     assert "<details><summary>scp DenyUser: policy document</summary>" in result.stdout
     assert '```diff' in result.stdout and '+        "iam:UpdateLoginProfile"' in result.stdout
     assert "`Plan: 0 to add, 1 to change, 0 to destroy.`" in result.stdout
-    text = run("plan", str(cli_env.root)).stdout
-    assert "~ update scp DenyUser (content)" in text
+    again = run("plan", str(cli_env.root))
+    assert "~ update scp DenyUser (content)" in again.stdout, again.stderr
 
 
 def test_stale_saved_plan_is_refused_with_exit_1(cli_env: Org, tmp_path) -> None:
@@ -137,13 +137,16 @@ def test_demo_runs_end_to_end(aws) -> None:
     assert run_demo(lambda kind, text: lines.append((kind, text)), access=None) is True
     plans = [text for kind, text in lines if kind == "plan"]
     assert "Plan: 28 to add, 5 to change, 0 to destroy." in plans[0]
-    assert "DenyUser is held back from root" in plans[0] and "has no MFA device" in plans[0]
+    assert "held back: attach DenyUser to root" in plans[0] and "no MFA device" in plans[0]
     assert "No changes." in plans[1]
     assert "+ attach DenyUser to root" in plans[2]  # once the break-glass user has MFA
     assert "No changes." in plans[3] and "Warning" not in plans[3]
     assert "+ attach DenyUser to root" in plans[4]  # drift: detached in the console
     assert "No changes." in plans[-1]
     assert not [text for kind, text in lines if kind == "error"]
+    texts = "\n".join(text for kind, text in lines if kind == "text")
+    assert "apply exits 1: held back: attach DenyUser to root: the JIT account security" in texts
+    assert "ready for DenyUser: 3 of 6 account(s)" in texts and "user/automation/deploy" in texts
     # just in time: granted at 10:05, expired at 11:05 (sessions ended), the Deny dropped at 12:05
     jit = "\n".join(plans)
     for line in ("  + assign Admin to user:alice@example.com on account:prod-app",

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aws_helpers import Aws, Org, copy_example, seed_for
 
-from consolezero.apply.executor import run_apply
+from consolezero.apply.service import run_apply
 from consolezero.devtools.gitrepo import init_main, merge_branch
 from consolezero.jit.grants import Grants, Window, repository_grants
 from consolezero.jit.sessions import INLINE_POLICY_MAX_BYTES, ROLE_POLICY_MAX_CHARS, session_statement
@@ -45,8 +45,7 @@ def plan_at(org: Org, now: str):
 
 
 def apply_at(org: Org, now: str):
-    repo = org.repo()
-    return run_apply(repo, org.port(), now=t(now), grants=repository_grants(repo, t(now)))
+    return run_apply(org.repo(), org.port(), now=t(now))  # plan, as apply composes it, reads the grants itself
 
 
 def summaries(plan) -> list[str]:

@@ -7,6 +7,7 @@ Heavy imports (jsonschema, the catalog, boto3) happen inside the commands that n
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -14,7 +15,10 @@ from typing import Annotated, NoReturn
 
 import typer
 
-from consolezero.cli.grants import grants_for, register_grants
+from consolezero.cli.census import register as register_census
+from consolezero.cli.gate import ScanOpt, WeakenedOpt
+from consolezero.cli.gate import register as register_gate
+from consolezero.cli.grants import register_grants
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
 from consolezero.cli.jit import register as register_jit
 
@@ -49,7 +53,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def emit(text: str, output: Path | None = None) -> None:
+    if _SURROGATE.search(text):  # a file name that is not UTF-8: shown with U+FFFD
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -96,6 +105,7 @@ def lint(
     pr_base: PrBaseOpt = None,
     online: OnlineOpt = False,
     jira_url: JiraUrlOpt = None,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
     from consolezero.cli.jit import lint_context
@@ -105,7 +115,7 @@ def lint(
 
     repo = _load(path)
     pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
-    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets, allow_weakened_safety=allow_weakened_safety)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
@@ -171,7 +181,7 @@ def access_cmd(
     action: Annotated[list[str] | None, typer.Option(help="Decide this action, with the statements that decide "
                                                           "it (repeatable).")] = None,
     format: FormatOpt = AccessFormat.text,
-    output: OutputOpt = None,
+    output: OutputOpt = None, now: AwsNowOpt = None,  # --now: the sessions' aws:CurrentTime
 ) -> None:
     """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
     from consolezero.access.matrix import AccessMatrix
@@ -188,7 +198,7 @@ def access_cmd(
 
     repo = _load(path)
     _warn_unparsed(repo)
-    matrix = AccessMatrix(repo.model, _catalog())
+    matrix = AccessMatrix(repo.model, _catalog(), now=_aws_now(now))
     try:
         actions = check_actions(matrix.catalog, action or [])
         cells = select(matrix, role, account)
@@ -237,18 +247,18 @@ def catalog_info(format: FormatOpt = AccessFormat.text) -> None:
 
 
 # --- plan, apply, demo (AWS-facing; boto3 is imported only inside these commands) ------------------
-PlanFormat = AccessFormat  # text | json | markdown
+class PlanFormat(str, Enum):
+    text = "text"
+    json = "json"
+    markdown = "markdown"
 
 
 EndpointOpt = Annotated[str | None, typer.Option(
     "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL",
     help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
-AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
-                                                             "ISO 8601 timestamp instead of the current time.")]
+AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants, aws:"
+                                                             "CurrentTime) at this ISO 8601 timestamp, not now.")]
 CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
-ScanAssignmentsOpt = Annotated[bool, typer.Option(
-    help="Also find assignments of managed permission sets to principals the repository never names "
-         "(one call per account and permission set).")]
 
 
 def _endpoint(endpoint_url: str | None, code: int) -> str | None:
@@ -293,15 +303,17 @@ def plan_cmd(
     create_accounts: CreateAccountsOpt = False,
     detailed_exitcode: Annotated[bool, typer.Option(help="Exit 0 no changes, 1 error, 2 changes.")] = False,
     now: AwsNowOpt = None,
-    scan_all_assignments: ScanAssignmentsOpt = False,
+    scan_all_assignments: ScanOpt = True,
     output: OutputOpt = None,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from consolezero.apply.service import make_plan
+    from consolezero.cli.gate import weakened_safety
     from consolezero.core.repository import MODEL_KINDS
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import build_plan
-    from consolezero.plan.live import read_live
     from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
+    from consolezero.plan.service import PlanOptions
 
     error_code = 1 if detailed_exitcode else 2  # with --detailed-exitcode, 2 means "changes", never an error
     repo = _load(path, error_code)
@@ -312,12 +324,12 @@ def plan_cmd(
              f"{'it declares' if one else 'they declare'} (consolezero lint shows why)", error_code)
     when = _aws_now(now, error_code)
     endpoint_url = _endpoint(endpoint_url, error_code)
+    options = PlanOptions(now=when, create_accounts=create_accounts, full_assignment_scan=scan_all_assignments,
+                          weakened_safety=weakened_safety(repo, allow_weakened_safety))
     try:
-        live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
+        plan = make_plan(repo, _aws_port(repo, endpoint_url), options)
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
-    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts,
-                      grants=grants_for(repo, when, None, error_code))
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
@@ -332,7 +344,7 @@ def plan_cmd(
     emit(text, output)
     if plan.errors:
         raise typer.Exit(error_code)
-    raise typer.Exit(2 if detailed_exitcode and plan.changes else 0)
+    raise typer.Exit(2 if detailed_exitcode and (plan.changes or plan.held) else 0)  # held back: changes remain
 
 
 @app.command("apply")
@@ -341,19 +353,24 @@ def apply_cmd(
     plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this saved plan (refused if the "
                                                                   "organization changed since).")] = None,
     auto_approve: Annotated[bool, typer.Option(help="Do not ask for confirmation.")] = False,
-    allow_static_credentials: Annotated[bool, typer.Option(help="Accept long-term access keys (AKIA...).")] = False,
+    allow_static_credentials: Annotated[bool, typer.Option(
+        help="Accept static credentials (an IAM user as the caller, AKIA... or its ASIA... session): for the "
+             "break-glass user only.")] = False,
     create_accounts: CreateAccountsOpt = False,
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
-    scan_all_assignments: ScanAssignmentsOpt = False,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
     from rich.console import Console
 
-    from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
+    from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed
+    from consolezero.apply.service import run_apply
+    from consolezero.cli.gate import lint_errors, read_plan_file, weakened_safety
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import Plan
-    from consolezero.plan.render import PlanFileError, load_plan, render_text
+    from consolezero.plan.planfile import PlanFileError
+    from consolezero.plan.render import held_line, render_text
+    from consolezero.plan.types import Plan
 
     repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
     when = _aws_now(now, 1)
@@ -361,11 +378,14 @@ def apply_cmd(
     saved = None
     if plan_file is not None:
         try:
-            saved = load_plan(plan_file.read_text(encoding="utf-8"))
+            saved = read_plan_file(plan_file)
         except OSError as exc:
             fail(f"cannot read {plan_file}: {exc.strerror}", 1)
         except PlanFileError as exc:
             fail(f"{plan_file}: {exc}", 1)
+    weakened = weakened_safety(repo, allow_weakened_safety)
+    for line in weakened:
+        sys.stderr.write(f"consolezero: SAFETY WEAKENED (--allow-weakened-safety): {line}\n")
     console = Console(highlight=False, soft_wrap=True)
 
     def confirm(plan: Plan) -> bool:
@@ -383,10 +403,12 @@ def apply_cmd(
             console.print(f"  [yellow]note[/yellow] {p.message}", markup=True)
 
     try:
+        errors = lint_errors(repo, allow_weakened_safety)
+        if errors:
+            raise LintFailed(errors)
         result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
                            progress=progress, allow_static_credentials=allow_static_credentials,
-                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments,
-                           grants=grants_for(repo, when, None, 1))
+                           create_accounts=create_accounts, now=when, weakened_safety=weakened)
     except LintFailed as exc:
         from consolezero.lint.formats import RenderOptions, render_findings
         from consolezero.lint.rules import all_rules
@@ -401,10 +423,9 @@ def apply_cmd(
              "re-run and converges)", 1)
     except (ApplyError, AwsError) as exc:
         fail(str(exc), 1)
-    if not result.plan.changes:
-        emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
-        return
-    emit(result.summary() + "\n")
+    emit(result.summary() + "\n" if result.plan.changes else render_text(result.plan, color=_color()))  # "No changes"
+    if result.plan.held:  # the rest was applied; what waits for the break-glass preflight is not done
+        fail(held_line(result.plan), 1)
 
 
 @app.command("demo")
@@ -441,43 +462,9 @@ def demo_cmd(
     raise typer.Exit(0 if run_demo(show, access, example) else 1)
 
 
-@app.command()
-def codeowners(
-    path: PathArg = Path("."),
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the generated section is stale.")] = False,
-) -> None:
-    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers."""
-    from consolezero.jit.codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, new_file, splice
-
-    repo = _load(path)
-    target = repo.root / CODEOWNERS_FILE
-    lines = generated_lines(repo.model)
-    try:
-        current: str | None = target.read_text(encoding="utf-8") if target.exists() else None
-        wanted = splice(current, lines) if current is not None else new_file(lines)
-    except OSError as exc:
-        fail(f"cannot read {CODEOWNERS_FILE}: {exc.strerror}")
-    except CodeownersError as exc:
-        fail(str(exc))
-    if check:
-        if current is None:
-            fail(f"{CODEOWNERS_FILE} is missing: run `consolezero codeowners` to create it", code=1)
-        if wanted != current:
-            fail(f"{CODEOWNERS_FILE} is stale: run `consolezero codeowners`", code=1)
-        emit(f"{CODEOWNERS_FILE} is up to date\n")
-        return
-    if wanted != current:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(wanted, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {CODEOWNERS_FILE}: {exc.strerror}")
-        emit(f"{'created' if current is None else 'updated'} {CODEOWNERS_FILE}\n")
-    else:
-        emit(f"{CODEOWNERS_FILE} is up to date\n")
-
-
 register_jit(app)  # request, check-approvals
+register_gate(app)  # codeowners
+register_census(app)  # census
 register_grants(app)  # grants
 
 

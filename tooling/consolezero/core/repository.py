@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from .config import CONFIG_FILE, Config, config_from_data
+from .files import outside_or_special, paused_gc
 from .loader import Document, load_file
 from .model import (
     Account,
@@ -58,6 +59,16 @@ class Repository:
     def files_of(self, kind: str) -> list[str]:
         return [f for f, k in self.kinds.items() if k == kind]
 
+    def content_digest(self) -> str:
+        """SHA-256 of what the desired state is made of: every model, request and config file (name and text)."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for file in sorted(f for f, k in self.kinds.items() if k in (*MODEL_KINDS, "request", "config")):
+            data = self.documents[file].text.encode("utf-8", "surrogateescape")
+            digest.update(file.encode("utf-8", "surrogateescape") + b"\0" + str(len(data)).encode() + b"\0" + data)
+        return digest.hexdigest()
+
     def unparsed(self, kinds: tuple[str, ...] = MODEL_KINDS) -> list[str]:
         """Files of these kinds that did not parse: the model lacks what they declare."""
         return [f for f, k in self.kinds.items() if k in kinds and not self.documents[f].ok]
@@ -65,12 +76,13 @@ class Repository:
 
 def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[str]:
     base = root / top
-    if not base.is_dir():
-        return
+    if not base.is_dir() or outside_or_special(root, base) != "not a regular file (a folder)":
+        return  # a top folder that is a link out of the repository is not walked
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = Path(folder).relative_to(root).as_posix()
-        for name in sorted(files):
+        linked = [d for d in dirs if d.endswith(suffixes) and os.path.islink(os.path.join(folder, d))]
+        for name in sorted(files + linked):  # a .yaml link to a folder is reported (not a regular file), not skipped
             if name.endswith(suffixes) and not name.startswith("."):
                 yield f"{rel}/{name}"
 
@@ -138,7 +150,8 @@ def build_organization(doc: Document) -> Organization | None:
         return None
     ic = d.get("identity_center") if isinstance(d.get("identity_center"), Mapping) else {}
     glass = tuple(
-        BreakGlass(account=_str(b.get("account")), user=_str(b.get("user")), path=_str(b.get("path"), "/"))
+        BreakGlass(account=_str(b.get("account")), user=_str(b.get("user")), path=_str(b.get("path"), "/"),
+                   mfa="any" if b.get("mfa") == "any" else "hardware")
         for b in d.get("break_glass") or [] if isinstance(b, Mapping)
     ) if isinstance(d.get("break_glass"), list) else ()
     alerts = d.get("alerts")
@@ -341,7 +354,7 @@ def is_repository(root: Path) -> bool:
 
 
 def load_config(root: Path) -> tuple[Config, Document | None]:
-    if not (root / CONFIG_FILE).is_file():
+    if not os.path.lexists(root / CONFIG_FILE):  # a link or a FIFO is loaded, and refused, as a finding
         return Config(), None
     doc = load_file(root, CONFIG_FILE)
     return config_from_data(doc.data if doc.ok else None, CONFIG_FILE), doc
@@ -359,10 +372,11 @@ def load_repository(root: Path | str) -> Repository:
     config, config_doc = load_config(root)
     kinds = discover(root)
     limits = config.limits
-    documents = {
-        file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
-        for file in kinds
-    }
+    with paused_gc():
+        documents = {
+            file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
+            for file in kinds
+        }
     if config_doc is not None:
         documents[CONFIG_FILE] = config_doc
         kinds[CONFIG_FILE] = "config"

