@@ -199,8 +199,21 @@ def _server(handler) -> tuple[str, list[int], object]:
             held.append(conn)
             handler(conn)
 
-    threading.Thread(target=serve, daemon=True).start()
-    return f"http://127.0.0.1:{sock.getsockname()[1]}", count, sock
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+
+    class Stub:
+        def close(self) -> None:
+            """Stop the accepting thread BEFORE the descriptor is freed: a thread still inside accept() on a
+            reused descriptor number would answer another server's connections (the emulator's, started next)."""
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept()
+            except OSError:
+                pass
+            thread.join(timeout=5)
+            sock.close()
+
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", count, Stub()
 
 
 def _port(url: str) -> BotoPort:

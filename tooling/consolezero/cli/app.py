@@ -459,7 +459,7 @@ def demo_cmd(
     raise typer.Exit(0 if run_demo(show, access, example) else 1)
 
 
-register_groups(app)  # cli/groups.py: request, check-approvals, codeowners, census, alerts, explain-denied
+register_groups(app)  # cli/groups.py: request, check-approvals, codeowners, census, grants, alerts, explain-denied
 
 
 def main() -> None:
