@@ -8,6 +8,8 @@ the file's content, not its name).
 
 from __future__ import annotations
 
+import re
+
 from consolezero.core.model import Model
 
 BEGIN = "# BEGIN consolezero generated"
@@ -19,6 +21,14 @@ class CodeownersError(ValueError):
     """The CODEOWNERS file has no (or a broken) generated section."""
 
 
+_NON_ASCII = re.compile(r"[^\x21-\x7e]+")
+
+
+def ascii_pattern(pattern: str) -> str:
+    """A CODEOWNERS pattern in ASCII: each run of other characters (or spaces) becomes ``*``."""
+    return _NON_ASCII.sub("*", pattern)
+
+
 def generated_lines(model: Model) -> list[str]:
     lines = []
     for role in sorted(model.roles.values(), key=lambda r: r.name.lower()):
@@ -26,8 +36,8 @@ def generated_lines(model: Model) -> list[str]:
             continue
         owners = " ".join(a if a.startswith("@") else f"@{a}" for a in role.jit.approvers)
         lines.append(f"# {role.name}: requests and the role itself are reviewed by its approvers")
-        lines.append(f"/requests/**/*-{role.name.lower()}-* {owners}")
-        lines.append(f"/{role.file} {owners}")
+        lines.append(f"{ascii_pattern(f'/requests/**/*-{role.name.lower()}-*')} {owners}")
+        lines.append(f"{ascii_pattern(f'/{role.file}')} {owners}")
     return lines
 
 
