@@ -72,6 +72,18 @@ def _warn_unparsed(repo) -> None:  # a Repository; imported lazily
                          "(consolezero lint shows why)\n")
 
 
+def _progress():  # returns a callable: one line on stderr, rewritten in place; None clears it
+    """Progress on stderr while a terminal is attached to it; nothing otherwise (CI logs stay clean)."""
+    live = sys.stderr.isatty()
+
+    def show(step: str | None) -> None:
+        if live:
+            sys.stderr.write("\r\033[K" + (f"consolezero: {step}..." if step else ""))
+            sys.stderr.flush()
+
+    return show
+
+
 def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
@@ -91,12 +103,15 @@ def lint(
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
     from consolezero.core.findings import Severity
+    from consolezero.core.layout import prefixes
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
     result = run_lint(repo)
-    options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
+    text_prefix, repo_prefix = prefixes(repo.root)
+    options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(repo.root),
+                            text_prefix=text_prefix, repo_prefix=repo_prefix)
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
     raise typer.Exit(1 if result.failed(threshold) else 0)
@@ -204,15 +219,21 @@ def diff_cmd(
     from consolezero.access.render import render_diff
     from consolezero.core.gitrev import GitError, load_at_revision
 
+    progress = _progress()
+    progress("reading the work tree")
     repo = _load(path)
+    progress(f"reading {base} from git")
     try:
-        before, commit, warnings = load_at_revision(path, base)
+        before, commit, warnings = load_at_revision(repo.root, base, work_tree=repo)
     except GitError as exc:
+        progress(None)
         fail(str(exc))
-    for warning in warnings:
-        sys.stderr.write(f"consolezero: warning: {warning}\n")
+    progress("computing effective access on both sides")
     catalog = _catalog()
     diff = diff_matrices(AccessMatrix(before.model, catalog), AccessMatrix(repo.model, catalog), base, commit)
+    progress(None)
+    for warning in warnings:
+        sys.stderr.write(f"consolezero: warning: {warning}\n")
     diff.unparsed = {"base": before.unparsed(), "work_tree": repo.unparsed()}
     emit(render_diff(format.value, diff), output)
 

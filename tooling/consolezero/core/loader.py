@@ -233,24 +233,42 @@ def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            doc = Document(file=relative, text="")
-            doc.problems.append(LoadProblem(
-                "yaml-syntax",
-                f"refused: the file is {size:,} bytes, over the limit of {max_bytes:,} "
-                "(limits.max_file_bytes in .consolezero.yaml)", 1, 1))
-            return doc
+            return _too_big(relative, size, max_bytes)
         raw = path.read_bytes()
     except OSError as exc:
         doc = Document(file=relative, text="")
         doc.problems.append(LoadProblem("yaml-syntax", f"cannot read the file: {exc.strerror}", 1, 1))
         return doc
+    return load_bytes(relative, raw, max_bytes, max_nodes)
+
+
+def _too_big(relative: str, size: int, max_bytes: int) -> Document:
+    doc = Document(file=relative, text="")
+    doc.problems.append(LoadProblem(
+        "yaml-syntax",
+        f"refused: the file is {size:,} bytes, over the limit of {max_bytes:,} "
+        "(limits.max_file_bytes in .consolezero.yaml)", 1, 1))
+    return doc
+
+
+def decode(raw: bytes) -> str | UnicodeDecodeError:
+    """The file's text (UTF-8, without a byte-order mark), or why it is not UTF-8."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        return exc
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def load_bytes(relative: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
+               max_nodes: int = DEFAULT_MAX_NODES) -> Document:
+    """Parse a file's bytes (read from disk or from git) with the same limits as :func:`load_file`."""
+    if len(raw) > max_bytes:
+        return _too_big(relative, len(raw), max_bytes)
+    text = decode(raw)
+    if isinstance(text, UnicodeDecodeError):
         doc = Document(file=relative, text="")
-        line = raw[: exc.start].count(b"\n") + 1
-        doc.problems.append(LoadProblem("yaml-syntax", f"the file is not UTF-8 (byte {exc.start})", line, 1))
+        line = raw[: text.start].count(b"\n") + 1
+        doc.problems.append(LoadProblem("yaml-syntax", f"the file is not UTF-8 (byte {text.start})", line, 1))
         return doc
-    if text.startswith("\ufeff"):
-        text = text[1:]
     return load_text(relative, text, max_nodes=max_nodes)

@@ -8,7 +8,7 @@ they can so that later rules still see the rest of the organization.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +63,11 @@ class Repository:
         return [f for f, k in self.kinds.items() if k in kinds and not self.documents[f].ok]
 
 
+def _is_yaml(name: str, suffixes: tuple[str, ...]) -> bool:
+    """``.yaml``/``.yml`` in any case (``ROLE.YAML`` is read, not skipped), never a hidden file."""
+    return name.lower().endswith(suffixes) and not name.startswith(".")
+
+
 def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[str]:
     base = root / top
     if not base.is_dir():
@@ -71,24 +76,43 @@ def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = Path(folder).relative_to(root).as_posix()
         for name in sorted(files):
-            if name.endswith(suffixes) and not name.startswith("."):
+            if _is_yaml(name, suffixes):
                 yield f"{rel}/{name}"
+
+
+def _kind_of(file: str) -> str | None:
+    """The kind of the file at this repository-relative path, or None when no part of the tool reads it."""
+    top, _, rest = file.partition("/")
+    name = file.rsplit("/", 1)[-1]
+    if top == "accounts" and rest and _is_yaml(name, YAML_SUFFIXES) and "/." not in f"/{rest}":
+        return "organization" if file == ORGANIZATION_FILE else "ou" if name == OU_FILE else "account"
+    if top in KIND_DIRS and rest and _is_yaml(name, YAML_SUFFIXES) and "/." not in f"/{rest}":
+        return KIND_DIRS[top]
+    return None
+
+
+def _walk_order(file: str) -> tuple:
+    """Sort key that orders paths as the work-tree walk does: a folder's files, then its subfolders."""
+    parts = file.split("/")
+    return (*((1, d) for d in parts[:-1]), (0, parts[-1]))
+
+
+_TOP_ORDER = {"accounts": 0, **{top: i + 1 for i, top in enumerate(KIND_DIRS)}}
+
+
+def classify(files: Iterable[str]) -> dict[str, str]:
+    """The model's files among repository-relative ``files`` (e.g. a git revision's), with their kinds, in
+    the order :func:`discover` gives them. Workflows and bootstrap templates are left out."""
+    found = {f: k for f in files if (k := _kind_of(f)) is not None}
+    order = sorted(found, key=lambda f: (_TOP_ORDER[f.partition("/")[0]], _walk_order(f)))
+    return {f: found[f] for f in order}
 
 
 def discover(root: Path) -> dict[str, str]:
     """Every YAML file of the repository with its kind, in a stable order."""
     kinds: dict[str, str] = {}
-    for file in _yaml_files(root, "accounts"):
-        name = file.rsplit("/", 1)[-1]
-        if file == ORGANIZATION_FILE:
-            kinds[file] = "organization"
-        elif name == OU_FILE:
-            kinds[file] = "ou"
-        else:
-            kinds[file] = "account"
-    for top, kind in KIND_DIRS.items():
-        for file in _yaml_files(root, top):
-            kinds[file] = kind
+    for top in ("accounts", *KIND_DIRS):
+        kinds.update(classify(_yaml_files(root, top)))
     for file in _yaml_files(root, WORKFLOWS_DIR):
         if file.count("/") == 2:  # GitHub reads only the folder itself, not its subfolders
             kinds[file] = "workflow"
@@ -100,7 +124,7 @@ def discover(root: Path) -> dict[str, str]:
 def _stem(file: str) -> str:
     name = file.rsplit("/", 1)[-1]
     for suffix in YAML_SUFFIXES:
-        if name.endswith(suffix):
+        if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
 
@@ -352,7 +376,12 @@ def load_repository(root: Path | str) -> Repository:
     root = Path(root)
     if not root.is_dir():
         raise RepositoryError(f"{root}: {'not a directory' if root.exists() else 'no such directory'}")
-    if not is_repository(root):
+    if not is_repository(root):  # a subfolder: the organization's root above it, as git finds its root
+        from .layout import find_root
+
+        found = find_root(root)
+        if found is not None:
+            return load_repository(found)
         above = next((p for p in root.resolve().parents if is_repository(p)), None)
         hint = f"; did you mean {above}?" if above is not None else ""
         raise RepositoryError(f"{root}: not a consolezero repository (no accounts/, roles/ or scps/ folder){hint}")
@@ -363,6 +392,12 @@ def load_repository(root: Path | str) -> Repository:
         file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
         for file in kinds
     }
+    return assemble(root, kinds, documents, config, config_doc)
+
+
+def assemble(root: Path, kinds: dict[str, str], documents: dict[str, Document], config: Config,
+             config_doc: Document | None) -> Repository:
+    """The repository from its files already read (from the work tree, or from a git revision in memory)."""
     if config_doc is not None:
         documents[CONFIG_FILE] = config_doc
         kinds[CONFIG_FILE] = "config"
