@@ -42,8 +42,11 @@ def table(findings: Sequence[Finding], rules: Mapping[str, Rule], reason: bool =
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: RenderOptions) -> str:
     shown = [f for f in findings if not f.suppressed]
     hidden = [f for f in findings if f.suppressed]
-    lines = [HEADING, "", summary_line(findings), ""]
-    lines += table(shown, rules, prefix=options.repo_prefix) if shown else []
+    summary = summary_line(findings)
+    if shown:
+        lines = [HEADING, "", summary, "", *table(shown, rules, prefix=options.repo_prefix)]
+    else:  # said once: "No findings." (with how many are suppressed)
+        lines = [HEADING, "", summary[0].upper() + summary[1:] + "."]
     if hidden:
         lines += ["", "<details>", f"<summary>{len(hidden)} suppressed</summary>", ""]
         lines += table(hidden, rules, reason=True, prefix=options.repo_prefix)
