@@ -297,6 +297,26 @@ def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def _lint_warning(repo, fmt: str, limit: int = 5) -> str:  # repo: a Repository
+    """The lines that open a plan when lint finds errors (apply refuses them), or ""."""
+    from consolezero.apply.executor import lint_errors
+    from consolezero.core.layout import prefixes
+    from consolezero.lint.formats.text import format_finding
+
+    errors = lint_errors(repo)
+    if not errors:
+        return ""
+    head = (f"Warning: lint finds {len(errors)} error{'' if len(errors) == 1 else 's'}; apply refuses to run until "
+            f"{'it is' if len(errors) == 1 else 'they are'} fixed (consolezero lint shows every finding):")
+    prefix = prefixes(repo.root)[0 if fmt == "text" else 1]
+    shown = [format_finding(f, prefix=prefix) for f in errors[:limit]]
+    more = [f"... and {len(errors) - limit} more"] if len(errors) > limit else []
+    if fmt == "markdown":
+        return "\n".join([f"> **{head.replace('Warning:', 'Warning:**', 1)}", ">",
+                          *(f"> - `{line}`" for line in shown), *(f"> - {m}" for m in more)]) + "\n\n"
+    return "\n".join([head, *(f"  {line}" for line in shown), *(f"  {m}" for m in more)]) + "\n\n"
+
+
 @app.command("plan")
 def plan_cmd(
     path: PathArg = Path("."),
@@ -336,12 +356,15 @@ def plan_cmd(
             out.write_text(dump_plan(plan), encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {out}: {exc.strerror}", error_code)
+    warning = _lint_warning(repo, format.value)
     if format is PlanFormat.json:
         text = render_json(plan)
+        if warning:
+            sys.stderr.write(warning)
     elif format is PlanFormat.markdown:
-        text = render_markdown(plan)
+        text = warning + render_markdown(plan)
     else:
-        text = render_text(plan, color=_color() and output is None)
+        text = warning + render_text(plan, color=_color() and output is None)
     emit(text, output)
     if plan.errors:
         raise typer.Exit(error_code)
