@@ -512,6 +512,11 @@ def codeowners(
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
 
+from consolezero.cli import emulator as _emulator  # noqa: E402 - a command group in its own module
+
+_emulator.register(app)
+
+
 def main() -> None:
     """Entry point: typer, with unexpected errors as one line and exit 2 instead of a traceback."""
     try:

@@ -18,11 +18,14 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from consolezero.core.model import Organization
     from consolezero.core.repository import Repository
+    from consolezero.devtools.seed import SeededOrganization
     from consolezero.integrations.aws.port import AwsPort
     from consolezero.plan.build import Plan
 
@@ -69,11 +72,46 @@ def rewrite_account_ids(root: Path, files_to_ids: dict[str, str]) -> None:
         path.write_text(text, encoding="utf-8")
 
 
+@dataclass(frozen=True)
+class SeededCopy:
+    root: Path  # the copy, its account ids rewritten to the emulator's
+    organization: Organization
+    seed: SeededOrganization
+    notes: list[str]  # what was created, one line each
+
+
+def seed_copy(url: str, source: Path, dest: Path, mfa: bool = True) -> SeededCopy:
+    """Copy the organization at ``source`` to ``dest`` and create it in the emulator at ``url``: the organization,
+    its member accounts (the copy's ids rewritten to the ones the emulator assigned), the Identity Store groups
+    and the break-glass users of the JIT account (with an MFA device when ``mfa``)."""
+    from consolezero.core.repository import load_repository
+    from consolezero.devtools.seed import seed_break_glass_user, seed_emulator
+
+    copy_example(source, dest)
+    model = load_repository(dest).model
+    organization = model.organization
+    if organization is None:
+        raise DemoFailed(f"{source} has no accounts/organization.yaml")
+    members = [(a.name, a.email) for a in model.accounts.values() if a.name != organization.management_account]
+    seed = seed_emulator(url, members, organization.groups, organization.region)
+    ids = {a.file: seed.management_id if a.name == organization.management_account else seed.account_ids[a.name]
+           for a in model.accounts.values()}
+    rewrite_account_ids(dest, ids)
+    notes = [f"organization created: management account {seed.management_id} and {len(members)} member accounts; "
+             f"Identity Store groups: {', '.join(organization.groups) or '(none)'}"]
+    glass_account = seed.account_ids.get(organization.jit_account)
+    for g in organization.break_glass:
+        if g.account == organization.jit_account and glass_account:
+            seed_break_glass_user(url, glass_account, g.user, g.path or "/", mfa=mfa)
+            notes.append(f"break-glass user {g.user} created in {g.account} ({glass_account})")
+    return SeededCopy(root=dest, organization=organization, seed=seed, notes=notes)
+
+
 def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, example: Path | None = None) -> bool:
     """Run the walk-through; True when every step did what it should."""
     from consolezero.core.repository import load_repository
     from consolezero.devtools.emulator import start_emulator
-    from consolezero.devtools.seed import enable_break_glass_mfa, seed_break_glass_user, seed_emulator
+    from consolezero.devtools.seed import enable_break_glass_mfa
     from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, make_port
 
     try:
@@ -92,25 +130,14 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
     try:
         emulator.reset()  # moto keeps its state per process: start from an empty organization
         emit("text", f"emulator at {emulator.url}; the example organization is copied to {workdir}")
-        repo_path = copy_example(source, workdir / "repo")
-        model = load_repository(repo_path).model
-        organization = model.organization
-        if organization is None:
-            raise DemoFailed("the example has no accounts/organization.yaml")
-        members = [(a.name, a.email) for a in model.accounts.values() if a.name != organization.management_account]
-        seed = seed_emulator(emulator.url, members, organization.groups, organization.region)
-        ids = {a.file: seed.management_id if a.name == organization.management_account else seed.account_ids[a.name]
-               for a in model.accounts.values()}
-        rewrite_account_ids(repo_path, ids)
-        emit("text", f"organization created: management account {seed.management_id} and {len(members)} member "
-                     f"accounts; Identity Store groups: {', '.join(organization.groups)}")
+        repo_path = workdir / "repo"
+        seeded = seed_copy(emulator.url, source, repo_path, mfa=False)
+        emit("text", seeded.notes[0])
+        for note in seeded.notes[1:]:
+            emit("text", note + ", without its MFA device yet")
+        organization = seeded.organization
         glass = [g for g in organization.break_glass if g.account == organization.jit_account]
-        glass_account = seed.account_ids.get(organization.jit_account)
-        for g in glass:
-            if glass_account:
-                seed_break_glass_user(emulator.url, glass_account, g.user, g.path or "/", mfa=False)
-                emit("text", f"break-glass user {g.user} created in {g.account} ({glass_account}), "
-                             "without its MFA device yet")
+        glass_account = seeded.seed.account_ids.get(organization.jit_account)
         repo = load_repository(repo_path)
         port = make_port(emulator.url, organization.region, credentials=EMULATOR_CREDENTIALS)
         _lint(emit, repo)
@@ -138,6 +165,7 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
 
 
 def _lint(emit: Emit, repo: Repository) -> None:
+    from consolezero.lint.formats.text import format_finding
     from consolezero.lint.runner import run_lint
 
     emit("title", "consolezero lint: every offline check")
@@ -145,7 +173,7 @@ def _lint(emit: Emit, repo: Repository) -> None:
     open_findings = [f for f in result.findings if not f.suppressed]
     errors = [f for f in open_findings if f.severity.label == "error"]
     for f in open_findings:
-        emit("text", f"{f.file}:{f.line}:{f.column}: {f.severity.label} [{f.rule}] {f.message}")
+        emit("text", format_finding(f))  # the same line `consolezero lint` prints
     if errors:
         raise DemoFailed(f"lint found {len(errors)} error(s) in the example")
     emit("ok", f"lint clean ({len(result.rules)} rules, {len(open_findings)} finding(s) below error)")
