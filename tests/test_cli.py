@@ -55,7 +55,7 @@ def test_json_contract(example: Path) -> None:
 
 def test_sarif_validates_against_the_schema(example: Path, tmp_path: Path) -> None:
     out = tmp_path / "lint.sarif"
-    result = runner.invoke(app, ["lint", str(_bad_repo(example)), "--format", "sarif", "--output", str(out)])
+    result = runner.invoke(app, ["lint", str(_bad_repo(example)), "--format", "sarif", "--report", str(out)])
     assert result.exit_code == 1
     sarif = json.loads(out.read_text())
     schema = json.loads((FIXTURES / "sarif-schema-2.1.0.json").read_text())

@@ -14,15 +14,37 @@ from typing import Annotated, NoReturn
 
 import typer
 
+# Plain help (click's formatter, no rich panels): no `<bool>` on flags, lines wrapped, never cut, at up to
+# HELP_WIDTH columns whether or not a terminal is attached; -h works as --help everywhere.
+HELP_WIDTH = 120
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": HELP_WIDTH,
+                 **({} if sys.stdout.isatty() else {"terminal_width": HELP_WIDTH})}
 app = typer.Typer(
     name="consolezero",
     help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
-catalog_app = typer.Typer(help="The IAM action catalog the policy engine uses.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The IAM action catalog the policy engine uses.", no_args_is_help=True,
+                          rich_markup_mode=None, context_settings=HELP_SETTINGS)
 app.add_typer(catalog_app, name="catalog")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from consolezero import __version__
+
+        sys.stdout.write(f"consolezero {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML."""
 
 
 class LintFormat(str, Enum):
@@ -88,8 +110,12 @@ def _color() -> bool:
     return sys.stdout.isatty() and "NO_COLOR" not in os.environ
 
 
-PathArg = Annotated[Path, typer.Argument(help="The repository (default: the current directory).")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
+PathArg = Annotated[Path, typer.Argument(metavar="PATH", help="The organization (default: the current directory; "
+                                                              "from a subfolder, the folder above it that holds "
+                                                              "accounts/organization.yaml).")]
+# the printed report; not to be confused with `plan --out`, the saved plan
+OutputOpt = Annotated[Path | None, typer.Option("--report", metavar="FILE",
+                                                help="Write the report to FILE instead of stdout.")]
 
 
 @app.command()
@@ -98,7 +124,8 @@ def lint(
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
     fail_on: Annotated[Level | None, typer.Option(help="Exit 1 on findings at or above this severity "
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
-    show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
+    show_suppressed: Annotated[bool, typer.Option("--show-suppressed",
+                                                  help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
@@ -119,11 +146,13 @@ def lint(
 
 @app.command("rules")
 def rules_cmd(
-    write_docs: Annotated[Path | None, typer.Option(help="Write the rule reference (one page per rule) here.")]
-    = None,
-    check_docs: Annotated[Path | None, typer.Option(help="Exit 1 if the rule reference here is stale.")] = None,
+    write_docs: Annotated[Path | None, typer.Option(metavar="DIR", help="Write the rule reference (one page per "
+                                                                       "rule) under DIR.")] = None,
+    check_docs: Annotated[Path | None, typer.Option(metavar="DIR", help="Exit 1 if the rule reference under DIR is "
+                                                                       "stale.")] = None,
 ) -> None:
-    """List every rule with its default severity; generate or check docs/rules/."""
+    """List every rule with its default severity; generate or check docs/rules/. Exit 0, 1 stale docs
+    (--check-docs), 2 could not write them."""
     from consolezero.lint.docs import check_rule_docs, render_rule_list, write_rule_docs
     from consolezero.lint.rules import all_rules
 
@@ -170,11 +199,11 @@ def _catalog():  # returns a Catalog; imported lazily
 @app.command("access")
 def access_cmd(
     path: PathArg = Path("."),
-    role: Annotated[str | None, typer.Option(help="Only this role.")] = None,
-    account: Annotated[str | None, typer.Option(help="Only this account (with --role: that pair, even where "
-                                                     "the role is not assigned).")] = None,
-    action: Annotated[list[str] | None, typer.Option(help="Decide this action, with the statements that decide "
-                                                          "it (repeatable).")] = None,
+    role: Annotated[str | None, typer.Option(metavar="ROLE", help="Only this role.")] = None,
+    account: Annotated[str | None, typer.Option(metavar="ACCOUNT", help=(
+        "Only this account (with --role: that pair, even where the role is not assigned)."))] = None,
+    action: Annotated[list[str] | None, typer.Option(metavar="SERVICE:ACTION", help=(
+        "Decide this action, with the statements that decide it (repeatable)."))] = None,
     format: FormatOpt = AccessFormat.text,
     output: OutputOpt = None,
 ) -> None:
@@ -208,7 +237,7 @@ def access_cmd(
 
 @app.command("diff")
 def diff_cmd(
-    base: Annotated[str, typer.Option(help="The git revision to compare with (e.g. origin/main).")],
+    base: Annotated[str, typer.Option(metavar="REV", help="The git revision to compare with (e.g. origin/main).")],
     path: PathArg = Path("."),
     format: FormatOpt = AccessFormat.text,
     output: OutputOpt = None,
@@ -255,12 +284,13 @@ class PlanFormat(str, Enum):
 
 
 EndpointOpt = Annotated[str | None, typer.Option(
-    "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL",
+    "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL", metavar="URL",
     help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
-AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants) at this "
-                                                             "ISO 8601 timestamp instead of the current time.")]
-CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
-ScanAssignmentsOpt = Annotated[bool, typer.Option(
+AwsNowOpt = Annotated[str | None, typer.Option("--now", metavar="TIMESTAMP", help=(
+    "Evaluate time-dependent state (JIT grants) at this ISO 8601 timestamp instead of the current time."))]
+CreateAccountsOpt = Annotated[bool, typer.Option("--create-accounts",
+                                                 help="Create declared accounts missing from the organization.")]
+ScanAssignmentsOpt = Annotated[bool, typer.Option("--scan-all-assignments",
     help="Also find assignments of managed permission sets to principals the repository never names "
          "(one call per account and permission set).")]
 
@@ -321,11 +351,13 @@ def _lint_warning(repo, fmt: str, limit: int = 5) -> str:  # repo: a Repository
 def plan_cmd(
     path: PathArg = Path("."),
     format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.text,
-    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (with its fingerprint and documents) "
-                                                           "for `apply --plan`.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="PLAN.json", help=(
+        "Save the plan (with its fingerprint and documents) for `apply --plan PLAN.json`; the printed report "
+        "goes to stdout, or to --report FILE."))] = None,
     endpoint_url: EndpointOpt = None,
     create_accounts: CreateAccountsOpt = False,
-    detailed_exitcode: Annotated[bool, typer.Option(help="Exit 0 no changes, 1 error, 2 changes.")] = False,
+    detailed_exitcode: Annotated[bool, typer.Option("--detailed-exitcode",
+                                                    help="Exit 0 no changes, 1 error, 2 changes.")] = False,
     now: AwsNowOpt = None,
     scan_all_assignments: ScanAssignmentsOpt = False,
     output: OutputOpt = None,
@@ -374,10 +406,11 @@ def plan_cmd(
 @app.command("apply")
 def apply_cmd(
     path: PathArg = Path("."),
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this saved plan (refused if the "
-                                                                  "organization changed since).")] = None,
-    auto_approve: Annotated[bool, typer.Option(help="Do not ask for confirmation.")] = False,
-    allow_static_credentials: Annotated[bool, typer.Option(help="Accept long-term access keys (AKIA...).")] = False,
+    plan_file: Annotated[Path | None, typer.Option("--plan", metavar="PLAN.json", help=(
+        "Apply this plan saved by `plan --out` (refused if the organization changed since)."))] = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    allow_static_credentials: Annotated[bool, typer.Option("--allow-static-credentials",
+                                                           help="Accept long-term access keys (AKIA...).")] = False,
     create_accounts: CreateAccountsOpt = False,
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
@@ -481,7 +514,8 @@ def codeowners(
     path: PathArg = Path("."),
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the generated section is stale.")] = False,
 ) -> None:
-    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers."""
+    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers. Exit 0, 1 stale (--check),
+    2 could not run."""
     from consolezero.jit.codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, new_file, splice
 
     repo = _load(path)

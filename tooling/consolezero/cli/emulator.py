@@ -16,8 +16,9 @@ EXIT_CODES = "Exit 0 stopped with Ctrl-C, 2 could not start (port taken, moto mi
 def register(app: typer.Typer) -> None:
     """Add the ``emulator`` command to ``app``."""
 
-    @app.command("emulator", help=f"Start the local AWS emulator the demo uses (moto, plus the IAM Identity Center "
-                                  f"APIs it lacks) and keep it running until Ctrl-C. {EXIT_CODES}")
+    @app.command("emulator", short_help="Start the local AWS emulator the demo uses, until Ctrl-C.",
+                 help=f"Start the local AWS emulator the demo uses (moto, plus the IAM Identity Center APIs it "
+                      f"lacks) and keep it running until Ctrl-C. {EXIT_CODES}")
     def emulator_cmd(
         port: Annotated[int, typer.Option("--port", "-p", min=0, max=65535, metavar="N",
                                           help="Listen on this port of 127.0.0.1 (0: any free port).")] = 5000,
