@@ -205,6 +205,8 @@ def access_cmd(
     action: Annotated[list[str] | None, typer.Option(metavar="SERVICE:ACTION", help=(
         "Decide this action, with the statements that decide it (repeatable)."))] = None,
     format: FormatOpt = AccessFormat.text,
+    wide: Annotated[bool, typer.Option("--wide", help="List every account and escalation path in full (a terminal "
+                                                      "wide enough for the table gets them in full anyway).")] = False,
     output: OutputOpt = None,
 ) -> None:
     """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
@@ -232,7 +234,11 @@ def access_cmd(
     if actions:
         emit(render_decisions(format.value, decisions(cells, actions), idle), output)
     else:
-        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog), idle), output)
+        import shutil
+
+        width = shutil.get_terminal_size().columns if sys.stdout.isatty() and output is None else None
+        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog), idle,
+                           wide=wide, width=width), output)
 
 
 @app.command("diff")
