@@ -79,3 +79,22 @@ def test_diff_from_a_subfolder_finds_the_organization(nested: Path) -> None:
     result = CliRunner().invoke(app, ["diff", str(nested / "org" / "roles"), "--base", "HEAD"])
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("No change in effective access between HEAD")
+
+
+def test_progress_shows_on_a_terminal_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+    import sys
+
+    from consolezero.cli import app as cli
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    shown = "\r\033[Kconsolezero: reading HEAD from git...\r\033[K"
+    for stream, expected in ((Terminal(), shown), (io.StringIO(), "")):
+        monkeypatch.setattr(sys, "stderr", stream)
+        show = cli._progress()
+        show("reading HEAD from git")
+        show(None)
+        assert stream.getvalue() == expected
