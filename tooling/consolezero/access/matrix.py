@@ -41,7 +41,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from consolezero.core.model import Account, Model, Role, Target, format_duration
+from consolezero.core.model import DEFAULT_SESSION_DURATION, Account, Model, Role, Target, format_duration
 from consolezero.policy.catalog import LEVELS, Catalog, load_catalog
 from consolezero.policy.conditions import Context
 from consolezero.policy.document import Policy, parse_policy
@@ -51,7 +51,6 @@ from consolezero.policy.levels import level_mask
 from consolezero.policy.managed import managed_policy, managed_policy_info, managed_snapshot
 
 FULL_AWS_ACCESS = "FullAWSAccess"
-DEFAULT_SESSION = 3600  # IAM Identity Center's default when session_duration is absent
 MANAGEMENT_NOTE = "management account: SCPs do not apply"
 _UNKNOWN = {"Version": "2012-10-17", "Statement": [{
     "Sid": "Unresolved", "Effect": "Allow", "Action": "*", "Resource": "*",
@@ -113,7 +112,7 @@ class Cell:
 
     @property
     def session(self) -> str:
-        return format_duration(self.role.session_duration or DEFAULT_SESSION)
+        return format_duration(self.role.session_duration or DEFAULT_SESSION_DURATION)
 
 
 def _unknown_managed(name: str) -> str:

@@ -17,6 +17,9 @@ TargetKind = Literal["root", "ou", "account"]
 _DURATION = re.compile(r"^PT(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?$")
 
 
+DEFAULT_SESSION_DURATION = 3600  # IAM Identity Center's session duration when a permission set sets none (PT1H)
+
+
 def parse_duration(text: object) -> int | None:
     """Seconds in an ISO 8601 time duration (``PT1H``, ``PT90M``, ``PT1H30M``); None if not one."""
     if not isinstance(text, str):

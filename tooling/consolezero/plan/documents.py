@@ -5,26 +5,10 @@ from __future__ import annotations
 import difflib
 import json
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import Any
 
 from consolezero.integrations.aws.port import MANAGED_TAG
-
-
-def jsonable(value: Any) -> Any:
-    """YAML values as JSON values (an unquoted date becomes its ISO text)."""
-    if isinstance(value, Mapping):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def minify(document: Mapping[str, Any]) -> str:
-    """The policy as uploaded: minified JSON (every character counts against AWS's size limit)."""
-    return json.dumps(jsonable(document), separators=(",", ":"))
+from consolezero.policy.document import jsonable, minify  # noqa: F401  (the document as uploaded: one place)
 
 
 def parse_document(text: str | None) -> Any:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from consolezero.core.model import Model, Role, format_duration, parse_duration
+from consolezero.core.model import DEFAULT_SESSION_DURATION, Model, Role, format_duration, parse_duration
 from consolezero.integrations.aws.port import BoundaryRef, LivePermissionSet
 from consolezero.plan.documents import document_diff, managed_policy_arn, minify, owned_tags, parse_document
 from consolezero.plan.types import P_ASSIGN, P_DEFINE, P_DELETE_PS, P_UNASSIGN, Change
@@ -20,7 +20,6 @@ from consolezero.plan.types import P_ASSIGN, P_DEFINE, P_DELETE_PS, P_UNASSIGN, 
 if TYPE_CHECKING:
     from consolezero.plan.live import LiveState
 
-DEFAULT_SESSION = 3600
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,7 @@ def desired_permission_set(role: Role) -> DesiredPermissionSet:
             boundary = BoundaryRef(customer_name=name, customer_path=path or "/")
     return DesiredPermissionSet(
         name=role.name, description=role.description.strip(),
-        session_duration=format_duration(role.session_duration or DEFAULT_SESSION),
+        session_duration=format_duration(role.session_duration or DEFAULT_SESSION_DURATION),
         managed_policies=tuple(sorted({managed_policy_arn(p) for p in role.managed_policies})),
         customer_policies=tuple(sorted({(n, p or "/") for n, p in role.customer_managed_policies})),
         inline_policy=minify(role.inline_policy) if role.inline_policy else None,

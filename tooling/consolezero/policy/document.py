@@ -12,6 +12,8 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 TOP_KEYS = ("Version", "Id", "Statement")
@@ -132,9 +134,23 @@ def _parse_operator(op: str) -> OperatorInfo | None:
     return OperatorInfo(canonical, base, if_exists, qualifier, OPERATORS[base], base in NEGATED)
 
 
+def jsonable(value: Any) -> Any:
+    """YAML values as JSON values (an unquoted date becomes its ISO text)."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
 def minify(doc: object) -> str:
-    """The document as compact JSON (what is uploaded)."""
-    return json.dumps(doc, separators=(",", ":"))
+    """The document as uploaded: compact JSON (every character counts against AWS's size limits).
+
+    The one place that decides it: lint's size checks and plan's upload both call this.
+    """
+    return json.dumps(jsonable(doc), separators=(",", ":"))
 
 
 def minified_size(doc: object) -> int:

@@ -61,6 +61,24 @@ def _no_more_connection_retries(attempts: int, caught_exception: Exception | Non
     return None  # let botocore's retry handler decide
 
 
+_LOADER: Any = None
+
+
+def new_session(**kwargs: Any) -> Any:
+    """A boto3 session sharing one botocore data loader per process.
+
+    botocore parses a service's JSON model once per loader; a fresh session per command run (tests
+    and the demo make many) would parse them again each time.
+    """
+    global _LOADER
+    session = boto3.session.Session(**kwargs)
+    if _LOADER is None:
+        _LOADER = session._session.get_component("data_loader")
+    else:
+        session._session.register_component("data_loader", _LOADER)
+    return session
+
+
 def _new_client(session: Any, service: str, **kwargs: Any) -> Any:
     """A boto3 client with :func:`client_config` and the connection-retry limit."""
     client = session.client(service, config=client_config(), **kwargs)
@@ -105,7 +123,7 @@ class BotoPort(IdentityCenterCalls):
     @property
     def session(self) -> Any:
         if self._session is None:
-            self._session = boto3.session.Session()
+            self._session = new_session()
         return self._session
 
     def client(self, service: str) -> Any:
@@ -350,5 +368,5 @@ def emulator_session(credentials: Mapping[str, str]) -> Any:
     """One boto3 session per set of dummy credentials (a new session re-reads botocore's data files)."""
     key = tuple(sorted(credentials.items()))
     if key not in _SESSIONS:
-        _SESSIONS[key] = boto3.session.Session(region_name=ORGANIZATIONS_REGION, **credentials)
+        _SESSIONS[key] = new_session(region_name=ORGANIZATIONS_REGION, **credentials)
     return _SESSIONS[key]

@@ -11,14 +11,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from consolezero.core.findings import Path, Severity, Where
-from consolezero.core.loader import Document
 
 from ..context import LintContext
 from .base import Hit, rule
+from .workflow_reader import (
+    Workflow,
+    action_name,
+    env_blocks,
+    jobs,
+    script_matches,
+    step_inputs,
+    step_label,
+    steps,
+    workflows,
+)
 
 FAMILY = "workflows"
 
@@ -36,139 +45,6 @@ _DIGEST = re.compile(r"@sha256:[0-9a-fA-F]{64}$")
 _VERSION_COMMENT = re.compile(r"#\s*v?\d")
 _PR_HEAD = re.compile(r"github\.event\.pull_request\.head\.(sha|ref)|github\.head_ref|GITHUB_HEAD_REF|refs/pull/")
 _GIT_FETCH = re.compile(r"\b(git\s+(checkout|fetch|switch|pull|reset|worktree)|gh\s+pr\s+checkout)\b")
-
-
-@dataclass(frozen=True)
-class Workflow:
-    file: str
-    doc: Document
-    data: Mapping
-
-    @property
-    def on_key(self) -> Any:
-        """The trigger key as loaded: ``"on"``, or ``True`` for a bare YAML 1.1 ``on:``."""
-        for key in ("on", True):
-            if key in self.data:
-                return key
-        return None
-
-    def where(self, path: Path, key: bool = False) -> Where:
-        return Where(self.file, path, key=key)
-
-    def job_where(self, job: str) -> Where:
-        return Where(self.file, ("jobs", job), key=True)
-
-    def line(self, path: Path) -> int:
-        return self.doc.position(path)[0]
-
-
-def _workflows(ctx: LintContext) -> Iterator[Workflow]:
-    for file in ctx.repo.files_of("workflow"):
-        doc = ctx.repo.documents[file]
-        if doc.ok and isinstance(doc.data, Mapping):
-            yield Workflow(file, doc, doc.data)
-
-
-def _jobs(wf: Workflow) -> Iterator[tuple[str, Mapping, Path]]:
-    jobs = wf.data.get("jobs")
-    if isinstance(jobs, Mapping):
-        for name, job in jobs.items():
-            if isinstance(job, Mapping):
-                yield str(name), job, ("jobs", name)
-
-
-def _steps(job: Mapping, jpath: Path) -> Iterator[tuple[Mapping, Path]]:
-    steps = job.get("steps")
-    if isinstance(steps, list):
-        for i, step in enumerate(steps):
-            if isinstance(step, Mapping):
-                yield step, (*jpath, "steps", i)
-
-
-def _action(uses: Any) -> str:
-    """``owner/repo`` of a ``uses:`` value, lower-cased ('' for local and docker actions)."""
-    if not isinstance(uses, str) or uses.startswith(("./", "docker://")):
-        return ""
-    return "/".join(uses.partition("@")[0].split("/")[:2]).lower()
-
-
-def _with(step: Mapping) -> Mapping:
-    value = step.get("with")
-    return value if isinstance(value, Mapping) else {}
-
-
-def _step_label(step: Mapping, spath: Path) -> str:
-    name = step.get("name") or step.get("id") or str(step.get("uses") or "").partition("@")[0]
-    return f"step {name!r}" if name else f"step {spath[-1] + 1}"
-
-
-def _locate(wf: Workflow, path: Path, needle: str, after: int = 0) -> Where:
-    """The exact line and column of ``needle`` inside the string scalar at ``path`` (a run script's
-    line, say), searching the source from the node's start; the node itself when not found."""
-    line, column = wf.doc.position(path)
-    lines = wf.doc.text.splitlines()
-    for number in range(max(line, after), len(lines) + 1):
-        start = column - 1 if number == line else 0
-        index = lines[number - 1].find(needle, start)
-        if index >= 0:
-            return Where(wf.file, path, line=number, column=index + 1)
-    return Where(wf.file, path)
-
-
-def _script_line(wf: Workflow, path: Path, text: str, after: int) -> int | None:
-    """The file line of one line of a block scalar: the first line from ``after`` that holds it."""
-    line = max(wf.doc.position(path)[0], after)
-    lines = wf.doc.text.splitlines()
-    for number in range(line, len(lines) + 1):
-        if lines[number - 1].strip() == text:
-            return number
-    return None
-
-
-def _script_matches(wf: Workflow, path: Path, script: str, pattern: re.Pattern) -> Iterator[tuple[Where, re.Match]]:
-    """Each line of a shell script matching ``pattern`` (comment lines skipped), located exactly."""
-    after = 0
-    for text in script.splitlines():
-        if text.lstrip().startswith("#"):
-            continue
-        match = pattern.search(text)
-        if not match:
-            continue
-        number = _script_line(wf, path, text.strip(), after)
-        if number is None:
-            where = _locate(wf, path, match.group(0), after)
-        else:
-            column = wf.doc.text.splitlines()[number - 1].find(match.group(0)) + 1
-            where = Where(wf.file, path, line=number, column=max(column, 1))
-        after = (where.line or 0) + 1
-        yield where, match
-
-
-# --- workflow-static-credentials ---------------------------------------------------------------
-
-
-def _env_blocks(wf: Workflow) -> Iterator[tuple[Mapping, Path, str]]:
-    """Every mapping of environment variables (or secrets passed on): workflow, job, container,
-    services, reusable-workflow secrets, steps."""
-    def block(value: Any, path: Path, label: str) -> Iterator[tuple[Mapping, Path, str]]:
-        if isinstance(value, Mapping):
-            yield value, path, label
-
-    yield from block(wf.data.get("env"), ("env",), "workflow env")
-    for name, job, jpath in _jobs(wf):
-        yield from block(job.get("env"), (*jpath, "env"), f"job {name!r} env")
-        yield from block(job.get("secrets"), (*jpath, "secrets"), f"job {name!r} secrets")
-        container = job.get("container")
-        if isinstance(container, Mapping):
-            yield from block(container.get("env"), (*jpath, "container", "env"), f"job {name!r} container env")
-        services = job.get("services")
-        if isinstance(services, Mapping):
-            for sname, service in services.items():
-                if isinstance(service, Mapping):
-                    yield from block(service.get("env"), (*jpath, "services", sname, "env"),
-                                     f"job {name!r} service {sname!r} env")
-        for step, spath in _steps(job, jpath):
-            yield from block(step.get("env"), (*spath, "env"), f"job {name!r} {_step_label(step, spath)} env")
 
 
 def _static_source(value: Any) -> str | None:
@@ -206,8 +82,8 @@ def workflow_static_credentials(ctx: LintContext) -> Iterator[Hit]:
     **Fix:** delete the key (deactivate it in IAM first), grant the job `id-token: write` and use
     `aws-actions/configure-aws-credentials` with `role-to-assume:` (docs/setup.md).
     """
-    for wf in _workflows(ctx):
-        for block, path, label in _env_blocks(wf):
+    for wf in workflows(ctx):
+        for block, path, label in env_blocks(wf):
             for key, value in block.items():
                 if isinstance(key, str) and key.upper() in STATIC_ENV:
                     source = _static_source(value)
@@ -215,19 +91,20 @@ def workflow_static_credentials(ctx: LintContext) -> Iterator[Hit]:
                         yield Hit(wf.where((*path, key), key=True),
                                   f"{label}: {key} is set from {source}; long-lived AWS keys do not belong in CI, "
                                   "use OIDC (role-to-assume)")
-        for name, job, jpath in _jobs(wf):
+        for name, job, jpath in jobs(wf):
             holders = [(job, jpath, f"job {name!r}")]
-            holders += [(step, spath, f"job {name!r} {_step_label(step, spath)}") for step, spath in _steps(job, jpath)]
+            holders += [(step, spath, f"job {name!r} {step_label(step, spath)}") for step, spath in steps(job, jpath)]
             for holder, hpath, label in holders:
-                for key in _with(holder):
-                    if isinstance(key, str) and key.lower() in STATIC_INPUTS and _with(holder)[key] not in (None, ""):
+                inputs = step_inputs(holder)
+                for key in inputs:
+                    if isinstance(key, str) and key.lower() in STATIC_INPUTS and inputs[key] not in (None, ""):
                         yield Hit(wf.where((*hpath, "with", key), key=True),
                                   f"{label} passes {key}: a long-lived access key; use role-to-assume with OIDC")
-            for step, spath in _steps(job, jpath):
+            for step, spath in steps(job, jpath):
                 run = step.get("run")
                 if isinstance(run, str):
-                    for where, match in _script_matches(wf, (*spath, "run"), run, _CONFIGURE_SET):
-                        yield Hit(where, f"job {name!r} {_step_label(step, spath)} writes {match.group(1)} into "
+                    for where, match in script_matches(wf, (*spath, "run"), run, _CONFIGURE_SET):
+                        yield Hit(where, f"job {name!r} {step_label(step, spath)} writes {match.group(1)} into "
                                          "the AWS CLI configuration: a long-lived key; use OIDC instead")
         for number, text in enumerate(wf.doc.text.splitlines(), start=1):  # values, keys and comments alike
             for match in _KEY_ID.finditer(text):
@@ -273,22 +150,23 @@ def workflow_oidc_missing(ctx: LintContext) -> Iterator[Hit]:
     `permissions: {contents: read, id-token: write}`, and pass `role-to-assume:` (the plan or
     apply role from bootstrap/).
     """
-    for wf in _workflows(ctx):
-        for name, job, jpath in _jobs(wf):
+    for wf in workflows(ctx):
+        for name, job, jpath in jobs(wf):
             need: tuple[Where, str] | None = None
-            credential_steps = [(s, p) for s, p in _steps(job, jpath) if _action(s.get("uses")) == CREDENTIALS_ACTION]
+            credential_steps = [(s, p) for s, p in steps(job, jpath)
+                                if action_name(s.get("uses")) == CREDENTIALS_ACTION]
             for step, spath in credential_steps:
                 where = wf.where((*spath, "uses"))
-                if not _with(step).get("role-to-assume"):
+                if not step_inputs(step).get("role-to-assume"):
                     yield Hit(where, f"job {name!r}: configure-aws-credentials without role-to-assume can only use "
                                      "long-lived keys; assume the plan or apply role with OIDC")
                 elif need is None:
                     need = (where, "assumes a role with OIDC")
             if not credential_steps:
-                for step, spath in _steps(job, jpath):
+                for step, spath in steps(job, jpath):
                     run = step.get("run")
                     if isinstance(run, str):
-                        found = next(_script_matches(wf, (*spath, "run"), run, _RUNS_CONSOLEZERO), None)
+                        found = next(script_matches(wf, (*spath, "run"), run, _RUNS_CONSOLEZERO), None)
                         if found:
                             need = (found[0], f"runs consolezero {found[1].group(1)}")
                             break
@@ -304,10 +182,10 @@ def workflow_oidc_missing(ctx: LintContext) -> Iterator[Hit]:
 
 
 def _uses(wf: Workflow) -> Iterator[tuple[str, Path]]:
-    for _name, job, jpath in _jobs(wf):
+    for _name, job, jpath in jobs(wf):
         if isinstance(job.get("uses"), str):
             yield job["uses"], (*jpath, "uses")
-        for step, spath in _steps(job, jpath):
+        for step, spath in steps(job, jpath):
             if isinstance(step.get("uses"), str):
                 yield step["uses"], (*spath, "uses")
 
@@ -339,7 +217,7 @@ def workflow_unpinned_action(ctx: LintContext) -> Iterator[Hit]:
     **Fix:** `uses: actions/checkout@<40-hex SHA> # v4.2.1` (`git ls-remote --tags` or the
     release page gives the commit of a tag); let Dependabot keep the pins current.
     """
-    for wf in _workflows(ctx):
+    for wf in workflows(ctx):
         for uses, path in _uses(wf):
             value = uses.strip()
             where = wf.where(path)
@@ -386,15 +264,15 @@ def _triggers(wf: Workflow) -> Iterator[tuple[str, Where]]:
 
 def _applies(wf: Workflow, job: Mapping, jpath: Path) -> Where | None:
     """Where the job runs `consolezero apply` or assumes the apply role, if it does."""
-    for step, spath in _steps(job, jpath):
+    for step, spath in steps(job, jpath):
         run = step.get("run")
         if isinstance(run, str):
-            found = next((w for w, m in _script_matches(wf, (*spath, "run"), run, _RUNS_CONSOLEZERO)
+            found = next((w for w, m in script_matches(wf, (*spath, "run"), run, _RUNS_CONSOLEZERO)
                           if m.group(1) == "apply"), None)
             if found:
                 return found
-        role = _with(step).get("role-to-assume")
-        if _action(step.get("uses")) == CREDENTIALS_ACTION and isinstance(role, str) and "apply" in role.lower():
+        role = step_inputs(step).get("role-to-assume")
+        if action_name(step.get("uses")) == CREDENTIALS_ACTION and isinstance(role, str) and "apply" in role.lower():
             return wf.where((*spath, "with", "role-to-assume"))
     return None
 
@@ -406,16 +284,16 @@ def _may_cancel(value: Any) -> bool:
 
 
 def _checks_out_head(wf: Workflow) -> Iterator[Where]:
-    for _name, job, jpath in _jobs(wf):
-        for step, spath in _steps(job, jpath):
-            if _action(step.get("uses")) == "actions/checkout":
+    for _name, job, jpath in jobs(wf):
+        for step, spath in steps(job, jpath):
+            if action_name(step.get("uses")) == "actions/checkout":
                 for key in ("ref", "repository"):
-                    value = _with(step).get(key)
+                    value = step_inputs(step).get(key)
                     if isinstance(value, str) and _PR_HEAD.search(value):
                         yield wf.where((*spath, "with", key))
             run = step.get("run")
             if isinstance(run, str):
-                for where, _match in _script_matches(wf, (*spath, "run"), run, _GIT_FETCH):
+                for where, _match in script_matches(wf, (*spath, "run"), run, _GIT_FETCH):
                     line = wf.doc.text.splitlines()[where.line - 1] if where.line else ""
                     if "gh pr checkout" in line or _PR_HEAD.search(line):
                         yield where
@@ -450,10 +328,10 @@ def workflow_deploy_unprotected(ctx: LintContext) -> Iterator[Hit]:
     cancel-in-progress: false}`; trigger on `pull_request`; `permissions: {}` at the top and
     minimal `permissions:` per job.
     """
-    for wf in _workflows(ctx):
+    for wf in workflows(ctx):
         workflow_concurrency = wf.data.get("concurrency")
         reported: set[Path] = set()
-        for name, job, jpath in _jobs(wf):
+        for name, job, jpath in jobs(wf):
             apply_at = _applies(wf, job, jpath)
             if apply_at is None:
                 continue
@@ -492,7 +370,7 @@ def workflow_deploy_unprotected(ctx: LintContext) -> Iterator[Hit]:
         elif wf.data["permissions"] == "write-all":
             yield Hit(wf.where(("permissions",)), "permissions: write-all gives every job every scope, id-token "
                                                   "included; grant each job only what it needs")
-        for name, job, jpath in _jobs(wf):
+        for name, job, jpath in jobs(wf):
             if job.get("permissions") == "write-all":
                 yield Hit(wf.where((*jpath, "permissions")), f"job {name!r}: permissions: write-all grants every "
                                                              "scope; list only what the job needs")
