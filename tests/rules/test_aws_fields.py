@@ -85,3 +85,13 @@ def test_codeowners_patterns_stay_ascii(tmp_path: Path) -> None:
     lines = generated_lines(load_repository(repo).model)
     patterns = [line for line in lines if not line.startswith("#")]
     assert patterns and all(line.isascii() for line in patterns), patterns
+
+
+def test_scp_name_outside_ascii_is_refused_once(tmp_path: Path) -> None:
+    repo = copy_example(tmp_path / "repo")
+    scp = repo / "scps" / "deny-leave-org.yaml"
+    text = scp.read_text(encoding="utf-8")
+    name = next(line for line in text.splitlines() if line.startswith("name:"))
+    scp.write_text(text.replace(name, "name: DényLeave"), encoding="utf-8")
+    found = [(f.rule, f.file) for f in lint(repo).findings if not f.suppressed]
+    assert found == [("schema", "scps/deny-leave-org.yaml")]

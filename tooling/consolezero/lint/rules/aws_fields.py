@@ -85,6 +85,8 @@ def problem(kind: str, value: Any, note: str = "") -> str | None:
     what = field.what
     if value is None:
         return f"{what} is empty (null): AWS takes text" + (', e.g. ""' if field.low == 0 else "")
+    if isinstance(value, list | dict):
+        return f"{what}{note} must be text, not a {'list' if isinstance(value, list) else 'map'}"
     if not isinstance(value, str):
         return f"{what} {value!r}{note} is not text to YAML: quote it (\"{value}\")"
     if len(value) < field.low:
