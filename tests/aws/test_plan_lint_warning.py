@@ -52,3 +52,11 @@ def test_clean_repository_has_no_warning(env: Org) -> None:
     role.write_text(role.read_text().replace("—", "-"))
     result = CliRunner().invoke(app, ["plan", str(env.root)])
     assert "Warning: lint" not in result.stdout
+
+
+def test_a_clean_plan_in_markdown_says_no_changes_once() -> None:
+    from consolezero.plan.build import Plan
+    from consolezero.plan.render import render_markdown
+
+    assert render_markdown(Plan("f" * 64, ())) == ("### consolezero plan\n\nNo changes. The organization matches the "
+                                                   "repository.\n\nFingerprint `ffffffffffff`.\n")
