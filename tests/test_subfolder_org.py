@@ -78,3 +78,9 @@ def test_yaml_and_yml_in_any_case_are_read(mono: Path) -> None:
     result = CliRunner().invoke(app, ["access", ORG, "--format", "json"])
     assert {e["role"] for e in json.loads(result.stdout)["matrix"]} == {"Admin", "Viewer"}
     assert {e["account"] for e in json.loads(result.stdout)["matrix"]} >= {"web", "tooling"}
+
+
+def test_from_the_repository_root_the_error_names_the_organization_below(mono: Path) -> None:
+    result = CliRunner().invoke(app, ["lint"])
+    assert result.exit_code == 2
+    assert result.stderr.strip().endswith(f"did you mean {Path(ORG)}?")

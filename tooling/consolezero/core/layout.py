@@ -29,6 +29,15 @@ def find_root(start: Path) -> Path | None:
     return None
 
 
+def find_below(start: Path, depth: int = 3) -> Path | None:
+    """An organization in a subfolder at most ``depth`` levels below ``start`` (the first in sorted order)."""
+    for level in range(1, depth + 1):
+        found = sorted(start.glob("/".join(["*"] * level) + "/" + ORGANIZATION_FILE))
+        if found:
+            return found[0].parent.parent
+    return None
+
+
 def git_top(start: Path) -> Path | None:
     """The top of the git work tree holding ``start`` (a ``.git`` folder or file), or None. No git needed."""
     here = start.resolve()

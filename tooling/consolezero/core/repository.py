@@ -342,13 +342,14 @@ def load_repository(root: Path | str) -> Repository:
     if not root.is_dir():
         raise RepositoryError(f"{root}: {'not a directory' if root.exists() else 'no such directory'}")
     if not is_repository(root):  # a subfolder: the organization's root above it, as git finds its root
-        from .layout import find_root
+        from .layout import find_below, find_root
 
         found = find_root(root)
         if found is not None:
             return load_repository(found)
         above = next((p for p in root.resolve().parents if is_repository(p)), None)
-        hint = f"; did you mean {above}?" if above is not None else ""
+        below = find_below(root)
+        hint = f"; did you mean {above}?" if above is not None else f"; did you mean {below}?" if below else ""
         raise RepositoryError(f"{root}: not a consolezero repository (no accounts/, roles/ or scps/ folder){hint}")
     config, config_doc = load_config(root)
     kinds = discover(root)
