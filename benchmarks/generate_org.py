@@ -128,12 +128,12 @@ def generate(dest: Path, accounts: int = 5000, ous: int = 300, scps: int = 200, 
             doc["jit"] = {"max_duration": "PT2H", "approvals": 1, "approvers": ["@example/platform-leads"],
                           "ticket": "required", "when_ticket_system_down": {"approvals": 2}}
         (dest / "roles" / f"role-{n:03d}.yaml").write_text(json.dumps(doc, indent=1))
-    folder = dest / "requests" / "2026" / "11"
-    folder.mkdir(parents=True)
     for n in range(requests if eligible else 0):
         role, ou = rnd.choice(eligible)
         account = rnd.choice(under[ou])
-        (folder / f"user{n}-{role.lower()}-{account}-OPS-{n + 1}.yaml").write_text(
+        folder = dest / "requests" / role.lower() / "2026-11"  # the folder names the role (request-path-mismatch)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / f"user{n}-{account}-OPS-{n + 1}.yaml").write_text(
             f"user: user{n}@example.com\ngithub: user{n}\nrole: {role}\naccount: {account}\n"
             f"duration: PT1H\nticket: OPS-{n + 1}\nreason: generated request {n}\n")
     return dest

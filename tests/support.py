@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml", ".github", "bootstrap")
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+?)\s*$")
+CONTEXT_FILE = "lint-context.json"  # in a fixture case: the pull request and ticket states lint is given
 
 
 def copy_example(dest: Path, parts: tuple[str, ...] = EXAMPLE_PARTS) -> Path:
@@ -24,6 +25,8 @@ def apply_overlay(repo: Path, overlay: Path) -> list[str]:
     changed = []
     for src in sorted(p for p in overlay.rglob("*") if p.is_file()):
         rel = src.relative_to(overlay).as_posix()
+        if rel == CONTEXT_FILE:
+            continue
         target = repo / rel
         if src.read_text(encoding="utf-8", errors="replace").strip() == "# delete":
             target.unlink()
@@ -46,8 +49,23 @@ def expected_markers(repo: Path, files: list[str]) -> set[tuple[str, str, int]]:
     return found
 
 
-def lint(path: Path):
+def lint(path: Path, context: Path | None = None):
+    """Lint the repository; ``context`` (a fixture's lint-context.json) gives the pull request and tickets:
+    ``{"pr_author": "bob", "pr_files": [...], "tickets": {"OPS-1234": ["done", "Done"]}}``."""
+    import json
+
     from consolezero.core.repository import load_repository
+    from consolezero.lint.context import PullContext
     from consolezero.lint.runner import run_lint
 
-    return run_lint(load_repository(path))
+    if context is None or not context.is_file():
+        return run_lint(load_repository(path))
+    from consolezero.jit.tickets import TicketState
+
+    data = json.loads(context.read_text(encoding="utf-8"))
+    files = data.get("pr_files")
+    pr = None
+    if "pr_author" in data:
+        pr = PullContext(data["pr_author"], frozenset(files) if files is not None else None)
+    tickets = {k: TicketState(k, kind, detail) for k, (kind, detail) in data.get("tickets", {}).items()}
+    return run_lint(load_repository(path), online="tickets" in data, pr=pr, tickets=tickets or None)

@@ -2,7 +2,9 @@
 
 A fixture is an overlay on a copy of the example organization, under
 tests/fixtures/rules/<rule>/{bad,good}/<case>/. Bad files mark each expected finding with a
-`# expect: <rule>` comment on the line the finding must point at.
+`# expect: <rule>` comment on the line the finding must point at. A case's lint-context.json (not
+copied) gives what lint is told from outside: the pull request's author and files, the tracker's
+answers.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from support import FIXTURES, apply_overlay, copy_example, expected_markers, lint
+from support import CONTEXT_FILE, FIXTURES, apply_overlay, copy_example, expected_markers, lint
 
 CASES = sorted(p for p in (FIXTURES / "rules").glob("*/*/*") if p.is_dir())
 
@@ -25,7 +27,7 @@ def test_rule_fixture(case: Path, tmp_path: Path) -> None:
     rule, kind = case.parts[-3], case.parts[-2]
     repo = copy_example(tmp_path / "repo")
     changed = apply_overlay(repo, case)
-    findings = lint(repo).findings
+    findings = lint(repo, case / CONTEXT_FILE).findings
     actual = {(f.rule, f.file, f.line) for f in findings if not f.suppressed}
     if kind == "bad":
         expected = expected_markers(repo, changed)

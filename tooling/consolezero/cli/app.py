@@ -14,6 +14,9 @@ from typing import Annotated
 
 import typer
 
+from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
+from consolezero.cli.jit import register as register_jit
+
 from .common import (  # noqa: F401 - the shared helpers, by the names the commands here use
     OutputOpt,
     PathArg,
@@ -83,15 +86,21 @@ def lint(
     show_suppressed: Annotated[bool, typer.Option("--show-suppressed",
                                                   help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
+    pr_author: PrAuthorOpt = None,
+    pr_base: PrBaseOpt = None,
+    online: OnlineOpt = False,
+    jira_url: JiraUrlOpt = None,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
+    from consolezero.cli.jit import lint_context
     from consolezero.core.findings import Severity
     from consolezero.core.layout import prefixes
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
-    result = run_lint(repo)
+    pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
     text_prefix, repo_prefix = prefixes(repo.root)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(repo.root),
                             text_prefix=text_prefix, repo_prefix=repo_prefix)
@@ -387,6 +396,8 @@ def codeowners(
     else:
         emit(f"{CODEOWNERS_FILE} is up to date\n")
 
+
+register_jit(app)  # request, check-approvals
 
 from consolezero.cli import emulator as _emulator  # noqa: E402 - a command group in its own module
 

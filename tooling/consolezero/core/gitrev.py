@@ -67,6 +67,17 @@ def resolve(path: Path, rev: str) -> tuple[Path, str, str]:
     return top, prefix, commit
 
 
+def changed_files(path: Path, rev: str, under: str) -> list[str]:
+    """Files below ``under`` (relative to ``path``) that differ between ``rev`` and the work tree, untracked
+    ones included, relative to ``path`` (a pull request's files, seen from its checkout)."""
+    top, prefix, commit = resolve(path, rev)
+    spec = f"{prefix}{under}"
+    names = _git(top, "diff", "--name-only", "-z", "--no-renames", commit, "--", spec).split(b"\0")
+    names += _git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", spec).split(b"\0")
+    found = {n.decode("utf-8", "surrogateescape") for n in names if n}
+    return sorted(PurePosixPath(n).relative_to(prefix).as_posix() if prefix else n for n in found)
+
+
 def read_revision(path: Path, rev: str, warnings: list[str]) -> tuple[dict[str, bytes], str]:
     """The model's files of the repository at ``path`` as of ``rev``: ({path relative to it: bytes}, the commit).
     What could not be read (symbolic links out of the repository, ...) is added to ``warnings``."""

@@ -1,9 +1,9 @@
 """The generated CODEOWNERS section: each just-in-time role's approvers own its request files.
 
-Request files are named `requests/YYYY/MM/<user>-<role>-<account>-<ticket>.yaml` (the role in lower
-case), so `/requests/**/*-admin-*` routes every Admin request to Admin's approvers for review.
-GitHub then asks the right people; `check-approvals` remains the authority (it reads the role from
-the file's content, not its name).
+Request files live under `requests/<role name in lower case>/<YYYY-MM>/`, so `/requests/admin/`
+routes every Admin request to Admin's approvers for review (`request-path-mismatch` refuses a file
+whose folder does not name the role it asks for). GitHub then asks the right people;
+`check-approvals` remains the authority (it reads the role from the file's content, not its path).
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 
 from consolezero.core.model import Model
+
+from .requests import REQUESTS_DIR, role_folder
 
 BEGIN = "# BEGIN consolezero generated"
 END = "# END consolezero generated"
@@ -36,7 +38,7 @@ def generated_lines(model: Model) -> list[str]:
             continue
         owners = " ".join(a if a.startswith("@") else f"@{a}" for a in role.jit.approvers)
         lines.append(f"# {role.name}: requests and the role itself are reviewed by its approvers")
-        lines.append(f"{ascii_pattern(f'/requests/**/*-{role.name.lower()}-*')} {owners}")
+        lines.append(f"{ascii_pattern(f'/{REQUESTS_DIR}/{role_folder(role.name)}/')} {owners}")
         lines.append(f"{ascii_pattern(f'/{role.file}')} {owners}")
     return lines
 

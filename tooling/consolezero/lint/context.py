@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -10,6 +11,15 @@ if TYPE_CHECKING:
     from consolezero.core.config import Config, Limits
     from consolezero.core.model import Model
     from consolezero.core.repository import Repository
+    from consolezero.jit.tickets import TicketState
+
+
+@dataclass(frozen=True)
+class PullContext:
+    """The pull request being checked: its author, and the request files it adds or changes."""
+
+    author: str
+    files: frozenset[str] | None = None  # None: every request file counts as the pull request's
 
 
 @dataclass
@@ -17,6 +27,8 @@ class LintContext:
     repo: Repository
     online: bool = False
     cache: dict[str, Any] = field(default_factory=dict)  # shared between rules of one run
+    pr: PullContext | None = None  # request-author-mismatch runs only with it
+    tickets: Mapping[str, TicketState] | None = None  # ticket key -> state, asked of the tracker beforehand
 
     @property
     def model(self) -> Model:

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from consolezero.core.config import Config
 from consolezero.core.findings import Finding, Report, Severity, resolve
 from consolezero.core.loader import Document
 from consolezero.core.repository import Repository
 
-from .context import LintContext
+from .context import LintContext, PullContext
 from .rules import all_rules
 from .rules.base import Rule
+
+if TYPE_CHECKING:
+    from consolezero.jit.tickets import TicketState
 
 
 @dataclass(frozen=True)
@@ -67,9 +71,10 @@ def finalize(reports: Iterable[Report], rules: dict[str, Rule], config: Config,
     return sorted(findings.values(), key=Finding.sort_key)
 
 
-def run_lint(repo: Repository, rules: Sequence[Rule] | None = None, online: bool = False) -> LintResult:
+def run_lint(repo: Repository, rules: Sequence[Rule] | None = None, online: bool = False,
+             pr: PullContext | None = None, tickets: Mapping[str, TicketState] | None = None) -> LintResult:
     chosen = tuple(rules) if rules is not None else all_rules()
-    ctx = LintContext(repo=repo, online=online)
+    ctx = LintContext(repo=repo, online=online, pr=pr, tickets=tickets)
     reports: list[Report] = []
     for rule in chosen:
         if rule.online and not online:

@@ -143,6 +143,12 @@ class IdentityCenterCalls:
                 return None
             raise
 
+    def user_group_ids(self, identity_store_id: str, user_id: str) -> list[str]:
+        """The IDs of the Identity Store groups the user is a direct member of (JIT eligibility)."""
+        found = self._pages("identitystore", "list_group_memberships_for_member", "GroupMemberships", SSO_PAGE,
+                            IdentityStoreId=identity_store_id, MemberId={"UserId": user_id})
+        return sorted({m["GroupId"] for m in found if m.get("GroupId")})
+
     # --- IAM Identity Center: write -------------------------------------------------------
     def create_permission_set(self, instance_arn: str, name: str, description: str, session_duration: str,
                               tags: Mapping[str, str]) -> str:

@@ -22,6 +22,7 @@ OWNED_PATHS: Mapping[str, tuple[tuple, ...]] = {
     "scp": (("alerts",), ("policy",),  # deny-without-alert; the IAM-language rules and scp-grammar
             ("description",), ("tags",)),  # aws-field-format
     "ou": (("tags",),), "organization": (("tags",),),  # aws-field-format
+    "request": (("duration",),),  # request-duration-too-long
 }
 _OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
 
@@ -239,9 +240,9 @@ def unknown_reference(ctx: LintContext) -> Iterator[Hit]:
     """
     Files refer to each other by name: SCP and role targets (`ou:Workloads/Prod`,
     `account:prod-app`), groups in role assignments (declared in `accounts/organization.yaml`
-    under `groups`), the management, JIT, break-glass and alerts accounts, the role and account
-    of a request, and the Sids that SCP `alerts` are keyed by. A typo would otherwise silently
-    attach nothing or grant nothing.
+    under `groups`), the management, JIT, break-glass and alerts accounts, and the Sids that SCP
+    `alerts` are keyed by. A typo would otherwise silently attach nothing or grant nothing. (The
+    role and account a request names are checked by `request-not-eligible`.)
 
     **Fix:** correct the name, or declare what it names.
     """
@@ -261,11 +262,6 @@ def unknown_reference(ctx: LintContext) -> Iterator[Hit]:
         data = ctx.repo.documents[scp.file].data
         yield from _check_targets(ctx, scp.file, data.get("targets"), ("targets",))
         yield from _alert_sids(scp.file, data)
-    for request in model.requests:
-        if request.role and request.role not in model.roles:
-            yield Hit(Where(request.file, ("role",)), f"no role {request.role!r} is declared under roles/")
-        if request.account and request.account not in model.accounts:
-            yield Hit(Where(request.file, ("account",)), f"no account {request.account!r} is declared")
 
 
 def _alert_sids(file: str, data: Mapping) -> Iterator[Hit]:
