@@ -72,10 +72,11 @@ _EMAIL_DOMAIN = re.compile(r"^[A-Za-z0-9.-]+$")
 
 
 def _char(c: str) -> str:
-    name = unicodedata.name(c, "")
-    shown = repr(c) if c.isprintable() and not c.isspace() or c == " " else f"U+{ord(c):04X}"
-    return f"{shown} (U+{ord(c):04X}{' ' + name if name else ''})" if not c.isascii() or not c.isprintable() \
-        else shown
+    """``'('``; ``'ä' (U+00E4 LATIN SMALL LETTER A WITH DIAERESIS)``; ``U+200B ZERO WIDTH SPACE`` (unseen)."""
+    if c.isascii() and c.isprintable():
+        return repr(c)
+    code = f"U+{ord(c):04X}" + (f" {unicodedata.name(c)}" if unicodedata.name(c, "") else " (a tab or control)")
+    return f"{c!r} ({code})" if c.isprintable() else code
 
 
 def problem(kind: str, value: Any, note: str = "") -> str | None:
