@@ -176,8 +176,9 @@ def load_at_revision(path: Path, rev: str, work_tree: Repository | None = None,
     text is the same as in ``work_tree`` (read with the same limits) are shared, not parsed again. With no
     organization at ``rev`` (no accounts/, roles/ or scps/ yet) the repository is empty, with a warning."""
     from .config import CONFIG_FILE, Config, config_from_data
+    from .layout import classify
     from .loader import decode, load_bytes
-    from .repository import assemble, classify
+    from .repository import assemble
 
     warnings: list[str] = []
     files, commit = read_revision(path, rev, warnings)
