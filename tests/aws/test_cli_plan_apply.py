@@ -137,13 +137,16 @@ def test_demo_runs_end_to_end(aws) -> None:
     assert run_demo(lambda kind, text: lines.append((kind, text)), access=None) is True
     plans = [text for kind, text in lines if kind == "plan"]
     assert "Plan: 28 to add, 5 to change, 0 to destroy." in plans[0]
-    assert "DenyUser is held back from root" in plans[0] and "has no MFA device" in plans[0]
+    assert "held back: attach DenyUser to root" in plans[0] and "no MFA device" in plans[0]
     assert "No changes." in plans[1]
     assert "+ attach DenyUser to root" in plans[2]  # once the break-glass user has MFA
     assert "No changes." in plans[3] and "Warning" not in plans[3]
     assert "+ attach DenyUser to root" in plans[4]  # drift: detached in the console
     assert "No changes." in plans[-1]
     assert not [text for kind, text in lines if kind == "error"]
+    texts = "\n".join(text for kind, text in lines if kind == "text")
+    assert "apply exits 1: held back: attach DenyUser to root: the JIT account security" in texts
+    assert "ready for DenyUser: 3 of 6 account(s)" in texts and "user/automation/deploy" in texts
 
 
 # -- found by walking through every command as a new user -------------------------------------------

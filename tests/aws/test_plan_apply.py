@@ -8,8 +8,8 @@ import pytest
 from aws_helpers import Org, check_every_target_has_an_allow
 
 from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, StalePlanError, run_apply
+from consolezero.apply.safety import guarded_plan as build_plan
 from consolezero.integrations.aws.port import MANAGED_TAG
-from consolezero.plan.build import build_plan
 from consolezero.plan.live import read_live
 from consolezero.plan.render import dump_plan, load_plan
 
@@ -255,17 +255,19 @@ def test_deny_user_waits_for_a_verified_break_glass_user(aws, tmp_path) -> None:
     plan = plan_of(org)
     assert ("attach", "attachment", "DenyUser", "root") not in ops(plan)
     assert ("attach", "attachment", "DenyLeaveOrganization", "root") in ops(plan)
-    assert any(w.startswith("DenyUser is held back from root") and "break-glass-admin does not exist there" in w
-               for w in plan.warnings)
+    assert [(h["change"], h["account"], h["missing"]) for h in plan.held] == [
+        ("attach DenyUser to root", "security",
+         "its break-glass user break-glass-admin is not ready: user break-glass-admin does not exist")]
     apply(org)
     from consolezero.devtools.seed import seed_break_glass_user
 
     seed_break_glass_user(aws.url, org.ids["security"], "break-glass-admin", "/break-glass/", mfa=False)
     plan = plan_of(org)
-    assert plan.changes == () and any("break-glass-admin has no MFA device" in w for w in plan.warnings)
+    assert plan.changes == () and "break-glass-admin is not ready: no MFA device" in plan.held[0]["missing"]
     enable_break_glass_mfa(aws.url, org.ids["security"], "break-glass-admin")
     plan = plan_of(org)
-    assert ops(plan) == [("attach", "attachment", "DenyUser", "root")] and not plan.warnings
+    assert ops(plan) == [("attach", "attachment", "DenyUser", "root")] and not plan.warnings and not plan.held
+    assert [p["verdict"] for p in plan.preflight] == ["pass"]
     apply(org)
     assert plan_of(org).changes == ()
 
@@ -279,7 +281,7 @@ def test_a_break_glass_user_outside_the_exemption_does_not_count(aws, tmp_path) 
     org = seed_for(aws, root, break_glass_mfa=True)
     plan = plan_of(org)
     assert ("attach", "attachment", "DenyUser", "root") not in ops(plan)
-    assert any("is not exempted by the conditions of DenyUser" in w for w in plan.warnings)
+    assert "DenyUser's conditions do not exempt the break-glass user" in plan.held[0]["missing"]
 
 
 def test_unmanaged_permission_set_with_a_declared_name_is_a_clash(example_org: Org) -> None:
@@ -324,4 +326,4 @@ def test_turning_an_attached_scp_into_a_deny_user_waits_for_break_glass_too(aws,
         encoding="utf-8")
     plan = plan_of(org)
     assert not any(c.name == "DenyLeaveOrganization" for c in plan.changes)
-    assert any(w.startswith("the new content of DenyLeaveOrganization is held back") for w in plan.warnings)
+    assert [h["change"] for h in plan.held] == ["update SCP DenyLeaveOrganization: content"]

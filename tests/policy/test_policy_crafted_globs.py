@@ -57,10 +57,11 @@ def test_glob_match_agrees_with_the_regex_on_plain_cases() -> None:
 
 
 def test_plan_reads_a_crafted_denyuser_exemption_in_linear_time() -> None:
-    from consolezero.plan.live import applies_to
+    from consolezero.policy.scp import exempts
 
-    statement = {"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*",
-                 "Condition": {"ArnNotLike": {"aws:PrincipalArn": "*?" * 30 + "*Z"}}}
+    document = {"Version": "2012-10-17", "Statement": {
+        "Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*",
+        "Condition": {"ArnNotLike": {"aws:PrincipalArn": "*?" * 30 + "*Z"}}}}
     start = time.perf_counter()
-    assert applies_to(statement, "arn:aws:iam::333333333333:user/break-glass/break-glass-admin") is True
+    assert exempts(document, "arn:aws:iam::333333333333:user/break-glass/break-glass-admin") is False
     assert time.perf_counter() - start < 1.0

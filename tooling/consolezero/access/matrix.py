@@ -49,8 +49,8 @@ from consolezero.policy.escalation import escalations
 from consolezero.policy.evaluate import Access, ChainHandle, Evaluation, Evaluator, IdentityHandle, Labeled, ScpLevel
 from consolezero.policy.levels import level_mask
 from consolezero.policy.managed import managed_policy, managed_policy_info, managed_snapshot
+from consolezero.policy.scp import FULL_AWS_ACCESS, uses_allow_list
 
-FULL_AWS_ACCESS = "FullAWSAccess"
 MANAGEMENT_NOTE = "management account: SCPs do not apply"
 _UNKNOWN = {"Version": "2012-10-17", "Statement": [{
     "Sid": "Unresolved", "Effect": "Allow", "Action": "*", "Resource": "*",
@@ -188,7 +188,7 @@ class AccessMatrix:
         self._summaries: dict[int, tuple[Access, Summary]] = {}
         self._by_value: dict[tuple[int, int], Summary] = {}
         self._cells: list[Cell] | None = None
-        self.allow_list = any(s.aws_managed == FULL_AWS_ACCESS for s in model.scps.values())
+        self.allow_list = uses_allow_list(model)
         self._attached: dict[Target, list[Labeled[Policy]]] = {}
         for scp in model.scps.values():
             labeled = self._scp(scp.aws_managed, scp.policy, scp.file)

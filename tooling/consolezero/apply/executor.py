@@ -6,10 +6,9 @@
 - Before every detach the target's live SCPs are read again: it must keep at least one SCP and one
   that allows something; otherwise FullAWSAccess is attached first (or, if FullAWSAccess itself is
   the one going, the detach is skipped). AWS enforces the first rule; emulators do not; we do both.
-- Idempotent, and safe to re-run after a failure at any step: every step reaches a goal state
-  (attaching what is attached, deleting what is gone are successes), and a fresh plan picks up
-  whatever a failed run left behind.
-- A saved plan is refused when the live state it was made from has moved (fingerprint).
+- Idempotent, and safe to re-run after a failure at any step: every step reaches a goal state (attaching
+  what is attached, deleting what is gone are successes), and a fresh plan picks up what a failed run left.
+- A saved plan is refused when the live state moved (fingerprint) or apply's invariants (``safety``) refuse it.
 
 No printing here: progress goes to a callback, confirmation is a callback; the CLI owns the screen.
 """
@@ -23,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
+from consolezero.apply.safety import guarded_plan, violations
 from consolezero.integrations.aws.port import (
     FULL_AWS_ACCESS,
     FULL_AWS_ACCESS_ID,
@@ -32,7 +32,7 @@ from consolezero.integrations.aws.port import (
     PolicySummary,
 )
 from consolezero.integrations.aws.waiter import wait_for
-from consolezero.plan.build import P_DELETE_PS, Change, Plan, build_plan, has_allow
+from consolezero.plan.build import P_DELETE_PS, Change, Plan, has_allow
 from consolezero.plan.live import read_live
 
 if TYPE_CHECKING:
@@ -124,15 +124,17 @@ def lint_errors(repo: Repository) -> list[Finding]:
 
 def fresh_plan(repo: Repository, port: AwsPort, now: datetime | None = None, create_accounts: bool = False,
                full_assignment_scan: bool = False) -> Plan:
-    live = read_live(port, repo.model, full_assignment_scan=full_assignment_scan)
-    return build_plan(repo.model, live, now=now, create_accounts=create_accounts)
+    return guarded_plan(repo.model, read_live(port, repo.model, full_assignment_scan=full_assignment_scan), now=now,
+                        create_accounts=create_accounts)
 
 
 def check_saved_plan(repo: Repository, port: AwsPort, saved: Plan) -> None:
-    """Refuse a saved plan whose live state moved since it was made."""
+    """Refuse a saved plan whose live state moved since it was made, or that breaks apply's invariants."""
     live = read_live(port, repo.model, full_assignment_scan=bool(saved.context.get("full_assignment_scan")))
     if live.fingerprint() != saved.fingerprint:
         raise StalePlanError("plan is stale: re-run plan (the live organization changed since it was saved)")
+    if problems := violations(repo.model, live, saved.changes):  # a plan file is only a confirmation: judged again
+        raise ApplyError("the saved plan breaks apply's invariants: " + "; ".join(problems))
 
 
 def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None,

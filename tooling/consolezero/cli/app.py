@@ -14,10 +14,12 @@ from typing import Annotated
 
 import typer
 
+from consolezero.cli.census import register as register_census
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
 from consolezero.cli.jit import register as register_jit
 
-from .common import (  # noqa: F401 - the shared helpers, by the names the commands here use
+from .common import (  # noqa: F401 - the shared helpers, by the names the commands here (and cli/census) use
+    AccessFormat,
     OutputOpt,
     PathArg,
     emit,
@@ -214,9 +216,9 @@ def plan_cmd(
     output: OutputOpt = None,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
+    from consolezero.apply.safety import guarded_plan
     from consolezero.core.repository import MODEL_KINDS
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import build_plan
     from consolezero.plan.live import read_live
     from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
 
@@ -233,7 +235,7 @@ def plan_cmd(
         live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
-    plan = build_plan(repo.model, live, now=when, create_accounts=create_accounts)
+    plan = guarded_plan(repo.model, live, now=when, create_accounts=create_accounts)
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
@@ -251,7 +253,7 @@ def plan_cmd(
     emit(text, output)
     if plan.errors:
         raise typer.Exit(error_code)
-    raise typer.Exit(2 if detailed_exitcode and plan.changes else 0)
+    raise typer.Exit(2 if detailed_exitcode and (plan.changes or plan.held) else 0)  # held back: changes remain
 
 
 @app.command("apply")
@@ -273,7 +275,7 @@ def apply_cmd(
     from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
     from consolezero.integrations.aws.port import AwsError
     from consolezero.plan.build import Plan
-    from consolezero.plan.render import PlanFileError, load_plan, render_text
+    from consolezero.plan.render import PlanFileError, held_line, load_plan, render_text
 
     repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
     when = _aws_now(now, 1)
@@ -320,10 +322,9 @@ def apply_cmd(
              "re-run and converges)", 1)
     except (ApplyError, AwsError) as exc:
         fail(str(exc), 1)
-    if not result.plan.changes:
-        emit(render_text(result.plan, color=_color()))  # it says "No changes" itself: no summary line again
-        return
-    emit(result.summary() + "\n")
+    emit(result.summary() + "\n" if result.plan.changes else render_text(result.plan, color=_color()))  # "No changes"
+    if result.plan.held:  # the rest was applied; what waits for the break-glass preflight is not done
+        fail(held_line(result.plan), 1)
 
 
 @app.command("demo")
@@ -398,6 +399,7 @@ def codeowners(
 
 
 register_jit(app)  # request, check-approvals
+register_census(app)  # census
 
 from consolezero.cli import emulator as _emulator  # noqa: E402 - a command group in its own module
 

@@ -123,6 +123,7 @@ class BreakGlass:
     account: str
     user: str
     path: str = "/"
+    mfa: str = "hardware"  # hardware (a hardware token or passkey) | any (a virtual device does)
 
     @property
     def arn_pattern(self) -> str:

@@ -127,7 +127,8 @@ def build_organization(doc: Document) -> Organization | None:
         return None
     ic = d.get("identity_center") if isinstance(d.get("identity_center"), Mapping) else {}
     glass = tuple(
-        BreakGlass(account=_str(b.get("account")), user=_str(b.get("user")), path=_str(b.get("path"), "/"))
+        BreakGlass(account=_str(b.get("account")), user=_str(b.get("user")), path=_str(b.get("path"), "/"),
+                   mfa="any" if b.get("mfa") == "any" else "hardware")
         for b in d.get("break_glass") or [] if isinstance(b, Mapping)
     ) if isinstance(d.get("break_glass"), list) else ()
     alerts = d.get("alerts")

@@ -6,7 +6,7 @@ break-glass IAM user in the JIT account -- still without its MFA device. Then: l
 summary (when available), plan and apply (DenyUser is held back: the way out is not verified yet),
 plan again (no changes); the security team enables MFA: plan shows DenyUser's attachment, apply,
 plan (no changes); a drift round (an SCP detached "in the console" shows in the plan and apply puts
-it back); and stops the emulator.
+it back); the census of the IAM users and keys seeded as "before console zero"; and stops the emulator.
 
 No printing: every line goes through ``emit(kind, text)``; the CLI renders it. Dummy credentials
 (an ASIA... key id) are given to the emulator's clients only, never to the environment.
@@ -19,6 +19,7 @@ import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,7 +86,7 @@ def seed_copy(url: str, source: Path, dest: Path, mfa: bool = True) -> SeededCop
     its member accounts (the copy's ids rewritten to the ones the emulator assigned), the Identity Store groups
     and the break-glass users of the JIT account (with an MFA device when ``mfa``)."""
     from consolezero.core.repository import load_repository
-    from consolezero.devtools.seed import seed_break_glass_user, seed_emulator
+    from consolezero.devtools.seed import enable_break_glass_mfa, seed_break_glass_user, seed_emulator
 
     copy_example(source, dest)
     model = load_repository(dest).model
@@ -102,7 +103,9 @@ def seed_copy(url: str, source: Path, dest: Path, mfa: bool = True) -> SeededCop
     glass_account = seed.account_ids.get(organization.jit_account)
     for g in organization.break_glass:
         if g.account == organization.jit_account and glass_account:
-            seed_break_glass_user(url, glass_account, g.user, g.path or "/", mfa=mfa)
+            seed_break_glass_user(url, glass_account, g.user, g.path or "/", mfa=False)
+            if mfa:  # a hardware token, as break-glass users should have
+                enable_break_glass_mfa(url, glass_account, g.user, hardware=True)
             notes.append(f"break-glass user {g.user} created in {g.account} ({glass_account})")
     return SeededCopy(root=dest, organization=organization, seed=seed, notes=notes)
 
@@ -111,7 +114,7 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
     """Run the walk-through; True when every step did what it should."""
     from consolezero.core.repository import load_repository
     from consolezero.devtools.emulator import start_emulator
-    from consolezero.devtools.seed import enable_break_glass_mfa
+    from consolezero.devtools.seed import DEMO_USERS, enable_break_glass_mfa, seed_iam_users
     from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, make_port
 
     try:
@@ -138,6 +141,13 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
         organization = seeded.organization
         glass = [g for g in organization.break_glass if g.account == organization.jit_account]
         glass_account = seeded.seed.account_ids.get(organization.jit_account)
+        seed = seeded.seed
+        now = datetime.now(UTC).replace(microsecond=0)
+        for name, users in DEMO_USERS.items():
+            if name in seed.account_ids:
+                seed_iam_users(emulator.url, seed.account_ids[name], users, now)
+                emit("text", f"IAM users from before console zero in {name}: "
+                             + ", ".join(f"{u.name} ({len(u.keys)} key(s))" for u in users))
         repo = load_repository(repo_path)
         port = make_port(emulator.url, organization.region, credentials=EMULATOR_CREDENTIALS)
         _lint(emit, repo)
@@ -150,10 +160,11 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
         if glass and glass_account:
             emit("title", f"The security team enables MFA on {glass[0].user}: the way out is verified")
             for g in glass:
-                enable_break_glass_mfa(emulator.url, glass_account, g.user)
+                enable_break_glass_mfa(emulator.url, glass_account, g.user, hardware=True)
             _plan_apply_round(emit, repo, port, "consolezero plan: DenyUser may now be attached")
             _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
         _drift(emit, repo, port)
+        _census(emit, repo, port)
         emit("ok", "demo complete: lint, access, plan, apply and drift repair all worked against the emulator")
         return True
     except DemoFailed as exc:
@@ -180,10 +191,11 @@ def _lint(emit: Emit, repo: Repository) -> None:
 
 
 def _plan(repo: Repository, port: AwsPort) -> Plan:
-    from consolezero.plan.build import build_plan
+    from consolezero.apply.safety import guarded_plan
     from consolezero.plan.live import read_live
 
-    return build_plan(repo.model, read_live(port, repo.model))
+    live = read_live(port, repo.model)
+    return guarded_plan(repo.model, live)
 
 
 def _show_plan(emit: Emit, title: str, plan: Plan) -> None:
@@ -214,6 +226,22 @@ def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -
     except ApplyError as exc:
         raise DemoFailed(f"apply failed: {exc}") from exc
     emit("ok", result.summary())
+    if plan.held:
+        from consolezero.plan.render import held_line
+
+        emit("text", f"apply exits 1: {held_line(plan)}")
+
+
+def _census(emit: Emit, repo: Repository, port: AwsPort) -> None:
+    """Every IAM user and key left in the organization: how far it is from console zero."""
+    from consolezero.breakglass.census import take_census
+    from consolezero.breakglass.render import render_text
+
+    emit("title", "consolezero census: every IAM user and access key, and which accounts are ready for DenyUser")
+    census = take_census(port, repo.model)
+    emit("text", render_text(census))
+    if any(a.error for a in census.accounts):
+        raise DemoFailed("the census could not read every account")
 
 
 def _drift(emit: Emit, repo: Repository, port: AwsPort) -> None:

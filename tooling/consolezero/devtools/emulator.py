@@ -14,6 +14,10 @@ moto's sso-admin handler (emulator only; the real APIs are what :mod:`consolezer
   in every account it is assigned in, until ``ProvisionPermissionSet``; a new assignment provisions
   the latest version to its account, as in AWS.
 
+IAM: the credential report names the region and service each access key was last used with (moto
+writes ``not_supported``), and :func:`set_access_key_usage` back-dates a key's creation and last use
+(seeding only: the census needs old, unused and recently used keys).
+
 It also caches ``moto.backends.list_of_moto_modules`` (moto lists its own package folders, ~180
 stat() calls, twice per request; a third of the server's time per request).
 
@@ -168,7 +172,40 @@ def install_moto_extensions() -> None:
         return result
 
     backend_cls.create_account_assignment = create_account_assignment
+    _install_credential_report_usage()
     setattr(handler, _MARK, True)
+
+
+def _install_credential_report_usage() -> None:
+    """The credential report's access_key_N_last_used_region/_service, as AWS writes them."""
+    from moto.iam import models as iam_models
+
+    original = iam_models.User.to_csv
+
+    def to_csv(self: Any) -> str:
+        line = original(self)
+        fields = line.rstrip("\n").split(",")
+        for slot, (region_at, service_at) in enumerate(((11, 12), (16, 17))):
+            if slot < len(self.access_keys):
+                used = self.access_keys[slot].last_used
+                if used is not None and hasattr(used, "service"):
+                    fields[region_at], fields[service_at] = used.region, used.service
+        return ",".join(fields) + "\n"
+
+    iam_models.User.to_csv = to_csv
+
+
+def set_access_key_usage(account_id: str, user: str, key_id: str, created: Any, last_used: Any = None,
+                         service: str = "s3", region: str = "us-east-1") -> None:
+    """Back-date an access key of the in-process emulator (its creation and last use). Seeding only."""
+    from moto.iam.models import AccessKeyLastUsed, iam_backends
+
+    found = iam_backends[account_id]["aws"].users[user]
+    for key in found.access_keys:
+        if key.access_key_id == key_id:
+            key.create_date = created.replace(tzinfo=None) if getattr(created, "tzinfo", None) else created
+            key.last_used = AccessKeyLastUsed(timestamp=last_used, service=service, region=region) \
+                if last_used is not None else None
 
 
 def _outdate(backend: Any, ps: Any) -> None:

@@ -16,7 +16,6 @@ from datetime import datetime
 from typing import Any
 
 from consolezero.core.model import Model, Target
-from consolezero.integrations.aws.port import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID
 from consolezero.plan.documents import document_diff, has_allow, jsonable, minify, owned_tags, parse_document
 from consolezero.plan.identity_center import (
     DesiredAssignment,
@@ -24,7 +23,7 @@ from consolezero.plan.identity_center import (
     desired_assignments,
     desired_permission_set,
 )
-from consolezero.plan.live import LivePolicy, LiveState, covers, document_denies_users, exempted, user_denying
+from consolezero.plan.live import LivePolicy, LiveState
 from consolezero.plan.types import (
     ADD_OPS,
     CHANGE_OPS,
@@ -43,6 +42,7 @@ from consolezero.plan.types import (
     Change,
     Plan,
 )
+from consolezero.policy.scp import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID, full_access_scp
 
 
 # --- the diff -----------------------------------------------------------------------------
@@ -166,8 +166,7 @@ class _Builder(IdentityCenterDiff):
                 live_targets: dict[str, str] = {}
             else:
                 live_targets = {self.target_label(t): t for t in live.targets or ()}
-                held = self._hold_deny_user_update(scp, live, live_targets)
-                self._update_scp(scp.name, scp.description or scp.name, content, tags, live, hold_content=held)
+                self._update_scp(scp.name, scp.description or scp.name, content, tags, live)
             desired_targets = {str(t): self.target_id(t) for t in scp.targets}
             for label, tid in desired_targets.items():
                 if label not in live_targets:
@@ -182,95 +181,16 @@ class _Builder(IdentityCenterDiff):
                 self.add(Change("delete", "scp", live.name, "", P_DELETE_SCP, f"delete SCP {live.name}",
                                 details={"document": document_diff(parse_document(live.content), None, live.name)},
                                 action={"policy_id": live.id}))
-        attachments = self._hold_deny_user(attachments, declared, live_by_name)
         attachments.extend(self._full_access_attachments(live_by_name))
         self._check_and_emit(attachments, allow_docs)
 
-    # --- the way out first: DenyUser waits for a verified break-glass user -------------------
-    def _hold_deny_user(self, attachments: list[tuple], declared: Mapping[str, Any],
-                        live_by_name: Mapping[str, LivePolicy]) -> list[tuple]:
-        org = self.model.organization
-        if org is None or not org.jit_account or org.jit_account == org.management_account \
-                or org.jit_account not in self.model.accounts:
-            return attachments  # SCPs never restrict the management account
-        jit = org.jit_account
-        kept = []
-        for item in attachments:
-            policy, _pid, label, _tid, attach = item
-            scp = declared.get(policy)
-            target = Target.parse(label)
-            if attach and scp is not None and target is not None and user_denying(scp) \
-                    and covers(self.model, target, jit):
-                problem = self._break_glass_problem(scp)
-                if problem:
-                    self.warnings.append(f"{policy} is held back from {label}: it would cover the JIT account {jit}, "
-                                         f"and {problem}. Set up the break-glass user (with MFA), then re-run apply")
-                    continue
-            kept.append(item)
-        for scp in declared.values():  # already attached: the way out broke since; say so
-            live = live_by_name.get(scp.name)
-            if not user_denying(scp) or live is None or not live.managed:
-                continue
-            for label in sorted(self.target_label(t) for t in live.targets or ()):
-                target = Target.parse(label)
-                if target is not None and covers(self.model, target, jit):
-                    problem = self._break_glass_problem(scp)
-                    if problem:
-                        self.warnings.append(f"{scp.name} already covers the JIT account {jit} (via {label}), and "
-                                             f"{problem}: fix it before anyone needs it")
-                    break
-        return kept
-
-    def _break_glass_problem(self, scp: Any) -> str | None:
-        org = self.model.organization
-        assert org is not None
-        entries = [g for g in org.break_glass if g.account == org.jit_account and g.user]
-        if not entries:
-            return "no break-glass user is declared there (break_glass in accounts/organization.yaml)"
-        states = {s.user: s for s in self.live.break_glass}
-        problems = []
-        for glass in entries:
-            state = states.get(glass.user)
-            if state is None:
-                problems.append(f"{glass.user} could not be checked (the account is not in the organization)")
-            elif state.error:
-                problems.append(f"{glass.user} could not be checked: {state.error}")
-            elif not state.exists:
-                problems.append(f"{glass.user} does not exist there (path {glass.path})")
-            elif not state.mfa:
-                problems.append(f"{glass.user} has no MFA device")
-            elif not exempted(scp.policy, state.arn or ""):
-                problems.append(f"{glass.user} ({state.arn}) is not exempted by the conditions of {scp.name}")
-            else:
-                return None  # one verified, exempt way out is enough
-        return "its break-glass user is not verified: " + "; ".join(problems)
-
-    def _hold_deny_user_update(self, scp: Any, live: LivePolicy, live_targets: Mapping[str, str]) -> bool:
-        """An update that turns an attached SCP into a DenyUser is an attachment of DenyUser: same gate."""
-        org = self.model.organization
-        if org is None or not org.jit_account or org.jit_account == org.management_account \
-                or org.jit_account not in self.model.accounts:
-            return False
-        if not user_denying(scp) or document_denies_users(parse_document(live.content)):
-            return False
-        for label in live_targets:
-            target = Target.parse(label)
-            if target is not None and covers(self.model, target, org.jit_account):
-                problem = self._break_glass_problem(scp)
-                if problem:
-                    self.warnings.append(f"the new content of {scp.name} is held back: it would deny IAM users in "
-                                         f"the JIT account {org.jit_account} (via {label}), and {problem}")
-                    return True
-                return False
-        return False
-
     def _update_scp(self, name: str, description: str, content: str, tags: Mapping[str, str],
-                    live: LivePolicy, hold_content: bool = False) -> None:
+                    live: LivePolicy) -> None:
         live_doc, desired_doc = parse_document(live.content), json.loads(content)
         fields: list[str] = []
         details: dict[str, Any] = {}
         action: dict[str, Any] = {"policy_id": live.id, "name": name}
-        if live_doc != desired_doc and not hold_content:
+        if live_doc != desired_doc:
             fields.append("content")
             details["document"] = document_diff(live_doc, desired_doc, name)
             action["content"] = content
@@ -290,7 +210,7 @@ class _Builder(IdentityCenterDiff):
                             details=details, action=action))
 
     def _full_access_attachments(self, live_by_name: Mapping[str, LivePolicy]) -> list[tuple]:
-        declared = next((s for s in self.model.scps.values() if s.aws_managed == FULL_AWS_ACCESS), None)
+        declared = full_access_scp(self.model)
         if declared is None:
             return []  # default strategy: FullAWSAccess stays wherever AWS put it
         live = live_by_name.get(FULL_AWS_ACCESS)

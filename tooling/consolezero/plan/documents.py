@@ -9,6 +9,7 @@ from typing import Any
 
 from consolezero.integrations.aws.port import MANAGED_TAG
 from consolezero.policy.document import jsonable, minify  # noqa: F401  (the document as uploaded: one place)
+from consolezero.policy.scp import has_allow  # noqa: F401 - the one definition, re-exported
 
 
 def parse_document(text: str | None) -> Any:
@@ -32,14 +33,6 @@ def document_diff(live: Any, desired: Any, name: str) -> str:
     lines = difflib.unified_diff(pretty(live).splitlines(), pretty(desired).splitlines(),
                                  fromfile=f"{name} (live)", tofile=f"{name} (desired)", lineterm="")
     return "\n".join(lines)
-
-
-def has_allow(document: Any) -> bool:
-    if not isinstance(document, Mapping):
-        return False
-    statements = document.get("Statement")
-    statements = statements if isinstance(statements, list) else [statements]
-    return any(isinstance(s, Mapping) and s.get("Effect") == "Allow" for s in statements)
 
 
 def managed_policy_arn(ref: str) -> str:

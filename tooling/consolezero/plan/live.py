@@ -18,18 +18,16 @@ SCP state never costs a call per account. The fingerprint is the SHA-256 of the 
 
 from __future__ import annotations
 
-import fnmatch
 import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from consolezero.core.model import BreakGlass, Model, Scp, Target
+from consolezero.breakglass.preflight import BreakGlassState, read_break_glass
+from consolezero.core.model import BreakGlass, Model, Target
 from consolezero.integrations.aws.port import (
-    FULL_AWS_ACCESS,
     AwsPort,
-    BreakGlassState,
     LiveAccount,
     LiveAssignment,
     LiveOu,
@@ -37,7 +35,7 @@ from consolezero.integrations.aws.port import (
     SsoInstance,
     is_managed,
 )
-from consolezero.policy.action_index import glob_match
+from consolezero.policy.scp import is_full_access, uses_allow_list
 
 
 @dataclass(frozen=True)
@@ -56,7 +54,7 @@ class LivePolicy:
 
     @property
     def is_full_access(self) -> bool:
-        return self.aws_managed and self.name == FULL_AWS_ACCESS
+        return is_full_access(self.name, self.aws_managed)
 
 
 @dataclass(frozen=True)
@@ -82,7 +80,7 @@ class LiveState:
     principals: tuple[Principal, ...] = ()
     allow_list: bool = False  # FullAWSAccess (and unmanaged SCPs) targets were read
     full_assignment_scan: bool = False
-    break_glass: tuple[BreakGlassState, ...] = ()  # read when a user-denying SCP covers the JIT account
+    break_glass: tuple[BreakGlassState, ...] = ()  # the JIT account's break-glass users (preflight)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -103,77 +101,6 @@ class LiveState:
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def uses_allow_list(model: Model) -> bool:
-    """True when scps/ declares `aws_managed: FullAWSAccess` (attached exactly at its targets)."""
-    return any(scp.aws_managed == FULL_AWS_ACCESS for scp in model.scps.values())
-
-
-def _actions(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] \
-        if isinstance(value, list) else []
-
-
-def _matches(pattern: str, action: str) -> bool:
-    return fnmatch.fnmatchcase(action.lower(), pattern.lower())
-
-
-def denies_iam_users(statement: Any) -> bool:
-    """A Deny statement that stops iam:CreateUser (Action matching it, or NotAction not matching it)."""
-    if not isinstance(statement, Mapping) or statement.get("Effect") != "Deny":
-        return False
-    if "Action" in statement:
-        return any(_matches(p, "iam:CreateUser") for p in _actions(statement["Action"]))
-    if "NotAction" in statement:
-        return not any(_matches(p, "iam:CreateUser") for p in _actions(statement["NotAction"]))
-    return False
-
-
-def statements(document: Any) -> list[Any]:
-    if not isinstance(document, Mapping):
-        return []
-    found = document.get("Statement")
-    return found if isinstance(found, list) else [found]
-
-
-_POSITIVE = ("ArnLike", "ArnEquals", "StringLike", "StringEquals")
-_NEGATIVE = ("ArnNotLike", "ArnNotEquals", "StringNotLike", "StringNotEquals")
-_SOME_USER = "arn:aws:iam::000000000000:user/someone"
-
-
-def applies_to(statement: Mapping[str, Any], arn: str) -> bool:
-    """Whether the statement's aws:PrincipalArn conditions let it apply to this principal
-    (other conditions are assumed to hold)."""
-    condition = statement.get("Condition")
-    if not isinstance(condition, Mapping):
-        return True
-    for operator, block in condition.items():
-        base = str(operator).removesuffix("IfExists")
-        if not isinstance(block, Mapping) or base not in _POSITIVE + _NEGATIVE:
-            continue
-        for key, values in block.items():
-            if str(key).lower() != "aws:principalarn":
-                continue
-            like = base.endswith("Like")
-            hit = any(glob_match(p, arn) if like else p == arn for p in _actions(values))
-            if (base in _POSITIVE and not hit) or (base in _NEGATIVE and hit):
-                return False
-    return True
-
-
-def document_denies_users(document: Any) -> bool:
-    """DenyUser, by what it does: it denies iam:CreateUser to IAM users (not only to the root user)."""
-    return any(denies_iam_users(s) and applies_to(s, _SOME_USER) for s in statements(document))
-
-
-def user_denying(scp: Scp) -> bool:
-    return scp.policy is not None and document_denies_users(scp.policy)
-
-
-def exempted(document: Any, arn: str) -> bool:
-    """No user-denying statement of the document applies to this principal (the break-glass way out)."""
-    return not any(denies_iam_users(s) and applies_to(s, arn) for s in statements(document))
-
-
 def covers(model: Model, target: Target, account_name: str) -> bool:
     account = model.accounts.get(account_name)
     if account is None:
@@ -186,13 +113,14 @@ def covers(model: Model, target: Target, account_name: str) -> bool:
 
 
 def break_glass_to_verify(model: Model) -> list[BreakGlass]:
-    """The JIT account's break-glass users, when some DenyUser-like SCP covers that account.
+    """The JIT account's declared break-glass users: apply's preflight reads them whenever some SCP of the
+    repository covers that account (so plan can judge any change that would reach them).
 
     Not needed when the JIT account is the management account (SCPs never restrict it)."""
     org = model.organization
     if org is None or not org.jit_account or org.jit_account == org.management_account:
         return []
-    if not any(user_denying(scp) and any(covers(model, t, org.jit_account) for t in scp.targets)
+    if not any(scp.policy is not None and any(covers(model, t, org.jit_account) for t in scp.targets)
                for scp in model.scps.values()):
         return []
     return [glass for glass in org.break_glass if glass.account == org.jit_account and glass.user]
@@ -297,7 +225,7 @@ def read_live(port: AwsPort, model: Model, full_assignment_scan: bool = False) -
     for glass in break_glass_to_verify(model):
         account = model.accounts.get(glass.account)
         if account is not None and account.id in live_ids:
-            glass_states.append(port.break_glass_user(account.id, glass.user, glass.path or "/"))
+            glass_states.append(read_break_glass(port, account.id, glass))
     return LiveState(root_id=root, ous=tuple(ous), accounts=tuple(accounts), policies=tuple(policies), sso=sso,
                      permission_sets=tuple(permission_sets), assignments=tuple(assignments.values()),
                      principals=tuple(principals), allow_list=allow_list, full_assignment_scan=full_assignment_scan,

@@ -75,10 +75,38 @@ def no_changes(plan: Plan) -> str:
     """The no-changes line; it claims a match only when no error or warning says otherwise."""
     if plan.errors:
         return "No changes. The errors above must be fixed first."
+    if plan.held:
+        return "No changes. Nothing more apply can do now: what is held back above waits for the break-glass preflight."
     if plan.warnings:
         return "No changes. Nothing more apply can do now: the organization differs from the repository as the " \
                "warnings above say."
     return "No changes. The organization matches the repository."
+
+
+def preflight_lines(plan: Plan) -> list[str]:
+    """The break-glass preflight as plan steps: one line per user with its verdict, then what it held back."""
+    lines = []
+    for p in plan.preflight:
+        where = f"{p.get('user')} ({p.get('path')}) in {p.get('account')} ({p.get('account_id')})"
+        if p.get("verdict") == "pass":
+            extra = f" ({'; '.join(p.get('warnings') or ())})" if p.get("warnings") else ""
+            lines.append(f"? preflight: break-glass user {where}: pass: exists, MFA device, no active access key"
+                         + extra)
+        else:
+            lines.append(f"? preflight: break-glass user {where}: FAIL: {'; '.join(p.get('missing') or ())}")
+    lines += [f"! {_held(h)}" for h in plan.held]
+    return lines
+
+
+def _held(h: Mapping[str, Any]) -> str:
+    return (f"held back: {h.get('change')}: the JIT account {h.get('account')} ({h.get('account_id')}): "
+            f"{h.get('missing')}; fix: {h.get('fix')}")
+
+
+def held_line(plan: Plan) -> str:
+    """The one line apply ends with when it held something back: the account, what is missing, the fix."""
+    more = f" (and {len(plan.held) - 1} more held back)" if len(plan.held) > 1 else ""
+    return f"{_held(plan.held[0])}{more}, then re-run apply"
 
 
 def render_text(plan: Plan, color: bool = False, show_documents: bool = True) -> str:
@@ -88,6 +116,9 @@ def render_text(plan: Plan, color: bool = False, show_documents: bool = True) ->
     for message in plan.warnings:
         out.append(f"Warning: {message}")
     if out:
+        out.append("")
+    if plan.preflight or plan.held:
+        out.extend(f"  {line}" for line in preflight_lines(plan))
         out.append("")
     if not plan.changes:
         out.append(no_changes(plan))
@@ -117,6 +148,9 @@ def render_markdown(plan: Plan) -> str:
     for message in plan.warnings:
         out.append(f"> **Warning:** {message}")
     if plan.errors or plan.warnings:
+        out.append("")
+    if plan.preflight or plan.held:
+        out.extend(f"- {line}" for line in preflight_lines(plan))
         out.append("")
     if not plan.changes:
         out.append(no_changes(plan))
@@ -162,7 +196,8 @@ def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
     data: dict[str, Any] = {"fingerprint": plan.fingerprint,
                             "changes": [_change_json(c, full) for c in plan.changes],
                             "summary": {"add": add, "change": change, "destroy": destroy},
-                            "errors": list(plan.errors), "warnings": list(plan.warnings)}
+                            "errors": list(plan.errors), "warnings": list(plan.warnings),
+                            "preflight": [dict(p) for p in plan.preflight], "held": [dict(h) for h in plan.held]}
     if full:
         data["context"] = dict(plan.context)
     return versioned(data)
@@ -185,7 +220,9 @@ def from_document(data: Any) -> Plan:
     except (KeyError, TypeError, ValueError) as exc:
         raise PlanFileError(f"malformed change in plan: {exc}") from None
     return Plan(fingerprint=str(data.get("fingerprint", "")), changes=changes, errors=tuple(data.get("errors") or ()),
-                warnings=tuple(data.get("warnings") or ()), context=data.get("context") or {})
+                warnings=tuple(data.get("warnings") or ()), context=data.get("context") or {},
+                preflight=tuple(p for p in data.get("preflight") or () if isinstance(p, Mapping)),
+                held=tuple(h for h in data.get("held") or () if isinstance(h, Mapping)))
 
 
 def load_plan(text: str) -> Plan:

@@ -36,6 +36,10 @@ class Plan:
     errors: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     context: Mapping[str, Any] = field(default_factory=dict)  # root id, instance, identity store, strategy
+    # apply's break-glass preflight (one verdict per user, JSON-safe) and the changes it held back
+    # ({"change", "account", "account_id", "missing", "fix"}): held changes remain to be done
+    preflight: tuple[Mapping[str, Any], ...] = ()
+    held: tuple[Mapping[str, Any], ...] = ()
 
     def counts(self) -> tuple[int, int, int]:
         add = sum(c.op in ADD_OPS for c in self.changes)

@@ -20,11 +20,11 @@ import boto3
 import botocore.exceptions
 from botocore.config import Config
 
+from .boto_iam import MemberIamCalls
 from .boto_identity import IdentityCenterCalls, async_status, tag_list, tag_map
 from .port import (
     AsyncStatus,
     AwsError,
-    BreakGlassState,
     LiveAccount,
     LiveOu,
     PolicySummary,
@@ -35,10 +35,6 @@ ORGANIZATIONS_REGION = "us-east-1"
 SCP = "SERVICE_CONTROL_POLICY"
 RETRY_CODES = frozenset({"ConcurrentModificationException", "TooManyRequestsException", "ThrottlingException",
                          "Throttling", "ServiceException", "InternalServerException"})
-MEMBER_ROLES_ENV = "CONSOLEZERO_MEMBER_ROLES"
-# Roles tried, in order, to read the break-glass user in the JIT account: bootstrap/member-role.yaml's
-# read role (plan) and apply role, then the role AWS Organizations creates in every new account.
-DEFAULT_MEMBER_ROLES = ("consolezero-alerts-read", "consolezero-alerts", "OrganizationAccountAccessRole")
 ORG_PAGE = 20  # the largest MaxResults Organizations accepts
 # An endpoint that refuses connections, or accepts them and never answers, must fail in seconds, not after
 # botocore's 10 adaptive attempts of 60 s each: connection errors and timeouts get CONNECTION_ATTEMPTS tries
@@ -104,7 +100,7 @@ def endpoint_from_env(endpoint_url: str | None) -> str | None:
     return endpoint_url or os.environ.get(ENDPOINT_ENV) or None
 
 
-class BotoPort(IdentityCenterCalls):
+class BotoPort(IdentityCenterCalls, MemberIamCalls):
     """The AWS port (:mod:`consolezero.integrations.aws.port`) over boto3 clients (real AWS, or an emulator)."""
 
     def __init__(self, session: Any | None = None, endpoint_url: str | None = None, sso_region: str = "us-east-1",
@@ -300,49 +296,6 @@ class BotoPort(IdentityCenterCalls):
         if self._caller is None:
             self._caller = str(self._call("sts", "get_caller_identity")["Account"])
         return self._caller
-
-    def _member_iam(self, account_id: str) -> tuple[Any | None, str | None]:
-        """An IAM client in ``account_id``: ours if it is the caller's account, else through a member role."""
-        if account_id == self.caller_account_id():
-            return self.client("iam"), None
-        roles = [r.strip() for r in os.environ.get(MEMBER_ROLES_ENV, "").split(",") if r.strip()]
-        errors = []
-        for role in roles or DEFAULT_MEMBER_ROLES:
-            try:
-                credentials = self._call("sts", "assume_role", RoleArn=f"arn:aws:iam::{account_id}:role/{role}",
-                                         RoleSessionName="consolezero-break-glass-check",
-                                         DurationSeconds=900)["Credentials"]
-            except AwsError as exc:
-                errors.append(f"{role}: {exc.code}")
-                continue
-            kwargs: dict[str, Any] = {"region_name": ORGANIZATIONS_REGION,
-                                      "aws_access_key_id": credentials["AccessKeyId"],
-                                      "aws_secret_access_key": credentials["SecretAccessKey"],
-                                      "aws_session_token": credentials["SessionToken"]}
-            if self._endpoint:
-                kwargs["endpoint_url"] = self._endpoint
-            return _new_client(self.session, "iam", **kwargs), None
-        return None, "cannot assume a member role (" + "; ".join(errors) + ")"
-
-    def break_glass_user(self, account_id: str, user: str, path: str) -> BreakGlassState:
-        iam, error = self._member_iam(account_id)
-        state = BreakGlassState(account_id=account_id, user=user, path=path)
-        if iam is None:
-            return BreakGlassState(account_id=account_id, user=user, path=path, error=error)
-        key = f"iam@{account_id}"
-        self._clients[key] = iam
-        try:
-            found = self._call(key, "get_user", UserName=user)["User"]
-        except AwsError as exc:
-            if exc.code == "NoSuchEntity":
-                return state
-            return BreakGlassState(account_id=account_id, user=user, path=path, error=f"{exc.code}: {exc.message}")
-        if (found.get("Path") or "/") != path:
-            return BreakGlassState(account_id=account_id, user=user, path=path, arn=found.get("Arn"),
-                                   error=f"the user's path is {found.get('Path') or '/'}, not {path}")
-        devices = self._call(key, "list_mfa_devices", UserName=user, MaxItems=10).get("MFADevices") or []
-        return BreakGlassState(account_id=account_id, user=user, path=path, exists=True, mfa=bool(devices),
-                               arn=found.get("Arn"))
 
 
 def make_port(endpoint_url: str | None = None, sso_region: str = "us-east-1", session: Any | None = None,

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from consolezero.policy.scp import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID  # noqa: F401 - re-exported
+
 MANAGED_TAG = ("managed-by", "consolezero")  # the ownership marker on everything we create
-FULL_AWS_ACCESS = "FullAWSAccess"
-FULL_AWS_ACCESS_ID = "p-FullAWSAccess"
 
 AsyncState = Literal["IN_PROGRESS", "SUCCEEDED", "FAILED"]
 PrincipalType = Literal["GROUP", "USER"]
@@ -135,20 +135,28 @@ class LivePermissionSet:
 
 
 @dataclass(frozen=True)
-class BreakGlassState:
-    """The break-glass IAM user as found in its account (read through a member role)."""
+class IamUser:
+    """An IAM user of a member account (read through the organization access role)."""
+
+    name: str
+    path: str
+    arn: str
+
+
+@dataclass(frozen=True)
+class AccessKeyInfo:
+    id: str
+    status: str  # Active | Inactive
+    created: str  # ISO 8601
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    """An account's IAM credential report: the CSV text AWS returns, and when it was generated."""
 
     account_id: str
-    user: str
-    path: str
-    exists: bool = False
-    mfa: bool = False
-    arn: str | None = None
-    error: str | None = None  # why it could not be read (no role to assume, access denied, ...)
-
-    @property
-    def verified(self) -> bool:
-        return self.exists and self.mfa and self.error is None
+    content: str
+    generated: str | None = None
 
 
 class AwsPort(Protocol):
@@ -180,8 +188,12 @@ class AwsPort(Protocol):
     def start_create_account(self, name: str, email: str, tags: Mapping[str, str]) -> AsyncStatus: ...
     def create_account_status(self, request_id: str) -> AsyncStatus: ...
 
-    # --- the break-glass user (IAM, in the JIT account) -------------------------------------
-    def break_glass_user(self, account_id: str, user: str, path: str) -> BreakGlassState: ...
+    # --- IAM in member accounts (through the organization access role): read only -----------
+    def iam_user(self, account_id: str, user: str) -> IamUser | None: ...
+    def mfa_devices(self, account_id: str, user: str) -> list[str]: ...  # serial numbers
+    def access_keys(self, account_id: str, user: str) -> list[AccessKeyInfo]: ...
+    def generate_credential_report(self, account_id: str) -> str: ...  # STARTED | INPROGRESS | COMPLETE
+    def credential_report(self, account_id: str) -> CredentialReport | None: ...  # None: not ready yet
 
     # --- IAM Identity Center: read --------------------------------------------------------
     def sso_instance(self, instance_arn: str | None) -> SsoInstance | None: ...

@@ -18,6 +18,7 @@ from consolezero.core.model import Role, Target
 from consolezero.policy.escalation import PATHS
 from consolezero.policy.levels import MISLABELLED_READS, mislabelled_reads_mask
 from consolezero.policy.patterns import action_names
+from consolezero.policy.scp import full_access_scp
 
 from ..context import LintContext
 from .base import Hit, rule
@@ -285,7 +286,7 @@ def _lockout_cause(ctx: LintContext, m: AccessMatrix, target: Target, above: int
             allow |= s.bits
     scps = {scp.file: scp for scp in m.model.scps.values()}
     if not allow:
-        full = next((s for s in m.model.scps.values() if s.aws_managed == "FullAWSAccess"), None)
+        full = full_access_scp(m.model)
         if full is not None and ctx.has(full.file, "targets"):
             return Where(full.file, ("targets",), key=True), "no SCP attached there allows anything: FullAWSAccess " \
                                                             "is not attached there and no Allow SCP is"

@@ -7,13 +7,13 @@ from collections.abc import Iterator, Mapping
 from consolezero.core.findings import Severity, Where
 from consolezero.core.model import Scp, Target
 from consolezero.policy.document import minified_size
+from consolezero.policy.scp import FULL_AWS_ACCESS, uses_allow_list
 
 from ..context import LintContext
 from .base import Hit, rule
 from .policy_docs import policy_documents
 
 FAMILY = "scps"
-FULL_AWS_ACCESS = "FullAWSAccess"
 
 
 @rule("scp-too-large", Severity.ERROR,
@@ -89,7 +89,7 @@ def scp_too_many_attachments(ctx: LintContext) -> Iterator[Hit]:
     """
     limit = ctx.limits.scp_max_attachments
     model = ctx.model
-    default_full_access = not any(scp.aws_managed == FULL_AWS_ACCESS for scp in model.scps.values())
+    default_full_access = not uses_allow_list(model)
     attached: dict[Target, list[Scp]] = {}
     for scp in model.scps.values():
         for target in dict.fromkeys(scp.targets):  # a repeated target is one attachment

@@ -9,20 +9,22 @@ from collections.abc import Iterator, Mapping
 
 from consolezero.core.findings import Severity, Where
 from consolezero.core.model import Scp, Target
-from consolezero.policy.action_index import glob_match
-from consolezero.policy.conditions import Context, evaluate_conditions
+from consolezero.policy.conditions import evaluate_conditions
 from consolezero.policy.document import Statement
-from consolezero.policy.patterns import statement_bits
+from consolezero.policy.scp import (
+    break_glass_arn,
+    deny_user_statements,
+    denying,
+    escape_probes,
+    is_deny_user,
+    principal_context,
+)
 
 from ..context import LintContext
 from .base import Hit, rule
-from .policy_docs import policy_documents
+from .policy_docs import PolicyDoc, policy_documents
 
 FAMILY = "scps"
-# ordinary principals of a member account: DenyUser must apply to them (not only to the root user)
-_ORDINARY = (Context("arn:aws:iam::000000000000:user/someone", "000000000000", "User"),
-             Context("arn:aws:iam::000000000000:role/someone", "000000000000", "AssumedRole"))
-_NEW_USER = "arn:aws:iam::000000000000:user/someone-new"
 
 
 def _statements(policy: object) -> list[tuple[tuple, Mapping]]:
@@ -91,6 +93,71 @@ def break_glass_missing(ctx: LintContext) -> Iterator[Hit]:
     yield Hit(Where(org.file, path, key=has_key), message)
 
 
+def _condition_where(doc: PolicyDoc, statement: Statement) -> Where:
+    """The statement's aws:PrincipalArn condition value (else its Condition, else the statement)."""
+    for cond in statement.conditions:
+        if cond.key.lower() == "aws:principalarn":
+            return Where(doc.file, (*doc.base, *cond.path))
+    if statement.conditions:
+        return Where(doc.file, (*doc.base, *statement.path, "Condition"), key=True)
+    return Where(doc.file, (*doc.base, *statement.path), key=True)
+
+
+@rule("break-glass-not-exempt", Severity.ERROR,
+      "DenyUser exempts each declared break-glass user, and nobody else.", family=FAMILY)
+def break_glass_not_exempt(ctx: LintContext) -> Iterator[Hit]:
+    """
+    The way out only works if DenyUser lets it through. For each SCP that works as DenyUser and
+    covers a declared break-glass user's account, the engine evaluates the conditions of every
+    statement that denies `iam:CreateUser`, `iam:CreateAccessKey` or `iam:CreateLoginProfile` with
+    that user's ARN (`arn:aws:iam::<account id>:user<path><user>`): each must be false, so the user is
+    exempt. A typo in the ARN pattern, a different path than the declaration's, or an operator that
+    never matches (`StringNotEquals` with a wildcard compares literally) leaves the break-glass user
+    denied, and is reported at the condition.
+
+    The exemption must not be wider than the break-glass users: if another user
+    (`arn:aws:iam::*:user/*` lets every user escape), a role, or an Identity Center role is exempt
+    too, DenyUser stops nobody who matters. That is reported at the same place.
+
+    **Fix:** exempt exactly the declared path, e.g.
+    `Condition: {ArnNotLike: {aws:PrincipalArn: "arn:aws:iam::*:user/break-glass/*"}}` with the
+    break-glass users declared at `path: /break-glass/`.
+    """
+    org = ctx.model.organization
+    if org is None:
+        return
+    glasses = [(g, ctx.model.accounts[g.account]) for g in org.break_glass
+               if g.user and g.account in ctx.model.accounts]
+    arns = [break_glass_arn(a.id or "000000000000", g.path, g.user) for g, a in glasses]
+    accounts = [a.id or "000000000000" for _, a in glasses] or ["000000000000"]
+    others = [a.id for a in ctx.model.accounts.values() if a.id and a.id not in accounts][:1]
+    probes = escape_probes([*accounts, *others], arns)
+    scps = {s.file: s for s in ctx.model.scps.values()}
+    for doc in policy_documents(ctx):
+        scp = scps.get(doc.file)
+        if doc.kind != "scp" or doc.policy is None or scp is None or not is_deny_user(doc.policy, ctx.catalog):
+            continue
+        reported: set[int] = set()
+        for (glass, account), arn in zip(glasses, arns, strict=True):
+            if not any(t in account.path() for t in scp.targets):
+                continue
+            for st in denying(doc.policy, arn, ctx.catalog):
+                reported.add(st.index)
+                if any(c.base_operator is None for c in st.conditions):
+                    continue  # an unknown operator decides nothing: unknown-condition-operator reports it
+                yield Hit(_condition_where(doc, st),
+                          f"{scp.name}: statement {st.name} applies to the break-glass user {glass.user} ({arn}): "
+                          "its conditions do not exempt it, so the way out is denied too")
+        for st in deny_user_statements(doc.policy, ctx.catalog):
+            if st.index in reported:
+                continue
+            escaping = [p for p in probes if evaluate_conditions(st.conditions, principal_context(p)) is False]
+            if escaping:
+                yield Hit(_condition_where(doc, st),
+                          f"{scp.name}: statement {st.name} exempts more than the break-glass users: "
+                          f"{', '.join(escaping[:3])}{' and more' if len(escaping) > 3 else ''} escape it too")
+
+
 @rule("scp-grammar", Severity.ERROR,
       "An SCP holds nothing SCPs may not: no Principal or NotPrincipal.", family=FAMILY)
 def scp_grammar(ctx: LintContext) -> Iterator[Hit]:
@@ -124,30 +191,10 @@ def scp_grammar(ctx: LintContext) -> Iterator[Hit]:
                       f"{scp.name} declares aws_managed: {scp.aws_managed}, AWS's own document: remove policy")
 
 
-def _denies_new_users(statement: Statement, create_user: int, bits: int) -> bool:
-    """A Deny of iam:CreateUser, on any user, that applies to ordinary principals (not only root)."""
-    if statement.effect != "Deny" or not bits & create_user:
-        return False
-    if statement.not_resources is not None:
-        if any(glob_match(p, _NEW_USER) for p in statement.not_resources):
-            return False
-    elif not any(glob_match(p, _NEW_USER) for p in statement.resources or ()):
-        return False
-    return any(evaluate_conditions(statement.conditions, c) is not False for c in _ORDINARY)
-
-
 def deny_user_scps(ctx: LintContext) -> list[Scp]:
-    """The SCPs that work as DenyUser: a Deny statement stops ordinary principals creating IAM users."""
-    catalog = ctx.catalog
-    index = catalog.lookup("iam:CreateUser")
-    if index is None:
-        return []
-    create_user = 1 << index
-    files = set()
-    for doc in policy_documents(ctx):
-        if doc.kind == "scp" and doc.policy is not None and any(
-                _denies_new_users(st, create_user, statement_bits(catalog, st)) for st in doc.policy.statements):
-            files.add(doc.file)
+    """The SCPs that work as DenyUser (:func:`consolezero.policy.scp.is_deny_user`)."""
+    files = {doc.file for doc in policy_documents(ctx)
+             if doc.kind == "scp" and doc.policy is not None and is_deny_user(doc.policy, ctx.catalog)}
     return [scp for scp in ctx.model.scps.values() if scp.file in files]
 
 
@@ -219,4 +266,5 @@ def scp_on_management_account(ctx: LintContext) -> Iterator[Hit]:
                           f"{org.management_account!r}, which SCPs do not restrict: it has no effect there")
 
 
-RULES = (scp_grammar, deny_without_alert, deny_user_missing, break_glass_missing, scp_on_management_account)
+RULES = (scp_grammar, deny_without_alert, deny_user_missing, break_glass_missing, break_glass_not_exempt,
+         scp_on_management_account)
