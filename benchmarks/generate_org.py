@@ -63,6 +63,10 @@ def _example_scps(dest: Path, top: list[str]) -> None:
         (dest / "scps" / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+BORROW_ACCEPTED = ("# consolezero: ignore[standing-escalation] borrow paths only: every role there carries the "
+                   "DeveloperBoundary\n")
+
+
 def _developer_boundary() -> dict:
     """The example's DeveloperBoundary (its document included), for the generated power users."""
     return yaml.safe_load((ROOT / "roles" / "developer.yaml").read_text(encoding="utf-8"))["permissions_boundary"]
@@ -127,7 +131,11 @@ def generate(dest: Path, accounts: int = 5000, ous: int = 300, scps: int = 200, 
             eligible.append((name, ou))
             doc["jit"] = {"max_duration": "PT2H", "approvals": 1, "approvers": ["@example/platform-leads"],
                           "ticket": "required", "when_ticket_system_down": {"approvals": 2}}
-        (dest / "roles" / f"role-{n:03d}.yaml").write_text(json.dumps(doc, indent=1))
+        text = json.dumps(doc, indent=1)
+        if power and not jit:  # as the example's Developer: borrow paths accepted, with the reason
+            text = yaml.safe_dump(doc, sort_keys=False)
+            text = text.replace("\nassignments:", "\n" + BORROW_ACCEPTED + "assignments:")
+        (dest / "roles" / f"role-{n:03d}.yaml").write_text(text)
     for n in range(requests if eligible else 0):
         role, ou = rnd.choice(eligible)
         account = rnd.choice(under[ou])

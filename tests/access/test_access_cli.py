@@ -28,7 +28,8 @@ def test_access_text_table() -> None:
     developer = next(line for line in out.splitlines() if line.startswith("Developer"))
     assert developer.split()[:5] == ["Developer", "standing", "PT4H", "sandbox,", "staging-app"]
     assert "glue-update-dev-endpoint" not in developer  # the DeveloperBoundary denies glue:UpdateDevEndpoint
-    assert " - (13 fenced)" in developer
+    assert "grant:" not in developer  # the guardrail and the boundary fence every path that writes policy
+    assert "borrow: sts-assume-role, lambda-update-function-code, ssm-send-command +9 more (27 fenced)" in developer
     assert any(line.startswith("Admin") and "management (no SCPs)" in line and " yes " in line
                for line in out.splitlines())
     assert "no SCPs: the management account, which SCPs do not restrict." in out
@@ -43,7 +44,9 @@ def test_access_json_matrix_entry_per_role_and_account() -> None:
     assert len(pairs) == len(data["matrix"]) == 14  # ReadOnly 6, Admin 6, Developer 2
     dev = next(e for e in data["matrix"] if (e["role"], e["account"]) == ("Developer", "staging-app"))
     assert dev["mode"] == "standing" and dev["session_duration"] == "PT4H" and dev["scps_apply"] is True
-    assert dev["escalations"] == []  # glue-update-dev-endpoint: denied by the DeveloperBoundary
+    assert "glue-update-dev-endpoint" not in dev["escalations"]  # denied by the DeveloperBoundary
+    assert {dev["escalation_kinds"][p] for p in dev["escalations"]} == {"borrow"}  # no grant path outright
+    assert "lambda-update-function-code" in dev["escalations"]
     assert "trifecta" in dev["fenced_escalations"] and dev["admin_level"] is False
     assert dev["principals"] == ["group:engineers"]
     admin = next(e for e in data["matrix"] if (e["role"], e["account"]) == ("Admin", "management"))

@@ -45,14 +45,14 @@ def test_wide_lists_every_account_and_escalation(example: Path) -> None:
     data = json.loads(runner.invoke(app, ["access", str(example), "--format", "json"]).stdout)
     admin = next(e for e in data["matrix"] if e["role"] == "Admin" and e["account"] == "prod-app")
     row = next(line for line in wide.splitlines() if line.startswith("Admin") and "prod-app" in line)
-    assert row.endswith(", ".join(admin["escalations"]))
+    assert all(path in row for path in admin["escalations"]) and " more" not in row
     assert "sandbox, log-archive, security, staging-app, prod-app" in row
 
 
 def test_a_terminal_wide_enough_gets_everything(example: Path) -> None:
     data = json.loads(runner.invoke(app, ["access", str(example), "--format", "json"]).stdout)
     entries, catalog = data["matrix"], data["catalog"]
-    roomy = render_matrix("text", entries, catalog, width=1000)
+    roomy = render_matrix("text", entries, catalog, width=10_000)
     tight = render_matrix("text", entries, catalog, width=120)
     assert " more" not in roomy.split("Held by")[0]
     assert "+1 more" in tight

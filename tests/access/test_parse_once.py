@@ -61,7 +61,7 @@ def _repository_documents(repo: Path) -> list[object]:
 def test_a_lint_run_parses_each_policy_document_once(parses: Counter[str], shipped: Counter[str]) -> None:
     repo = load_repository(ROOT)
     result = run_lint(repo)
-    assert not result.findings
+    assert not [f for f in result.findings if not f.suppressed]
     documents = _repository_documents(ROOT)
     assert len(documents) == 7  # 5 SCPs, Developer's inline policy and boundary
     for doc in documents:

@@ -10,8 +10,9 @@ from policy_helpers import aws_managed, labeled
 from consolezero.policy.catalog import Catalog
 from consolezero.policy.conditions import Context
 from consolezero.policy.document import parse_policy
-from consolezero.policy.escalation import PATHS, find_escalations, is_admin_level, writes
+from consolezero.policy.escalation import BORROW, GRANT, PATHS, admin_level, find_escalations, writes
 from consolezero.policy.evaluate import Access, Evaluator, ScpLevel
+from consolezero.policy.levels import mislabelled_reads_mask, write_mask
 from consolezero.policy.managed import managed_arn, managed_names, managed_policy, managed_policy_info
 
 FULL = aws_managed("FullAWSAccess", "scps/full.yaml")
@@ -70,45 +71,75 @@ def test_denied_path_is_not_a_hit() -> None:
 
 @pytest.mark.parametrize(("policy", "admin"), [
     ("AdministratorAccess", True),
-    ("PowerUserAccess", True),  # ~99 % of all actions
+    ("PowerUserAccess", False),  # ~99 % of all actions, but no control of IAM: breadth alone is not admin
     ("IAMFullAccess", True),  # controls IAM: can grant itself anything
     ("ReadOnlyAccess", False),
     ("ViewOnlyAccess", False),
     ("SecurityAudit", False),
     ("AmazonS3ReadOnlyAccess", False),
 ])
-def test_is_admin_level(catalog: Catalog, policy: str, admin: bool) -> None:
-    assert is_admin_level(run(aws_managed(policy)).access, catalog) is admin
+def test_admin_level(catalog: Catalog, policy: str, admin: bool) -> None:
+    """The one decision of admin level: the matrix, admin-must-be-jit and trifecta-reachable all use it."""
+    assert admin_level(run(aws_managed(policy)).access, catalog) is admin
 
 
-def test_is_admin_level_single_iam_primitive(catalog: Catalog) -> None:
+def test_admin_level_is_decided_in_one_place() -> None:
+    from consolezero.access import matrix
+
+    assert matrix.admin_level is admin_level
+
+
+def test_admin_level_single_iam_primitive(catalog: Catalog) -> None:
     ev = run(labeled("roles/x.yaml", {"Effect": "Allow", "Action": "iam:AttachRolePolicy"}))
-    assert is_admin_level(ev.access, catalog)
+    assert admin_level(ev.access, catalog)
     conditional = labeled("roles/y.yaml", {"Effect": "Allow", "Action": "iam:AttachRolePolicy",
                                            "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}})
-    assert not is_admin_level(run(conditional).access, catalog)  # only certain access counts
-    assert not is_admin_level(Access(0, catalog.all_mask), catalog)
+    assert not admin_level(run(conditional).access, catalog)  # only certain access counts
+    assert not admin_level(Access(0, catalog.all_mask), catalog)
 
 
 def test_writes(catalog: Catalog) -> None:
+    """One write mask (policy/levels.py): the three write levels, AWS's mislabelled reads left out."""
     write_levels = ("Write", "Permissions management", "Tagging")
-    expected = catalog.level_mask("Write") | catalog.level_mask("Permissions management") | catalog.level_mask(
-        "Tagging")
+    expected = (catalog.level_mask("Write") | catalog.level_mask("Permissions management")
+                | catalog.level_mask("Tagging")) & ~mislabelled_reads_mask(catalog)
+    assert write_mask(catalog) == expected
     admin = run(aws_managed("AdministratorAccess")).access
     assert writes(admin, catalog) == expected
     ro = run(aws_managed("ReadOnlyAccess")).access
-    assert writes(ro, catalog) & ~expected == 0
     assert all(catalog.access_level(i) in write_levels for i in range(len(catalog.actions))
                if writes(ro, catalog) >> i & 1)
     fenced = run(labeled("roles/x.yaml", {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::b/*"}))
     assert writes(fenced.access, catalog) == 1 << catalog.index["s3:putobject"]
 
 
-def test_readonly_managed_policies_write_little(catalog: Catalog) -> None:
-    """AWS's read-only policies hold a few actions the catalog files under Write or Permissions management
-    (s3express:CreateSession, billing:GetResourcePolicy, iot:ListSubscriptions, ...): a handful, not more."""
+def test_readonly_managed_policies_write_nothing(catalog: Catalog) -> None:
+    """AWS's read-only policies hold only actions the catalog files under Write or Permissions management
+    although they read (s3express:CreateSession, billing:GetResourcePolicy, ...): no write is left."""
     for name in ("ReadOnlyAccess", "ViewOnlyAccess", "SecurityAudit"):
-        assert 0 < writes(run(aws_managed(name)).access, catalog).bit_count() < 20
+        assert writes(run(aws_managed(name)).access, catalog) == 0
+
+
+def test_every_path_has_a_kind_and_a_source() -> None:
+    assert {p.kind for p in PATHS} == {GRANT, BORROW}
+    for p in PATHS:
+        assert p.source.strip(), p.name
+    grants = {p.name for p in PATHS if p.kind == GRANT}
+    assert {"create-policy-version", "attach-role-policy", "update-assume-role-policy", "create-access-key"} <= grants
+    borrows = {p.name for p in PATHS if p.kind == BORROW}
+    assert {"lambda-update-function-code", "ssm-send-command", "ssm-start-session", "ec2-instance-connect",
+            "codebuild-start-build", "cloudformation-update-stack", "cloudformation-change-set",
+            "sagemaker-presigned-url", "sts-assume-role", "passrole-ecs", "passrole-bedrock-agent",
+            "passrole-stepfunctions", "passrole-apprunner"} <= borrows
+    rhino = {p.source.split("method ")[1].split(";")[0] for p in PATHS if "method " in p.source}
+    assert rhino == {str(n) for n in range(1, 22)}  # every one of Rhino Security Labs' 21 methods
+
+
+def test_poweruser_borrows_without_granting() -> None:
+    hits = {h.path.name: h for h in find_escalations(run(aws_managed("PowerUserAccess")))
+            if h.state == "allowed"}
+    assert {"lambda-update-function-code", "ssm-send-command", "ssm-start-session"} <= set(hits)
+    assert all(h.path.kind == BORROW for h in hits.values())
 
 
 # -- managed policies ---------------------------------------------------------------------------------
@@ -161,3 +192,11 @@ def test_managed_names_and_index() -> None:
         info = managed_policy_info(name)
         assert info is not None
         json.dumps(managed_policy(name))  # plain JSON data
+
+
+def test_every_path_is_documented() -> None:
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "engine.md").read_text(encoding="utf-8")
+    for p in PATHS:
+        assert f"| `{p.name}` | {p.kind} |" in text, p.name

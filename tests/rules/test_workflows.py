@@ -38,7 +38,7 @@ def test_kinds_of_workflows_and_bootstrap_files(example: Path) -> None:
 def test_workflows_get_yaml_findings_but_no_schema(example: Path) -> None:
     _write(example, ".github/workflows/broken.yml", "name: a\nname: b\npermissions: {}\non: push\njobs: {}\n")
     _write(example, "bootstrap/broken.yaml", "Resources: [\n")
-    found = {(f.rule, f.file, f.line) for f in lint(example).findings}
+    found = {(f.rule, f.file, f.line) for f in lint(example).findings if not f.suppressed}
     assert found == {("duplicate-key", ".github/workflows/broken.yml", 2), ("yaml-syntax", "bootstrap/broken.yaml", 2)}
 
 

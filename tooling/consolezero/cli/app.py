@@ -20,11 +20,13 @@ from consolezero.cli.jit import register as register_jit
 
 from .common import (  # noqa: F401 - the shared helpers, by the names the commands here (and cli/census) use
     AccessFormat,
+    AwsNowOpt,  # noqa: F401 - cli/census takes it from here
     OutputOpt,
     PathArg,
     emit,
     fail,
 )
+from .common import aws_now as _aws_now
 from .common import catalog as _catalog  # noqa: F401
 from .common import color as _color
 from .common import lint_warning as _lint_warning
@@ -159,8 +161,6 @@ class PlanFormat(str, Enum):
 EndpointOpt = Annotated[str | None, typer.Option(
     "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL", metavar="URL",
     help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
-AwsNowOpt = Annotated[str | None, typer.Option("--now", metavar="TIMESTAMP", help=(
-    "Evaluate time-dependent state (JIT grants) at this ISO 8601 timestamp instead of the current time."))]
 CreateAccountsOpt = Annotated[bool, typer.Option("--create-accounts",
                                                  help="Create declared accounts missing from the organization.")]
 ScanAssignmentsOpt = Annotated[bool, typer.Option("--scan-all-assignments",
@@ -186,18 +186,6 @@ def _aws_port(repo, endpoint_url: str | None):  # returns a BotoPort; imported l
 
     organization = repo.model.organization
     return make_port(endpoint_url, organization.region if organization else "us-east-1")
-
-
-def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
-    from datetime import UTC, datetime
-
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"--now: not an ISO 8601 timestamp: {text!r}", code)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 @app.command("plan")

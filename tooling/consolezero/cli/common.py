@@ -107,3 +107,20 @@ def lint_warning(repo, fmt: str, limit: int = 5) -> str:  # repo: a Repository
         return "\n".join([f"> **{head.replace('Warning:', 'Warning:**', 1)}", ">",
                           *(f"> - `{line}`" for line in shown), *(f"> - {m}" for m in more)]) + "\n\n"
     return "\n".join([head, *(f"  {line}" for line in shown), *(f"  {m}" for m in more)]) + "\n\n"
+
+
+AwsNowOpt = Annotated[str | None, typer.Option("--now", metavar="TIMESTAMP", help=(
+    "Evaluate time-dependent state (JIT grants, aws:CurrentTime) at this ISO 8601 timestamp, not now."))]
+
+
+def aws_now(text: str | None, code: int = 2):  # returns datetime | None
+    """``--now``, checked: one line and exit ``code`` when it is not an ISO 8601 timestamp."""
+    from datetime import UTC, datetime
+
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        fail(f"--now: not an ISO 8601 timestamp: {text!r}", code)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

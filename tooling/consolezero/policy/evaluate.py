@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from .catalog import Catalog, load_catalog
-from .compiled import _Chain, _Group, _Identity, _Pair, _Stmt
+from .compiled import _Chain, _Group, _Identity, _Pair, _Stmt, compile_statement
 from .conditions import Context
 from .document import Policy
-from .patterns import statement_bits
 
 T = TypeVar("T")
 
@@ -151,9 +150,9 @@ class Evaluator:
         hit = self._policies.get(key)
         if hit is not None and hit[0] is labeled.policy:
             return hit[1]
-        stmts = [_Stmt(f"{labeled.label}#{st.name}", st, statement_bits(self.catalog, st))
-                 for st in labeled.policy.statements
-                 if st.effect is not None and (st.actions is not None or st.not_actions is not None)]
+        stmts = [s for st in labeled.policy.statements
+                 if st.effect is not None and (st.actions is not None or st.not_actions is not None)
+                 for s in compile_statement(self.catalog, f"{labeled.label}#{st.name}", st)]
         compiled = tuple(stmts)
         self._policies[key] = (labeled.policy, compiled)
         return compiled

@@ -25,7 +25,7 @@ def explain(ev: Evaluation, bit: int, decision: str) -> tuple[str, ...]:
 
     def covering(group: _Group, allow: bool, status: str) -> list[str]:
         return [s.label for s in group.stmts
-                if s.allow is allow and s.bits & bit and _status(s, outcomes) == status]
+                if s.allow is allow and _status(s, outcomes, bit) == status]
 
     def allows(group: _Group) -> bool:
         return bool(covering(group, True, "full") or covering(group, True, "partial"))

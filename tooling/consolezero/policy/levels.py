@@ -43,3 +43,13 @@ def mislabelled_reads_mask(catalog: Catalog) -> int:
 def level_mask(catalog: Catalog, level: str) -> int:
     """The actions of ``level`` (one of :data:`~consolezero.policy.catalog.LEVELS`), corrected."""
     return _masks(catalog)[1][level]
+
+
+WRITE_LEVELS = ("Write", "Permissions management", "Tagging")
+
+
+def write_mask(catalog: Catalog) -> int:
+    """Every action that changes something: the Write, Permissions management and Tagging levels,
+    corrected (AWS's mislabelled reads are not in it)."""
+    masks = _masks(catalog)[1]
+    return masks["Write"] | masks["Permissions management"] | masks["Tagging"]

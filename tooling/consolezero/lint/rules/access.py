@@ -15,8 +15,8 @@ from collections.abc import Iterator, Sequence
 from consolezero.access.matrix import AccessMatrix, Cell
 from consolezero.core.findings import Severity, Where
 from consolezero.core.model import Role, Target
-from consolezero.policy.escalation import PATHS
-from consolezero.policy.levels import MISLABELLED_READS, mislabelled_reads_mask
+from consolezero.policy.escalation import BORROW, GRANT, IAM_GRANTS, PATHS, kind_of
+from consolezero.policy.levels import MISLABELLED_READS, WRITE_LEVELS, level_mask, write_mask
 from consolezero.policy.patterns import action_names
 from consolezero.policy.scp import full_access_scp
 
@@ -34,7 +34,6 @@ _WRITER_WORDS = frozenset({"admin", "administrator", "write", "writer", "writers
                            "operator", "deploy", "deployer", "manager"})
 _READONLY_TAGS = {"read-only": ("true", "yes"), "readonly": ("true", "yes"),
                   "access-level": ("read-only", "readonly", "read")}
-_WRITE_LEVELS = ("Write", "Permissions management", "Tagging")
 
 
 def matrix(ctx: LintContext) -> AccessMatrix:
@@ -96,42 +95,67 @@ def trifecta_reachable(ctx: LintContext) -> Iterator[Hit]:
 
 
 @rule("standing-escalation", Severity.ERROR,
-      "A standing role reaches no privilege-escalation path, in any account.", family="roles")
+      "A standing role reaches no privilege-escalation path, in any account (grant: error, borrow: warning).",
+      family="roles")
 def standing_escalation(ctx: LintContext) -> Iterator[Hit]:
     """
     A standing role is held all the time, by everyone in its groups, so a stolen session of it is
-    enough. If it can reach a privilege-escalation path -- write a new version of a policy, attach or
-    put a policy, rewrite a trust policy, pass a role to Lambda, CloudFormation, CodeBuild, ECS, ... --
-    the holder can make themselves admin. The paths are the ones the public lists agree on (Rhino
-    Security Labs' methods, cloudsplaining, parliament, pmapper); a path counts when every action of
-    it is allowed outright in an account the role is assigned to, after the SCPs and the role's
-    permissions boundary.
+    enough. The paths are the ones Rhino Security Labs' 21 methods, pmapper's edges and
+    cloudsplaining's list name (each path cites its source in `policy/escalation.py`); a path counts
+    when every action of it is allowed outright in an account the role is assigned to, after the SCPs
+    and the role's permissions boundary. Two kinds, reported separately:
 
-    Paths without an IAM action count too: `glue:UpdateDevEndpoint` adds one's SSH key to an
-    existing Glue development endpoint and so takes over the role someone else passed to it, and
-    PowerUserAccess allows it. Not reported here: the trifecta (`trifecta-reachable`) and accounts
-    where the role is admin-level (`admin-must-be-jit`). Reported at the role's `access`.
+    - **grant** paths write identity policy, trust or credentials (a new policy version, an attached
+      or inline policy, a trust policy, another user's access key or password): the holder can
+      become anyone. An **error**, reported at the role's `access`.
+    - **borrow** paths use a role that already exists in the account: pass it to a new instance,
+      function, stack, build, notebook, task, state machine or agent (`iam:PassRole` with
+      `ec2:RunInstances`, `lambda:CreateFunction`, ...), or run code where it already runs
+      (`lambda:UpdateFunctionCode`, `ssm:SendCommand`, `ssm:StartSession`,
+      `ec2-instance-connect:SendSSHPublicKey`, `codebuild:StartBuild` with a buildspec override,
+      `cloudformation:UpdateStack`, `sagemaker:CreatePresignedNotebookInstanceUrl`,
+      `sts:AssumeRole` on `*`, ...). The holder becomes as strong as the roles deployed there. A
+      **warning**, reported at the role's `assignments` (the accounts whose roles it borrows), so a
+      suppression with its reason there accepts the borrow paths without hiding a grant path.
 
-    **Fix:** make the role just in time (`access: jit`), or fence the path: scope `iam:PassRole` to
-    service roles, keep IAM policy writes behind a permissions boundary or an SCP, deny
-    `glue:UpdateDevEndpoint` in the boundary (as the example's DeveloperBoundary does).
+    Not reported here: the trifecta (`trifecta-reachable`) and accounts where the role is
+    admin-level (`admin-must-be-jit`).
+
+    **Fix:** grant paths: make the role just in time (`access: jit`), or keep IAM policy and trust
+    writes behind a permissions boundary or an SCP. Borrow paths: fence them (scope `iam:PassRole`
+    to service roles, deny the actions in the boundary, as the example's DeveloperBoundary does for
+    `glue:UpdateDevEndpoint`), or accept them where every role in the accounts is itself bounded:
+    `# consolezero: ignore[standing-escalation] REASON` on the role's `assignments`.
     """
     m = matrix(ctx)
     for role, cells in m.by_role():
         if role.access != "standing":
             continue
-        paths: list[str] = []
-        accounts: list[str] = []
+        found: dict[str, tuple[list[str], list[str]]] = {GRANT: ([], []), BORROW: ([], [])}
         for cell in cells:
             s = m.summary(cell.access)
-            found = [p for p in s.escalations if p in STANDING_PATHS]
-            if found and not s.admin_level:
-                paths += found
-                accounts.append(cell.account.name)
+            if s.admin_level:
+                continue
+            for kind, (paths, accounts) in found.items():
+                hits = [p for p in s.escalations if p in STANDING_PATHS and kind_of(p) == kind]
+                if hits:
+                    paths += hits
+                    accounts.append(cell.account.name)
+        paths, accounts = found[GRANT]
         if paths:
             yield Hit(_where(ctx, role, "access"),
-                      f"standing role {role.name} reaches privilege-escalation paths in {_names(accounts)}: "
-                      f"{_names(paths, 6)}; make it just in time or fence these actions")
+                      f"standing role {role.name} reaches privilege-escalation paths that grant (write policy, "
+                      f"trust or credentials: it can become anyone) in {_names(accounts)}: {_names(paths, 6)}; "
+                      "make it just in time or fence these actions")
+        paths, accounts = found[BORROW]
+        if paths:
+            where = Where(role.file, ("assignments",), key=True) if ctx.has(role.file, "assignments") else \
+                _where(ctx, role, "access")
+            yield Hit(where,
+                      f"standing role {role.name} reaches privilege-escalation paths that borrow a role already "
+                      f"in {_names(accounts)} (as strong as the roles deployed there): {_names(paths, 6)}; fence "
+                      "them, or accept them with a suppression and its reason where every role there is bounded",
+                      Severity.WARNING)
 
 
 @rule("admin-must-be-jit", Severity.ERROR,
@@ -155,9 +179,7 @@ def admin_must_be_jit(ctx: LintContext) -> Iterator[Hit]:
             continue
         admin = [c for c in cells if m.summary(c.access).admin_level]
         if admin:
-            grants = [a for a in ("iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:AttachUserPolicy",
-                                  "iam:CreatePolicyVersion")
-                      if admin[0].evaluation.decide(a).decision == "allowed"]
+            grants = [a for a in IAM_GRANTS if admin[0].evaluation.decide(a).decision == "allowed"][:4]
             how = f" (e.g. {', '.join(grants)})" if grants else ""
             yield Hit(_where(ctx, role, "access"),
                       f"standing role {role.name} is admin-level in {_names([c.account.name for c in admin])}: it "
@@ -203,10 +225,7 @@ def readonly_not_readonly(ctx: LintContext) -> Iterator[Hit]:
     """
     m = matrix(ctx)
     cat = m.catalog
-    writes = 0
-    for level in _WRITE_LEVELS:
-        writes |= cat.level_mask(level)
-    tolerated = mislabelled_reads_mask(cat)
+    writes = write_mask(cat)  # AWS's mislabelled reads are not in it
     for role, cells in m.by_role():
         claim = read_only_claim(role)
         if claim is None:
@@ -214,14 +233,14 @@ def readonly_not_readonly(ctx: LintContext) -> Iterator[Hit]:
         found = 0
         accounts = []
         for cell in cells:
-            bits = cell.access.possible & writes & ~tolerated
+            bits = cell.access.possible & writes
             if bits:
                 found |= bits
                 accounts.append(cell.account.name)
         if not found:
             continue
-        counts = ", ".join(f"{level} {(found & cat.level_mask(level)).bit_count()}" for level in _WRITE_LEVELS
-                           if found & cat.level_mask(level))
+        counts = ", ".join(f"{level} {(found & level_mask(cat, level)).bit_count()}" for level in WRITE_LEVELS
+                           if found & level_mask(cat, level))
         # Permissions management first: the most dangerous of the writes
         examples = sorted(action_names(cat, found),
                           key=lambda a: (cat.access_level(cat.lookup(a)) != "Permissions management", a))
@@ -302,14 +321,12 @@ def _lockout_cause(ctx: LintContext, m: AccessMatrix, target: Target, above: int
 
 
 def _scp_where(ctx: LintContext, scps: dict, file: str, sid: str | None = None) -> Where:
-    scp = scps.get(file)
-    data = ctx.repo.documents[file].data if file in ctx.repo.documents else None
-    if scp is not None and sid is not None and isinstance(data, dict):
-        statements = (data.get("policy") or {}).get("Statement")
-        if isinstance(statements, list):
-            for i, st in enumerate(statements):
-                if isinstance(st, dict) and (st.get("Sid") == sid or sid == f"Statement[{i}]"):
-                    return Where(file, ("policy", "Statement", i))
+    """The statement named ``sid`` (a Sid or ``Statement[i]``) of the SCP in ``file``, found through the
+    parsed document; else the policy itself."""
+    policy = parsed_documents(ctx).get((file, ("policy",))) if file in scps and sid is not None else None
+    for st in policy.statements if policy is not None else ():
+        if st.name == sid:
+            return Where(file, ("policy", *st.path))
     return Where(file, ("policy",), key=True) if ctx.has(file, "policy") else Where(file)
 
 

@@ -18,7 +18,7 @@ from consolezero.policy.patterns import PatternIssue, check_action_pattern
 
 from ..context import LintContext
 from .base import Hit, rule
-from .iam_conditions import FAMILY, unknown_condition_key, unknown_condition_operator
+from .iam_conditions import CONDITION_RULES, FAMILY, unknown_condition_key, unknown_condition_operator
 from .policy_docs import Path, PolicyDoc, entries, hints, items, policy_documents, problem_message, statements_of
 
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-e", "aws-iso-f")
@@ -254,4 +254,4 @@ def malformed_arn(ctx: LintContext) -> Iterator[Hit]:
 
 
 RULES = (invalid_policy, unknown_action, unknown_service, unknown_condition_operator, unknown_condition_key,
-         malformed_arn)
+         malformed_arn, *CONDITION_RULES)

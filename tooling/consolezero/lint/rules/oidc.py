@@ -16,6 +16,11 @@ from itertools import product
 from typing import Any
 
 from consolezero.core.findings import Path, Severity, Where
+from consolezero.policy.catalog import Catalog
+from consolezero.policy.conditions import has_wildcard, literal_wildcard
+from consolezero.policy.document import OperatorInfo, parse_operator
+from consolezero.policy.levels import write_mask
+from consolezero.policy.patterns import compile_action
 
 from ..context import LintContext
 from .base import Hit, rule
@@ -32,7 +37,6 @@ _PARAM = "\u00ab{}\u00bb"  # stands for the value of ${Param}: fixed, no wildcar
 _SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ADMIN_POLICY = re.compile(r":policy/(AdministratorAccess|IAMFullAccess)$")
 _SERVICE_WIDE = ("organizations:*", "sso:*")
-_READ_VERBS = ("get", "list", "describe", "batchget", "view", "search", "lookup")
 _QUIET_STS = ("sts:assumerole", "sts:tagsession", "sts:getcalleridentity")
 
 
@@ -253,15 +257,16 @@ def _actions(statement: Mapping, spath: Path) -> Iterator[tuple[str, Path]]:
             yield text, lpath
 
 
-def _writes(action: str) -> bool:
+def _writes(catalog: Catalog, action: str) -> bool:
+    """A write, by the catalog's access levels (an unknown pattern counts; the STS calls every role makes don't)."""
     lowered = action.strip().lower()
     if lowered.startswith(_QUIET_STS):
         return False
-    service, colon, name = lowered.partition(":")
-    return not colon or not name.startswith(_READ_VERBS) or "*" in service
+    bits = compile_action(catalog, lowered) if lowered.isascii() else 0
+    return not bits or bool(bits & write_mask(catalog))
 
 
-def _apply_roles(tpl: Template, docs: list[PolicyDoc]) -> set[str]:
+def _apply_roles(tpl: Template, docs: list[PolicyDoc], catalog: Catalog) -> set[str]:
     """Roles named for apply, or granted any write action: the ones that must be pinned hardest."""
     found = set()
     for logical, _res, props in tpl.of_type("AWS::IAM::Role"):
@@ -272,7 +277,7 @@ def _apply_roles(tpl: Template, docs: list[PolicyDoc]) -> set[str]:
         for statement, spath in _statements(doc.document, doc.path):
             if not _allows(statement):
                 continue
-            if "NotAction" in statement or any(_writes(action) for action, _path in _actions(statement, spath)):
+            if "NotAction" in statement or any(_writes(catalog, a) for a, _path in _actions(statement, spath)):
                 found |= doc.roles
     return found
 
@@ -299,7 +304,7 @@ class Trust:
 def _trusts(ctx: LintContext) -> Iterator[Trust]:
     for tpl in _templates(ctx):
         docs = _policy_docs(tpl)
-        applying = _apply_roles(tpl, docs)
+        applying = _apply_roles(tpl, docs, ctx.catalog)
         documents = [(f"role {logical}", logical in applying, props.get("AssumeRolePolicyDocument"),
                       ("Resources", logical, "Properties", "AssumeRolePolicyDocument"))
                      for logical, _res, props in tpl.of_type("AWS::IAM::Role")]
@@ -325,13 +330,20 @@ class Entry:
     path: Path  # of the key (and of its value)
 
     @property
+    def info(self) -> OperatorInfo | None:  # read by the policy document parser; None: unknown to IAM
+        return parse_operator(self.operator)
+
+    @property
     def qualifier(self) -> str:
-        return self.operator.partition(":")[0].lower() if ":" in self.operator else ""
+        info = self.info
+        if info is None:
+            return self.operator.partition(":")[0].lower() if ":" in self.operator else ""
+        return (info.set_qualifier or "").lower()
 
     @property
     def base(self) -> str:
-        base = self.operator.rpartition(":")[2].lower()
-        return base[: -len("ifexists")] if base.endswith("ifexists") else base
+        info = self.info
+        return info.base.lower() if info is not None else self.operator.rpartition(":")[2].lower()
 
     @property
     def name(self) -> str:
@@ -359,31 +371,28 @@ def _show(text: str | None) -> str:
     return repr(re.sub("\u00ab([^\u00bb]*)\u00bb", r"${\1}", text or ""))
 
 
-def _has_wildcard(text: str) -> bool:
-    return "*" in text or "?" in text
-
-
 def _loose_subject(value: str, entry: Entry, apply: bool) -> str | None:
     """Why a StringLike pattern on sub (or job_workflow_ref) admits more than this repository."""
-    if entry.base != "stringlike" or not _has_wildcard(value):
-        return None  # StringEquals compares literally: a * there matches only a *
+    info = entry.info
+    if not has_wildcard(value) or literal_wildcard(info.base if info else None, entry.key, value):
+        return None  # StringEquals compares literally: a * there matches only a * (never a loose subject)
     shown = _show(value)
     if entry.name == WORKFLOW_REF:
         repository, _at, ref = value.partition("@")
-        if _has_wildcard("/".join(repository.split("/")[:2])):
+        if has_wildcard("/".join(repository.split("/")[:2])):
             return f"{shown} matches workflows of other repositories"
-        if apply and _has_wildcard(ref or "*"):
+        if apply and has_wildcard(ref or "*"):
             return f"{shown} matches any ref; a role that can change the organization must pin the ref exactly"
         return None
     if not value.startswith("repo:"):
         return f"{shown} matches any subject, of any repository"
     owner, slash, rest = value[len("repo:"):].partition("/")
-    if not slash or _has_wildcard(owner):
+    if not slash or has_wildcard(owner):
         return f"{shown} matches repositories of any owner: anyone's workflow can assume this role"
     repository, _colon, context = rest.partition(":")
-    if _has_wildcard(repository):
+    if has_wildcard(repository):
         return f"{shown} matches every repository of {_show(owner)[1:-1]}, not only this one"
-    if apply and (_has_wildcard(context) or not context):
+    if apply and (has_wildcard(context) or not context):
         exact = _show(f"repo:{owner}/{repository}:environment:production")
         return (f"{shown} matches every branch, pull request and environment of that repository; a role that can "
                 f"change the organization (apply) must pin the environment: {exact}")
