@@ -35,9 +35,10 @@ lint: $(STAMP)
 docs: $(STAMP)
 	$(BIN)/consolezero rules --write-docs docs/rules
 
-## bench: the benchmarks (figures printed, nothing asserted)
+## bench: the benchmarks (figures printed, nothing asserted); parliament etc. come with the bench extra
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[bench]'
+	$(BIN)/python benchmarks/lint_vs_tools.py
 	$(BIN)/python benchmarks/lint_bench.py
 	$(BIN)/python benchmarks/engine_bench.py
 	$(BIN)/python benchmarks/access_bench.py

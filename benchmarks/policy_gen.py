@@ -44,9 +44,10 @@ def _action_pattern(rng: random.Random, actions: tuple[str, ...], prefixes: list
     return f"*:*{name[-6:]}" if rng.random() < 0.3 else f"{svc}:*{name[-5:]}"
 
 
-def gen_policy(rng: random.Random, actions: tuple[str, ...], prefixes: list[str]) -> dict:
+def gen_policy(rng: random.Random, actions: tuple[str, ...], prefixes: list[str],
+               statements_range: tuple[int, int] = (1, 5)) -> dict:
     statements = []
-    for n in range(rng.randint(1, 5)):
+    for n in range(rng.randint(*statements_range)):
         st: dict = {"Sid": f"S{n}", "Effect": "Deny" if rng.random() < 0.2 else "Allow"}
         pats = [_action_pattern(rng, actions, prefixes) for _ in range(rng.randint(1, 8))]
         if rng.random() < 0.12:

@@ -88,3 +88,69 @@ def test_python_tags_are_refused_not_executed() -> None:
 def test_inline_ignore_comments_are_collected() -> None:
     doc = load_text("i.yaml", "a: 1  # consolezero: ignore[schema, duplicate-key] legacy file\n")
     assert doc.ignores == {1: (frozenset({"schema", "duplicate-key"}), "legacy file")}
+
+
+def test_alias_bomb_points_at_the_entry_where_it_starts() -> None:
+    doc = load_text("bomb.yaml", "name: x\nok: [1, 2]\n" + _alias_bomb())
+    assert not doc.ok
+    problem = doc.problems[0]
+    assert (problem.line, problem.column) != (1, 1)
+    assert problem.line == 3 + "abcdefghijkl".index(problem.path[0])  # the key of the entry that blew up
+    assert f"under {problem.path[0]} multiply it" in problem.message
+
+
+def test_deep_nesting_points_at_the_entry_where_it_starts() -> None:
+    deep = "".join("  " * i + "k:\n" for i in range(1, 80))
+    doc = load_text("deep.yaml", "name: x\nvalue:\n" + deep)
+    assert not doc.ok
+    problem = doc.problems[0]
+    assert (problem.line, problem.column) == (2, 1)
+    assert "nesting deeper than 64 levels: value goes that deep at line 67" in problem.message
+
+
+def test_nesting_past_what_the_parser_takes_points_at_its_line() -> None:
+    doc = load_text("deep.yaml", "a: 1\nb: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert not doc.ok and doc.problems[0].line == 2
+
+
+def test_has_follows_mappings_and_lists_only() -> None:
+    doc = load_text("a.yaml", "name: Admin\nl: [1, {a: 2}]\n")
+    assert doc.has(("name",)) and doc.has(("l", 1, "a")) and doc.has(())
+    assert not doc.has(("name", 0)) and not doc.has(("l", 2)) and not doc.has(("x",))
+
+
+def test_positions_stay_right_when_many_files_are_asked_about_in_turn() -> None:
+    """Node graphs are composed again on demand and only the last few kept: answers never mix files."""
+    docs = [load_text(f"f{n}.yaml", "\n" * n + f"k{n}:\n  - a\n  - {{b: {n}}}\n") for n in range(40)]
+    for _ in range(2):
+        for n, doc in enumerate(docs):
+            assert doc.position((f"k{n}", 1, "b")) == (n + 3, 9)
+            assert doc.position((f"k{n}",), key=True) == (n + 1, 1)
+            assert doc.position((f"k{n}", 9)) == (n + 2, 3)  # the nearest existing ancestor: the list
+
+
+def test_duplicate_keys_keep_the_first_value_and_its_position() -> None:
+    doc = load_text("a.yaml", "a: 1\nb: 2\na: 3\n")
+    assert doc.position(("a",)) == (1, 4)
+
+
+def test_positions_read_as_mappings_without_being_stored() -> None:
+    doc = load_text("a.yaml", "name: Admin\njit:\n  approvals: 1\n  approvers: [a, b]\n")
+    assert doc.positions[("jit", "approvals")] == (3, 14)
+    assert doc.key_positions[("jit", "approvals")] == (3, 3)
+    assert ("jit", "approvers", 1) in doc.positions and ("jit", "nope") not in doc.positions
+    assert set(doc.positions) >= {(), ("jit",), ("name",)} and len(doc.positions) == 7
+
+
+def test_the_collector_is_paused_only_while_loading() -> None:
+    import gc
+
+    from consolezero.core.loader import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()

@@ -7,13 +7,18 @@ duplicate-key). Limits: file size, expanded node count (alias bombs), nesting de
 
 from __future__ import annotations
 
+import gc
 import re
+from collections import deque
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
 from .findings import Path
+from .positions import deep_line, refusal
 
 try:  # libyaml is 10x faster; fall back to the pure-Python composer
     from yaml import CSafeLoader as _Loader
@@ -50,32 +55,120 @@ class LoadProblem:
 
 @dataclass
 class Document:
-    """One YAML file: its data as plain Python values, and where each node stands."""
+    """One YAML file: its data as plain Python values, and where each node stands.
+
+    Positions are looked up when asked for (a finding, a rule that needs a line), by walking the
+    composed node graph along the path: building the values records no position per node, and the
+    graph itself is composed again from the text on the first look-up (most files have no finding,
+    and keeping every graph alive costs memory and garbage-collector walks).
+    """
 
     file: str  # repository-relative, forward slashes
     text: str
     data: Any = None
     ok: bool = False
     problems: list[LoadProblem] = field(default_factory=list)
-    positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
-    key_positions: dict[Path, tuple[int, int]] = field(default_factory=dict)
     # the source text of scalars YAML resolved to numbers (account-id traps)
     int_scalars: dict[Path, str] = field(default_factory=dict)
     # 1-based line -> (rules, reason) of `# consolezero: ignore[...]` comments
     ignores: dict[int, tuple[frozenset[str], str]] = field(default_factory=dict)
+    composed: bool = False  # the text composes to a node graph (positions can be looked up)
+    _node: Any = field(default=None, repr=False, compare=False)
+    _entries: dict[int, dict[Any, tuple[Any, Any]]] = field(default_factory=dict, repr=False, compare=False)
+    _found: dict[Path, tuple[int, tuple[int, int], tuple[int, int] | None]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def _root(self) -> Any:
+        """The composed root node: composed again from the text when asked for, and kept for the few
+        documents asked about last (a node graph costs far more memory than the values)."""
+        if self._node is None and self.composed:
+            try:
+                self._node = _compose(self.text)
+            except (yaml.YAMLError, RecursionError):  # pragma: no cover - it composed once already
+                self.composed = False
+                return None
+            _RECENT.append(self)
+            if len(_RECENT) > _KEEP_GRAPHS:
+                _RECENT.popleft()._forget()
+        return self._node
+
+    def _forget(self) -> None:
+        self._node = None
+        self._entries = {}
+
+    def _mapping_entries(self, node: yaml.MappingNode) -> dict[Any, tuple[Any, Any]]:
+        """key -> (key node, value node), the first of repeated keys, as the values were built."""
+        found = self._entries.get(id(node))
+        if found is None:
+            found = {}
+            for key_node, value_node in node.value:
+                if key_node.tag == _MERGE_TAG or key_node.__class__ is not yaml.ScalarNode:
+                    continue
+                found.setdefault(_key(key_node), (key_node, value_node))
+            self._entries[id(node)] = found
+        return found
+
+    def _walk(self, path: Path) -> tuple[int, tuple[int, int], tuple[int, int] | None]:
+        """How many parts of ``path`` exist, the position of the deepest node reached and of its key."""
+        answer = self._found.get(path)
+        if answer is not None:
+            return answer
+        node, key_node, depth = self._root(), None, 0
+        if node is None:
+            return 0, (1, 1), None
+        for part in path:
+            if node.__class__ is yaml.MappingNode:
+                try:
+                    entry = self._mapping_entries(node).get(part)
+                except TypeError:  # an unhashable path part
+                    entry = None
+                if entry is None:
+                    break
+                key_node, node = entry
+            elif node.__class__ is yaml.SequenceNode and part.__class__ is int and 0 <= part < len(node.value):
+                key_node, node = None, node.value[part]
+            else:
+                break
+            depth += 1
+        mark = node.start_mark
+        key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1) if key_node is not None else None
+        answer = (depth, (mark.line + 1, mark.column + 1), key_at)
+        self._found[path] = answer
+        return answer
+
+    def has(self, path: Path) -> bool:
+        """Whether the node at ``path`` exists in the file (read from the values when they were built)."""
+        path = tuple(path)
+        if self.ok:
+            node = self.data
+            for part in path:
+                in_dict = node.__class__ is dict and part.__class__ is not list and part in node
+                if not (in_dict or node.__class__ is list and part.__class__ is int and 0 <= part < len(node)):
+                    return False
+                node = node[part]
+            return True
+        return self.composed and self._walk(path)[0] == len(path)
 
     def position(self, path: Path, key: bool = False) -> tuple[int, int]:
-        """Line and column of the node at ``path``, or of its nearest known ancestor."""
-        if key and path in self.key_positions:
-            return self.key_positions[path]
-        p = tuple(path)
-        while p:
-            if p in self.positions:
-                return self.positions[p]
-            if p in self.key_positions:
-                return self.key_positions[p]
-            p = p[:-1]
-        return self.positions.get((), (1, 1))
+        """Line and column of the node at ``path`` (of its mapping key, with ``key``), or of its
+        nearest existing ancestor."""
+        path = tuple(path)
+        depth, value_at, key_at = self._walk(path)
+        return key_at if key and depth == len(path) and key_at is not None else value_at
+
+    @property
+    def positions(self) -> Mapping[Path, tuple[int, int]]:
+        """Every node's (line, column) by path, looked up on demand (a read-only view)."""
+        from .positions import PositionView
+
+        return PositionView(self, key=False)
+
+    @property
+    def key_positions(self) -> Mapping[Path, tuple[int, int]]:
+        """Every mapping key's (line, column) by the path of its value, looked up on demand."""
+        from .positions import PositionView
+
+        return PositionView(self, key=True)
 
     def get(self, path: Path, default: Any = None) -> Any:
         node = self.data
@@ -87,81 +180,122 @@ class Document:
         return node
 
 
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection while many files are read: the values and node graphs built hold no
+    cycles worth collecting, and the collector would walk every object kept so far, again and again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+_KEEP_GRAPHS = 16
+_RECENT: deque[Document] = deque()
+
+
 class _Budget(Exception):
-    pass
+    def __init__(self, what: str, path: Path, node: yaml.Node) -> None:
+        super().__init__(what)
+        self.what, self.path, self.node = what, path, node
+
+
+_STR_TAG = "tag:yaml.org,2002:str"
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+_CONSTRUCT = yaml.constructor.SafeConstructor()  # only its scalar constructors are used (stateless)
+_SCALARS = {
+    "tag:yaml.org,2002:int": _CONSTRUCT.construct_yaml_int,
+    "tag:yaml.org,2002:float": _CONSTRUCT.construct_yaml_float,
+    "tag:yaml.org,2002:bool": _CONSTRUCT.construct_yaml_bool,
+    "tag:yaml.org,2002:null": _CONSTRUCT.construct_yaml_null,
+}
+
+
+def _scalar_value(node: yaml.ScalarNode) -> Any:
+    """A scalar's value; dates, binary and unknown tags keep their text, as does what does not convert."""
+    tag = node.tag
+    if tag == _STR_TAG:
+        return node.value
+    construct = _SCALARS.get(tag)
+    if construct is None:
+        return node.value
+    try:
+        value = construct(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        return node.value
+    if value.__class__ is float and value != value:  # .nan: keep the text, it is not JSON
+        return node.value
+    return value
+
+
+def _key(node: yaml.ScalarNode) -> Any:
+    key = _scalar_value(node)
+    return key if key is None or isinstance(key, str | int | float | bool) else str(key)
 
 
 class _Builder:
-    """Turns a composed node graph into plain values, recording positions."""
+    """Turns a composed node graph into plain values: no position is recorded per node (see
+    :meth:`Document.position`); only numbers keep their source text, for the account-id traps."""
 
     def __init__(self, doc: Document, max_nodes: int) -> None:
         self.doc = doc
         self.left = max_nodes
-        self.constructor = yaml.SafeLoader("")  # only its scalar constructors are used
 
     def build(self, node: yaml.Node, path: Path, depth: int) -> Any:
         self.left -= 1
         if self.left < 0:
-            raise _Budget("expanded")
+            raise _Budget("expanded", path, node)
         if depth > MAX_DEPTH:
-            raise _Budget("depth")
-        mark = node.start_mark
-        self.doc.positions[path] = (mark.line + 1, mark.column + 1)
-        if node.tag not in _STANDARD_TAGS:
-            self.doc.problems.append(
-                LoadProblem("yaml-syntax", f"tag {node.tag} is not allowed here; plain YAML only",
-                            mark.line + 1, mark.column + 1, path)
-            )
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
+            raise _Budget("depth", path, node)
+        tag = node.tag
+        cls = node.__class__
+        if cls is yaml.ScalarNode:
+            if tag == _STR_TAG:
+                return node.value
+            if tag not in _STANDARD_TAGS:
+                self._tag_problem(node, path)
+                return node.value
+            value = _scalar_value(node)
+            if tag == _INT_TAG and value.__class__ is int:
+                self.doc.int_scalars[path] = node.value
+            return value
+        if tag not in _STANDARD_TAGS:
+            self._tag_problem(node, path)
+        if cls is yaml.SequenceNode:
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
-        return self._scalar(node, path)
+        return self._mapping(node, path, depth)
+
+    def _tag_problem(self, node: yaml.Node, path: Path) -> None:
+        mark = node.start_mark
+        self.doc.problems.append(LoadProblem("yaml-syntax", f"tag {node.tag} is not allowed here; plain YAML only",
+                                             mark.line + 1, mark.column + 1, path))
 
     def _mapping(self, node: yaml.MappingNode, path: Path, depth: int) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
+        first: dict[Any, yaml.Node] = {}
         for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.doc.problems.append(
-                    LoadProblem("yaml-syntax", "merge keys (<<) are not supported; write the keys out",
-                                key_node.start_mark.line + 1, key_node.start_mark.column + 1, path)
-                )
+            if key_node.tag == _MERGE_TAG:
+                self._problem("merge keys (<<) are not supported; write the keys out", key_node, path)
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.doc.problems.append(
-                    LoadProblem("yaml-syntax", "a mapping key must be a plain scalar",
-                                key_node.start_mark.line + 1, key_node.start_mark.column + 1, path)
-                )
+            if key_node.__class__ is not yaml.ScalarNode:
+                self._problem("a mapping key must be a plain scalar", key_node, path)
                 continue
-            key = self._scalar(key_node, None)
-            if not isinstance(key, str | int | float | bool) and key is not None:
-                key = str(key)
-            here = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            key = key_node.value if key_node.tag == _STR_TAG else _key(key_node)
             if key in result:
-                first = self.doc.key_positions.get((*path, key), here)
-                self.doc.problems.append(
-                    LoadProblem("duplicate-key",
-                                f"duplicate key {key!r} (first at line {first[0]}); YAML keeps only one of them",
-                                here[0], here[1], (*path, key))
-                )
+                line = first[key].start_mark.line + 1
+                self._problem(f"duplicate key {key!r} (first at line {line}); YAML keeps only one of them",
+                              key_node, (*path, key), rule="duplicate-key")
                 continue
-            self.doc.key_positions[(*path, key)] = here
+            first[key] = key_node
             result[key] = self.build(value_node, (*path, key), depth + 1)
         return result
 
-    def _scalar(self, node: yaml.ScalarNode, path: Path | None) -> Any:
-        tag = node.tag
-        if tag in ("tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:binary") or tag not in _STANDARD_TAGS:
-            return node.value  # keep dates and unknown tags as their text
-        try:
-            value = self.constructor.construct_object(node, deep=True)
-        except (yaml.YAMLError, ValueError, TypeError, OverflowError):
-            return node.value
-        if tag == _INT_TAG and path is not None:
-            self.doc.int_scalars[path] = node.value
-        if isinstance(value, float) and value != value:  # .nan: keep the text, it is not JSON
-            return node.value
-        return value
+    def _problem(self, message: str, node: yaml.Node, path: Path, rule: str = "yaml-syntax") -> None:
+        mark = node.start_mark
+        self.doc.problems.append(LoadProblem(rule, message, mark.line + 1, mark.column + 1, path))
 
 
 def _ignores(text: str) -> dict[int, tuple[frozenset[str], str]]:
@@ -181,11 +315,7 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
     doc = Document(file=file, text=text)
     doc.ignores = _ignores(text)
     try:
-        loader = _Loader(text)
-        try:
-            node = loader.get_single_node()
-        finally:
-            loader.dispose()
+        node = _compose(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark is not None and mark is not None and mark.index >= len(text.rstrip()):
@@ -200,30 +330,34 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
         doc.problems.append(LoadProblem("yaml-syntax", f"YAML does not parse: {exc}", 1, 1))
         return doc
     except RecursionError:
-        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", 1, 1))
+        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *deep_line(text, MAX_DEPTH)))
         return doc
     if node is None:
         doc.data, doc.ok = None, True
-        doc.positions[()] = (1, 1)
         return doc
+    doc.composed, doc._node = True, node
     builder = _Builder(doc, max_nodes)
     try:
         doc.data = builder.build(node, (), 0)
     except _Budget as exc:
-        doc.positions.clear()
-        doc.key_positions.clear()
-        what = (
-            f"more than {max_nodes:,} nodes once aliases are expanded (an alias bomb?)"
-            if str(exc) == "expanded" else f"nesting deeper than {MAX_DEPTH} levels"
-        )
-        doc.problems.append(LoadProblem("yaml-syntax", f"refused: the YAML has {what}", 1, 1))
+        message, line, column, path = refusal(doc, exc.what, exc.path, exc.node, max_nodes, MAX_DEPTH)
+        doc.problems.append(LoadProblem("yaml-syntax", message, line, column, path))
         doc.data = None
         return doc
     except RecursionError:
-        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", 1, 1))
+        doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *deep_line(text, MAX_DEPTH)))
         return doc
     doc.ok = True
+    doc._node = None  # composed again if a position is asked for
     return doc
+
+
+def _compose(text: str) -> Any:
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    finally:
+        loader.dispose()
 
 
 def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
@@ -232,22 +366,15 @@ def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
     path = root / relative
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            return _too_big(relative, size, max_bytes)
-        raw = path.read_bytes()
+        raw = path.read_bytes() if size <= max_bytes else b""
     except OSError as exc:
-        doc = Document(file=relative, text="")
-        doc.problems.append(LoadProblem("yaml-syntax", f"cannot read the file: {exc.strerror}", 1, 1))
-        return doc
-    return load_bytes(relative, raw, max_bytes, max_nodes)
+        return _refused(relative, f"cannot read the file: {exc.strerror}")
+    return load_bytes(relative, raw, max_bytes, max_nodes, size)
 
 
-def _too_big(relative: str, size: int, max_bytes: int) -> Document:
+def _refused(relative: str, message: str, line: int = 1) -> Document:
     doc = Document(file=relative, text="")
-    doc.problems.append(LoadProblem(
-        "yaml-syntax",
-        f"refused: the file is {size:,} bytes, over the limit of {max_bytes:,} "
-        "(limits.max_file_bytes in .consolezero.yaml)", 1, 1))
+    doc.problems.append(LoadProblem("yaml-syntax", message, line, 1))
     return doc
 
 
@@ -260,15 +387,14 @@ def decode(raw: bytes) -> str | UnicodeDecodeError:
     return text[1:] if text.startswith("\ufeff") else text
 
 
-def load_bytes(relative: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES,
-               max_nodes: int = DEFAULT_MAX_NODES) -> Document:
+def load_bytes(relative: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES,
+               size: int | None = None) -> Document:
     """Parse a file's bytes (read from disk or from git) with the same limits as :func:`load_file`."""
-    if len(raw) > max_bytes:
-        return _too_big(relative, len(raw), max_bytes)
+    size = len(raw) if size is None else size
+    if size > max_bytes:
+        return _refused(relative, f"refused: the file is {size:,} bytes, over the limit of {max_bytes:,} "
+                                  "(limits.max_file_bytes in .consolezero.yaml)")
     text = decode(raw)
     if isinstance(text, UnicodeDecodeError):
-        doc = Document(file=relative, text="")
-        line = raw[: text.start].count(b"\n") + 1
-        doc.problems.append(LoadProblem("yaml-syntax", f"the file is not UTF-8 (byte {text.start})", line, 1))
-        return doc
+        return _refused(relative, f"the file is not UTF-8 (byte {text.start})", raw[: text.start].count(b"\n") + 1)
     return load_text(relative, text, max_nodes=max_nodes)

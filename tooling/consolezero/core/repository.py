@@ -16,7 +16,7 @@ from typing import Any
 from .config import CONFIG_FILE, Config, config_from_data
 from .layout import KIND_DIRS, OU_FILE, YAML_SUFFIXES, classify, is_yaml
 from .layout import ORGANIZATION_FILE as ORGANIZATION_FILE  # the name other modules import from here
-from .loader import Document, load_file
+from .loader import Document, load_file, paused_gc
 from .model import (
     Account,
     AlertsConfig,
@@ -355,10 +355,11 @@ def load_repository(root: Path | str) -> Repository:
     config, config_doc = load_config(root)
     kinds = discover(root)
     limits = config.limits
-    documents = {
-        file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
-        for file in kinds
-    }
+    with paused_gc():
+        documents = {
+            file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
+            for file in kinds
+        }
     return assemble(root, kinds, documents, config, config_doc)
 
 

@@ -30,6 +30,31 @@ def _all_schemas() -> dict[str, dict[str, Any]]:
 
 
 @cache
+def fast_validator(kind: str) -> Any:
+    """The same schema compiled by jsonschema-rs (Rust): answers valid or not, fast. Files that fail
+    are validated again by :func:`validator`, whose errors carry what the findings are worded from."""
+    import jsonschema_rs
+
+    schemas = _all_schemas()
+    resources = []
+    for name, schema in schemas.items():
+        resources.append((schema.get("$id", SCHEMA_BASE + name), schema))
+        if schema.get("$id") != SCHEMA_BASE + name:
+            resources.append((SCHEMA_BASE + name, schema))
+    registry = jsonschema_rs.Registry(resources)
+    return jsonschema_rs.validator_for(schemas[KIND_SCHEMAS[kind]], registry=registry, validate_formats=False)
+
+
+def is_valid(kind: str, data: Any) -> bool | None:
+    """Whether ``data`` matches the schema of ``kind``; None when the fast check cannot say (values JSON
+    has no word for, such as YAML's non-string keys): then only :func:`validator` can."""
+    try:
+        return bool(fast_validator(kind).is_valid(data))
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+@cache
 def validator(kind: str) -> Any:
     """A Draft 2020-12 validator for a file kind, with every sibling schema resolvable."""
     from jsonschema import Draft202012Validator

@@ -51,4 +51,4 @@ class LintContext:
 
     def has(self, file: str, *path: str | int) -> bool:
         doc = self.repo.documents.get(file)
-        return doc is not None and tuple(path) in doc.positions
+        return doc is not None and doc.has(tuple(path))

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from consolezero.core.config import Config
 from consolezero.core.findings import Finding, Report, Severity, resolve
-from consolezero.core.loader import Document
+from consolezero.core.loader import Document, paused_gc
 from consolezero.core.repository import Repository
 
 from .context import LintContext, PullContext
@@ -50,7 +50,8 @@ def finalize(reports: Iterable[Report], rules: dict[str, Rule], config: Config,
              documents: dict[str, Document]) -> list[Finding]:
     """Resolve locations, apply severity overrides and suppressions, sort, de-duplicate."""
     findings: dict[tuple, Finding] = {}
-    for report in reports:
+    # by file: positions are looked up in each file's node graph, composed again on demand
+    for report in sorted(reports, key=lambda r: r.where.file):
         rule = rules.get(report.rule)
         severity = report.severity if report.severity is not None else (rule.severity if rule else Severity.ERROR)
         if report.rule in config.severity:
@@ -76,10 +77,11 @@ def run_lint(repo: Repository, rules: Sequence[Rule] | None = None, online: bool
     chosen = tuple(rules) if rules is not None else all_rules()
     ctx = LintContext(repo=repo, online=online, pr=pr, tickets=tickets)
     reports: list[Report] = []
-    for rule in chosen:
-        if rule.online and not online:
-            continue
-        reports.extend(rule.run(ctx))
+    with paused_gc():  # the rules build what they keep to the end (the access matrix): no collector walks
+        for rule in chosen:
+            if rule.online and not online:
+                continue
+            reports.extend(rule.run(ctx))
     table = {r.name: r for r in all_rules()}
     table.update({r.name: r for r in chosen})
     return LintResult(findings=finalize(reports, table, repo.config, repo.documents), rules=table)

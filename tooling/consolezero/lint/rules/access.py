@@ -21,6 +21,7 @@ from consolezero.policy.patterns import action_names
 from consolezero.policy.scp import full_access_scp
 
 from ..context import LintContext
+from ..rejected import role_rejected
 from .base import Hit, rule
 from .policy_docs import parsed_documents
 
@@ -42,6 +43,15 @@ def matrix(ctx: LintContext) -> AccessMatrix:
     if found is None:
         found = ctx.cache["access.matrix"] = AccessMatrix(ctx.model, ctx.catalog, parsed_documents(ctx))
     return found
+
+
+def _judged(ctx: LintContext, m: AccessMatrix) -> Iterator[tuple[Role, list[Cell]]]:
+    """Each role with its cells, but not a role whose access mode, policies or boundary an input rule
+    rejected (schema, unknown-managed-policy): that rule's finding says it, and what the engine makes
+    of the rest would be a second finding about the same mistake."""
+    for role, cells in m.by_role():
+        if not role_rejected(ctx, role):
+            yield role, cells
 
 
 def _names(items: Sequence[str], limit: int = 5) -> str:
@@ -84,7 +94,7 @@ def trifecta_reachable(ctx: LintContext) -> Iterator[Hit]:
     shows what decides it.
     """
     m = matrix(ctx)
-    for role, cells in m.by_role():
+    for role, cells in _judged(ctx, m):
         hits = [c for c in cells if "trifecta" in m.summary(c.access).escalations
                 and not (role.access == "jit" and m.summary(c.access).admin_level)]
         if hits:
@@ -128,7 +138,7 @@ def standing_escalation(ctx: LintContext) -> Iterator[Hit]:
     `# consolezero: ignore[standing-escalation] REASON` on the role's `assignments`.
     """
     m = matrix(ctx)
-    for role, cells in m.by_role():
+    for role, cells in _judged(ctx, m):
         if role.access != "standing":
             continue
         found: dict[str, tuple[list[str], list[str]]] = {GRANT: ([], []), BORROW: ([], [])}
@@ -174,7 +184,7 @@ def admin_must_be_jit(ctx: LintContext) -> Iterator[Hit]:
     keep a standing role for everyday work without IAM control.
     """
     m = matrix(ctx)
-    for role, cells in m.by_role():
+    for role, cells in _judged(ctx, m):
         if role.access != "standing":
             continue
         admin = [c for c in cells if m.summary(c.access).admin_level]
@@ -226,7 +236,7 @@ def readonly_not_readonly(ctx: LintContext) -> Iterator[Hit]:
     m = matrix(ctx)
     cat = m.catalog
     writes = write_mask(cat)  # AWS's mislabelled reads are not in it
-    for role, cells in m.by_role():
+    for role, cells in _judged(ctx, m):
         claim = read_only_claim(role)
         if claim is None:
             continue

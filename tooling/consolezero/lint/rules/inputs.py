@@ -10,6 +10,7 @@ from consolezero.core.model import Target
 
 from ..context import LintContext
 from .base import Hit, rule
+from .schema_words import did_you_mean, show
 
 FAMILY = "inputs"
 
@@ -61,16 +62,45 @@ def duplicate_key(ctx: LintContext) -> Iterator[Hit]:
     yield from _load_problems(ctx, "duplicate-key")
 
 
-def _schema_message(error: object) -> str:
+def _schema_message(error: object, root: Mapping) -> str:
     from jsonschema.exceptions import best_match
+
+    from .schema_words import word
 
     if error.instance is None and not error.absolute_path and error.validator == "type":  # type: ignore[attr-defined]
         return "the file is empty (or holds only comments): it needs the fields its schema requires"
     err = error
-    if getattr(err, "context", None):
+    if getattr(err, "context", None) and err.validator not in ("oneOf", "anyOf"):  # type: ignore[attr-defined]
         err = best_match(err.context)  # type: ignore[attr-defined]
-    where = "/".join(str(p) for p in err.absolute_path) or "(top level)"  # type: ignore[attr-defined]
-    return f"{where}: {err.message}"  # type: ignore[attr-defined]
+    return word(err, root)
+
+
+_STEPS = ("properties", "items", "additionalProperties", "patternProperties", "prefixItems")
+
+
+def _conditional_parent(error: object) -> tuple | None:
+    """For an error raised by an if/then/else branch, the path of the mapping the condition reads;
+    None for any other error."""
+    steps = list(error.schema_path)  # type: ignore[attr-defined]
+    at = max((i for i, s in enumerate(steps) if s in ("then", "else")), default=-1)
+    if at < 0:
+        return None
+    path = tuple(error.absolute_path)  # type: ignore[attr-defined]
+    added = sum(1 for s in steps[at + 1:] if s in _STEPS)
+    return path[: len(path) - added]
+
+
+def _worth_reporting(errors: list) -> list:
+    """A requirement that depends on another key's value (if/then/else) is not reported while a key
+    of the same mapping is wrong itself: `access: JIT` is one finding, not also "jit not allowed"."""
+    plain = [tuple(e.absolute_path) for e in errors if _conditional_parent(e) is None]
+    kept = []
+    for error in errors:
+        parent = _conditional_parent(error)
+        if parent is not None and any(len(p) > len(parent) and p[: len(parent)] == parent for p in plain):
+            continue
+        kept.append(error)
+    return kept
 
 
 def _schema_where(file: str, error: object) -> Where:
@@ -94,10 +124,18 @@ def schema(ctx: LintContext) -> Iterator[Hit]:
     file, `accounts/organization.yaml`, must exist: without it the management account, the JIT
     account and the break-glass users are unknown, and the checks that rest on them cannot run.
 
+    Messages say what is expected, with an example (`jit.approvals must be a whole number, e.g.
+    approvals: 1; got "one"`); an unknown key gets a "did you mean" (`sesion_duration`), a value
+    in the wrong case says that case matters (`access: JIT`). While a key of a mapping is wrong,
+    requirements that depend on it (a `jit` block only for `access: jit`) are not reported too;
+    nor do the rules that would build on a rejected value (one mistake, one finding).
+
     **Fix:** the message names the path inside the document and what the schema expected.
     """
     from consolezero.core.repository import ORGANIZATION_FILE
     from consolezero.core.schemas import KIND_SCHEMAS, validator
+
+    from ..rejected import schema_errors
 
     if ORGANIZATION_FILE not in ctx.repo.kinds:
         yield Hit(Where(ORGANIZATION_FILE),
@@ -109,16 +147,20 @@ def schema(ctx: LintContext) -> Iterator[Hit]:
         doc = ctx.repo.documents[file]
         if not doc.ok or kind not in KIND_SCHEMAS:  # workflows and bootstrap templates: the CI rules
             continue
+        if kind == "config":
+            yield from _unknown_config_rules(file, doc.data, known_rules)
+        errors = schema_errors(ctx, file)  # the fast check (Rust); the words come from jsonschema's errors
+        if not errors:
+            continue
         owned = OWNED_PATHS.get(kind, ())
         seen: set[tuple] = set()
-        for error in sorted(validator(kind).iter_errors(doc.data), key=lambda e: list(map(str, e.absolute_path))):
+        check = validator(kind)
+        for error in _worth_reporting(errors):
             path = tuple(error.absolute_path)
             if path in seen or any(path[: len(prefix)] == prefix for prefix in owned):
                 continue
             seen.add(path)
-            yield Hit(_schema_where(file, error), _schema_message(error))
-        if kind == "config":
-            yield from _unknown_config_rules(file, doc.data, known_rules)
+            yield Hit(_schema_where(file, error), _schema_message(error, check.schema))
 
 
 def _unknown_config_rules(file: str, data: object, known: set[str]) -> Iterator[Hit]:
@@ -128,12 +170,14 @@ def _unknown_config_rules(file: str, data: object, known: set[str]) -> Iterator[
     if isinstance(severity, Mapping):
         for name in severity:
             if name not in known:
-                yield Hit(Where(file, ("severity", name), key=True), f"severity: no rule is named {name!r}")
+                yield Hit(Where(file, ("severity", name), key=True),
+                          f"severity: no rule is named {show(name)}{did_you_mean(str(name), known)}")
     ignores = data.get("ignore")
     if isinstance(ignores, list):
         for i, item in enumerate(ignores):
             if isinstance(item, Mapping) and isinstance(item.get("rule"), str) and item["rule"] not in known | {"*"}:
-                yield Hit(Where(file, ("ignore", i, "rule")), f"ignore: no rule is named {item['rule']!r}")
+                yield Hit(Where(file, ("ignore", i, "rule")), f"ignore: no rule is named {show(item['rule'])}"
+                                 f"{did_you_mean(item['rule'], known)}")
 
 
 def _all() -> tuple:
@@ -172,9 +216,10 @@ def account_id_format(ctx: LintContext) -> Iterator[Hit]:
                 yield Hit(where, f"id {source} is unquoted: YAML reads it as a number; "
                                  f"write id: \"{digits}\" (an unquoted ID with a leading zero becomes octal)")
         elif isinstance(value, float | bool) or value is None:
-            yield Hit(where, f"id must be a quoted 12-digit string, not {value!r}")
+            yield Hit(where, f"id must be a quoted 12-digit string, e.g. id: \"333333333333\"; got {show(value)}")
         elif not isinstance(value, str) or not re.fullmatch(r"[0-9]{12}", value):
-            yield Hit(where, f"id {value!r} is not an account ID: exactly 12 digits, quoted")
+            yield Hit(where, f"id {show(value)} is not an account ID: exactly 12 digits, quoted, e.g. "
+                             f"id: \"333333333333\"")
 
 
 def _unquoted_ids_in_documents(ctx: LintContext) -> Iterator[Hit]:
@@ -201,8 +246,9 @@ def _ref(ctx: LintContext, target: Target) -> str | None:
     if model.target_exists(target):
         return None
     if target.kind == "ou":
-        return f"no OU {target.name!r} (no folder accounts/{target.name}/)"
-    return f"no account {target.name!r} (no file accounts/**/{target.name}.yaml)"
+        return f"no OU {target.name!r} (no folder accounts/{target.name}/){did_you_mean(target.name, model.ous)}"
+    return (f"no account {target.name!r} (no file accounts/**/{target.name}.yaml)"
+            f"{did_you_mean(target.name, model.accounts)}")
 
 
 def _check_targets(ctx: LintContext, file: str, raw: object, path: tuple) -> Iterator[Hit]:
@@ -225,13 +271,15 @@ def _org_refs(ctx: LintContext) -> Iterator[Hit]:
     for key in ("management_account", "jit_account"):
         name = getattr(org, key)
         if name and name not in accounts:
-            yield Hit(Where(org.file, (key,)), f"{key}: no account {name!r} is declared under accounts/")
+            yield Hit(Where(org.file, (key,)),
+                      f"{key}: no account {name!r} is declared under accounts/{did_you_mean(name, accounts)}")
     for i, glass in enumerate(org.break_glass):
         if glass.account and glass.account not in accounts:
             yield Hit(Where(org.file, ("break_glass", i, "account")),
-                      f"break_glass: no account {glass.account!r} is declared")
+                      f"break_glass: no account {glass.account!r} is declared{did_you_mean(glass.account, accounts)}")
     if org.alerts and org.alerts.account and org.alerts.account not in accounts:
-        yield Hit(Where(org.file, ("alerts", "account")), f"alerts: no account {org.alerts.account!r} is declared")
+        yield Hit(Where(org.file, ("alerts", "account")),
+                  f"alerts: no account {org.alerts.account!r} is declared{did_you_mean(org.alerts.account, accounts)}")
 
 
 @rule("unknown-reference", Severity.ERROR,
@@ -257,7 +305,8 @@ def unknown_reference(ctx: LintContext) -> Iterator[Hit]:
                                       ("assignments", a.index, "targets"))
             if a.principal_type == "GROUP" and groups is not None and a.principal not in groups:
                 yield Hit(Where(role.file, ("assignments", a.index, "group")),
-                          f"group {a.principal!r} is not declared in accounts/organization.yaml groups")
+                          f"group {a.principal!r} is not declared in accounts/organization.yaml groups"
+                          f"{did_you_mean(a.principal, sorted(groups))}")
     for scp in model.scps.values():
         data = ctx.repo.documents[scp.file].data
         yield from _check_targets(ctx, scp.file, data.get("targets"), ("targets",))
@@ -271,11 +320,13 @@ def _alert_sids(file: str, data: Mapping) -> Iterator[Hit]:
         return
     statements = policy.get("Statement")
     statements = statements if isinstance(statements, list) else [statements]
+    # a statement whose Effect is not Allow may be meant as a Deny (`Effect: deny`: invalid-policy says so)
     deny_sids = {s.get("Sid") for s in statements
-                 if isinstance(s, Mapping) and s.get("Effect") == "Deny" and isinstance(s.get("Sid"), str)}
+                 if isinstance(s, Mapping) and s.get("Effect") != "Allow" and isinstance(s.get("Sid"), str)}
     for sid in alerts:
         if sid not in deny_sids:
-            yield Hit(Where(file, ("alerts", sid), key=True), f"alerts: no Deny statement has Sid {sid!r}")
+            yield Hit(Where(file, ("alerts", sid), key=True),
+                      f"alerts: no Deny statement has Sid {sid!r}{did_you_mean(str(sid), sorted(deny_sids))}")
 
 
 @rule("duplicate-name", Severity.ERROR,

@@ -17,6 +17,7 @@ from consolezero.jit.requests import TICKET_KEY, eligibility_problem, path_probl
 from consolezero.jit.tickets import ticket_checked, verdict
 
 from ..context import LintContext
+from ..rejected import rejected
 from .base import Hit, rule
 
 FAMILY = "requests"
@@ -53,8 +54,9 @@ def request_not_eligible(ctx: LintContext) -> Iterator[Hit]:
         if not request.role or not request.account:
             continue  # the schema reports a missing field
         problem = eligibility_problem(ctx.model, request.role, request.account, request.user)
-        if problem is not None:
-            field, message = problem
+        role = ctx.model.roles.get(request.role)
+        if problem is not None and not (role is not None and rejected(ctx, role.file, "access")):
+            field, message = problem  # (a role whose access mode the schema rejected: that finding says it)
             yield Hit(Where(request.file, (field,)), message)
 
 

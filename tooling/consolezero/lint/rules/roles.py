@@ -16,9 +16,11 @@ from consolezero.policy.managed import (
 )
 
 from ..context import LintContext
-from .aws_fields import problem
+from ..rejected import rejected
+from .aws_fields import problem as aws_problem
 from .base import Hit, rule
 from .policy_docs import hints
+from .schema_words import show
 
 FAMILY = "roles"
 
@@ -52,7 +54,8 @@ def session_duration_range(ctx: LintContext) -> Iterator[Hit]:
         where = Where(role.file, ("session_duration",))
         seconds = parse_duration(raw)
         if seconds is None:
-            yield Hit(where, f"session_duration {raw!r} is not an ISO 8601 duration like PT1H or PT90M")
+            yield Hit(where, f"session_duration {show(raw)} is not an ISO 8601 duration: write hours and minutes "
+                             "as PT1H, PT90M or PT1H30M")
         elif not MIN_SESSION <= seconds <= MAX_SESSION:
             same = format_duration(seconds) == str(raw)  # PT90S reads better as (PT1M30S); PT13H needs no echo
             shown = str(raw) if same else f"{raw} ({format_duration(seconds)})"
@@ -73,7 +76,7 @@ def permission_set_name(ctx: LintContext) -> Iterator[Hit]:
         data = ctx.repo.documents[file].data
         if not isinstance(data, Mapping) or "name" not in data:
             continue
-        why = problem("permission_set_name", data["name"])
+        why = aws_problem("permission_set_name", data["name"])
         if why:
             yield Hit(Where(file, ("name",)), why)
 
@@ -105,19 +108,25 @@ def unknown_managed_policy(ctx: LintContext) -> Iterator[Hit]:
     with the policy's path; a policy of your own goes in `customer_managed_policies`.
     """
     for file in ctx.repo.files_of("role"):
-        data = ctx.repo.documents[file].data
-        if not isinstance(data, Mapping):
-            continue
-        names = data.get("managed_policies")
-        for i, ref in enumerate(names if isinstance(names, list) else ()):
-            problem = _managed_problem(ref, boundary=False)
-            if problem:
-                yield Hit(Where(file, ("managed_policies", i)), problem)
-        boundary = data.get("permissions_boundary")
-        if isinstance(boundary, Mapping) and "managed" in boundary:
-            problem = _managed_problem(boundary["managed"], boundary=True)
-            if problem:
-                yield Hit(Where(file, ("permissions_boundary", "managed")), f"permissions boundary: {problem}")
+        for path, problem in unknown_managed_references(ctx, file):
+            yield Hit(Where(file, path), problem)
+
+
+def unknown_managed_references(ctx: LintContext, file: str) -> Iterator[tuple[tuple, str]]:
+    """The AWS managed policies a role file names that AWS does not have: (path, message)."""
+    data = ctx.repo.documents[file].data
+    if not isinstance(data, Mapping):
+        return
+    names = data.get("managed_policies")
+    for i, ref in enumerate(names if isinstance(names, list) else ()):
+        problem = _managed_problem(ref, boundary=False)
+        if problem:
+            yield ("managed_policies", i), problem
+    boundary = data.get("permissions_boundary")
+    if isinstance(boundary, Mapping) and "managed" in boundary:
+        problem = _managed_problem(boundary["managed"], boundary=True)
+        if problem:
+            yield ("permissions_boundary", "managed"), f"permissions boundary: {problem}"
 
 
 def _managed_problem(ref: object, boundary: bool) -> str | None:
@@ -182,7 +191,8 @@ def jit_duration_too_long(ctx: LintContext) -> Iterator[Hit]:
         max_d = role.jit.max_duration
         where = Where(role.file, ("jit", "max_duration"))
         if max_d is None:
-            yield Hit(where, f"jit.max_duration {jit.get('max_duration')!r} is not an ISO 8601 duration like PT2H")
+            yield Hit(where, f"jit.max_duration {show(jit.get('max_duration'))} is not an ISO 8601 duration: "
+                             "write hours and minutes as PT2H or PT90M")
             continue
         if max_d > limit:
             yield Hit(where, f"jit.max_duration {format_duration(max_d)} is longer than the limit "
@@ -208,16 +218,18 @@ def jit_without_approval(ctx: LintContext) -> Iterator[Hit]:
     """
     for role, jit in _jit_roles(ctx):
         assert role.jit is not None
-        if role.jit.approvals < 1:
+        if role.jit.approvals < 1 and not rejected(ctx, role.file, "jit", "approvals"):
             path = ("jit", "approvals") if "approvals" in jit else ("jit",)
             yield Hit(Where(role.file, path, key="approvals" not in jit),
                       f"role {role.name} is just-in-time with no approval: set jit.approvals to 1 or more")
-        if not role.jit.approvers:
+        if not role.jit.approvers and not rejected(ctx, role.file, "jit", "approvers"):
             path = ("jit", "approvers") if "approvers" in jit else ("jit",)
             yield Hit(Where(role.file, path, key="approvers" not in jit),
                       f"role {role.name} names no approvers: list the GitHub teams or users who may approve")
         fallback = role.jit.fallback_approvals
-        if fallback is not None and fallback <= role.jit.approvals and role.jit.ticket == "required":
+        if fallback is not None and fallback <= role.jit.approvals and role.jit.ticket == "required" \
+                and not rejected(ctx, role.file, "jit", "approvals") \
+                and not rejected(ctx, role.file, "jit", "when_ticket_system_down"):
             yield Hit(Where(role.file, ("jit", "when_ticket_system_down", "approvals")),
                       f"the fallback when the ticket system is down asks for {fallback} approval(s), not more than "
                       f"the {role.jit.approvals} of the normal path: without a ticket, ask for more people")
@@ -237,6 +249,8 @@ def jit_without_ticket(ctx: LintContext) -> Iterator[Hit]:
     """
     for role, jit in _jit_roles(ctx):
         assert role.jit is not None
+        if rejected(ctx, role.file, "jit", "ticket"):
+            continue  # the schema says what ticket may be
         if role.jit.ticket != "required":
             path = ("jit", "ticket") if "ticket" in jit else ("jit",)
             yield Hit(Where(role.file, path, key="ticket" not in jit),

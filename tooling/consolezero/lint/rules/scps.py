@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 from consolezero.core.findings import Severity, Where
-from consolezero.core.model import Scp, Target
+from consolezero.core.model import ROOT, Scp, Target
 from consolezero.policy.conditions import evaluate_conditions
 from consolezero.policy.document import Statement
 from consolezero.policy.scp import (
@@ -21,6 +21,7 @@ from consolezero.policy.scp import (
 )
 
 from ..context import LintContext
+from ..rejected import rejected
 from .base import Hit, rule
 from .policy_docs import PolicyDoc, policy_documents
 
@@ -78,8 +79,8 @@ def break_glass_missing(ctx: LintContext) -> Iterator[Hit]:
     and create the user with an MFA device (docs/runbooks/break-glass.md).
     """
     org = ctx.model.organization
-    if org is None or not org.jit_account:
-        return
+    if org is None or not org.jit_account or org.jit_account not in ctx.model.accounts:
+        return  # no JIT account, or one that is not declared (unknown-reference says so)
     if any(g.account == org.jit_account and g.user for g in org.break_glass):
         return
     doc = ctx.repo.documents[org.file]
@@ -198,6 +199,21 @@ def deny_user_scps(ctx: LintContext) -> list[Scp]:
     return [scp for scp in ctx.model.scps.values() if scp.file in files]
 
 
+def _unjudged_scp_targets(ctx: LintContext) -> set[Target]:
+    """Where an SCP that an input rule rejected is attached (its file is empty or does not parse, its
+    document or targets break the schema): it may be the DenyUser, so deny-user-missing says nothing
+    there; the first finding is about the SCP itself. Every target when its targets are unknown."""
+    found: set[Target] = set()
+    for file in ctx.repo.files_of("scp"):
+        if not rejected(ctx, file, "policy") and not rejected(ctx, file, "targets"):
+            continue
+        scp = next((s for s in ctx.model.scps.values() if s.file == file), None)
+        if scp is None or rejected(ctx, file, "targets"):
+            return {ROOT}
+        found.update(scp.targets)
+    return found
+
+
 @rule("deny-user-missing", Severity.ERROR,
       "Every member account is covered by a DenyUser SCP (no IAM users or access keys).", family=FAMILY)
 def deny_user_missing(ctx: LintContext) -> Iterator[Hit]:
@@ -222,9 +238,10 @@ def deny_user_missing(ctx: LintContext) -> Iterator[Hit]:
     if not accounts:
         return
     covered = {target for scp in deny_user_scps(ctx) for target in scp.targets}
+    unknown = _unjudged_scp_targets(ctx)
     for account in accounts:
         levels = account.path()
-        if any(level in covered for level in levels):
+        if any(level in covered or level in unknown for level in levels):
             continue
         names = [str(level) for level in levels]
         yield Hit(Where(account.file, ()),
