@@ -58,7 +58,6 @@ FIELDS: Mapping[str, Field] = {
     "permission_set_description": Field("permission set description", 0, 700, _latin1_text,
                                         "printable ASCII and Latin-1 letters (no emoji, no typographic dashes or "
                                         "quotes)", ""),
-    "scp_description": Field("SCP description", 0, 512, lambda c: True, "any characters", ""),
     "ou_name": Field("OU name", 1, 128, _ascii, "ASCII characters", "Workloads"),
     "account_name": Field("account name", 1, 50, _ascii_printable, "printable ASCII characters", "prod-app"),
     "email": Field("account e-mail address", 6, 64, _ascii_printable, "7-bit ASCII", "aws+prod-app@example.com"),
@@ -79,11 +78,14 @@ def _char(c: str) -> str:
     return f"{c!r} ({code})" if c.isprintable() else code
 
 
-def problem(kind: str, value: Any, note: str = "") -> str | None:
+def problem(kind: str, value: Any, note: str = "", chars_only: bool = False) -> str | None:
     """Why AWS would refuse ``value`` as a field of ``kind`` (a key of :data:`FIELDS`), or None.
-    ``note`` follows the value in the message (" (the file name)")."""
+    ``note`` follows the value in the message (" (the file name)"). ``chars_only``: only the characters of
+    a string within the length (where the schema already says what a wrong type or length is)."""
     field = FIELDS[kind]
     what = field.what
+    if chars_only and (not isinstance(value, str) or not field.low <= len(value) <= field.high):
+        return None
     if value is None:
         return f"{what} is empty (null): AWS takes text" + (', e.g. ""' if field.low == 0 else "")
     if isinstance(value, list | dict):
@@ -125,28 +127,24 @@ def _short(value: str, limit: int = 60) -> str:
 
 
 def tag_hits(file: str, data: Any, path: tuple = ("tags",)) -> Iterator[Hit]:
-    """The tags at ``path`` of a document: each key and value checked (``aws:`` keys are AWS's own)."""
+    """The characters of the tags at ``path`` of a document (their types, lengths and the reserved ``aws:``
+    prefix are the schema's)."""
     tags = data.get(path[0]) if isinstance(data, Mapping) else None
-    if tags is None:
-        return
     if not isinstance(tags, Mapping):
-        yield Hit(Where(file, path), "tags is a map of key to value, e.g. tags: {owner: payments}")
         return
     for key, value in tags.items():
-        why = problem("tag_key", str(key))
-        if why is None and isinstance(key, str) and key.lower().startswith("aws:"):
-            why = f"tag key {key!r} starts with aws:, which AWS reserves for its own tags"
+        why = problem("tag_key", key, chars_only=True)
         if why:
             yield Hit(Where(file, (*path, key), key=True), why)
-        why = problem("tag_value", value, f" of {key}")
+        why = problem("tag_value", value, f" of {key}", chars_only=True)
         if why:
             yield Hit(Where(file, (*path, key)), why)
 
 
-def _field(file: str, data: Any, key: str, kind: str, optional: bool = True) -> Iterator[Hit]:
-    if not isinstance(data, Mapping) or (optional and key not in data):
+def _field(file: str, data: Any, key: str, kind: str, chars_only: bool = False) -> Iterator[Hit]:
+    if not isinstance(data, Mapping) or key not in data:
         return
-    why = problem(kind, data.get(key))
+    why = problem(kind, data.get(key), chars_only=chars_only)
     if why:
         yield Hit(Where(file, (key,)), why)
 
@@ -165,16 +163,16 @@ def aws_field_format(ctx: LintContext) -> Iterator[Hit]:
     character set, and refuses the whole call when one does not fit: at apply time, half-way
     through a deploy. These checks run first, offline:
 
-    - role `description` (the permission set's): at most 700 characters of printable ASCII,
-      tabs, line breaks and Latin-1 (U+00A1-U+00FF): no emoji, no `—`, no curly quotes;
-    - SCP `description`: at most 512 characters;
+    - role `description` (the permission set's): printable ASCII, tabs, line breaks and
+      Latin-1 (U+00A1-U+00FF): no emoji, no `—`, no curly quotes (at most 700 characters:
+      the schema says so, as it says the SCP `description`'s 512);
     - OU name (its folder under `accounts/`): 1 to 128 ASCII characters;
     - account name (its file name under `accounts/`): 1 to 50 printable ASCII characters;
     - account `email`: 6 to 64 characters of 7-bit ASCII with one `@`; before it none of
       `" ' ( ) < > [ ] : ; , \\ | % &` and no leading dot; after it letters, digits, `-` and `.`,
       with at least one dot, not first or last;
-    - `tags` of accounts, OUs, SCPs, roles and the organization: keys 1 to 128, values 0 to 256
-      characters of letters, digits, spaces and `_ . : / = + - @`; keys do not start with `aws:`.
+    - `tags` of accounts, OUs, SCPs, roles and the organization: letters, digits, spaces and
+      `_ . : / = + - @` (the schema checks their lengths, 128 and 256, and the reserved `aws:`).
 
     The permission set `name` is `permission-set-name`'s; the SCP `name` (ASCII letters, digits and
     `+=,.@_-`, which AWS takes and which alerts can name) is the schema's.
@@ -188,9 +186,7 @@ def aws_field_format(ctx: LintContext) -> Iterator[Hit]:
             continue
         data = doc.data
         if kind == "role":
-            yield from _field(file, data, "description", "permission_set_description")
-        elif kind == "scp":
-            yield from _field(file, data, "description", "scp_description")
+            yield from _field(file, data, "description", "permission_set_description", chars_only=True)
         elif kind == "account":
             name = file.rsplit("/", 1)[-1].rsplit(".", 1)[0]
             why = problem("account_name", name, " (the file name)")

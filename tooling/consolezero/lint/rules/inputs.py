@@ -16,13 +16,10 @@ FAMILY = "inputs"
 
 # paths (and everything below them) whose problems a more specific rule explains better
 OWNED_PATHS: Mapping[str, tuple[tuple, ...]] = {
-    "account": (("id",), ("email",), ("tags",)),  # account-id-format; aws-field-format
+    "account": (("id",), ("email",)),  # account-id-format; aws-field-format
     "role": (("name",), ("session_duration",), ("jit", "max_duration"),  # permission-set-name, ...
-             ("inline_policy",), ("permissions_boundary", "policy"),  # the IAM-language rules
-             ("description",), ("tags",)),  # aws-field-format
-    "scp": (("alerts",), ("policy",),  # deny-without-alert; the IAM-language rules and scp-grammar
-            ("description",), ("tags",)),  # aws-field-format
-    "ou": (("tags",),), "organization": (("tags",),),  # aws-field-format
+             ("inline_policy",), ("permissions_boundary", "policy")),  # the IAM-language rules
+    "scp": (("alerts",), ("policy",)),  # deny-without-alert; the IAM-language rules and scp-grammar
     "request": (("duration",),),  # request-duration-too-long
 }
 _OCTAL = re.compile(r"^[-+]?0[0-7_]+$")
