@@ -12,9 +12,13 @@ directory, apply it (the setup), then count the calls of one plan of the converg
 The shape (see consolezero/plan_live.py): SCP state costs calls per policy, never per account; the
 OU walk costs 2 calls per OU plus one per 20 accounts; permission sets cost 7 calls each; account
 assignments are read per principal (ListAccountAssignmentsForPrincipal, 100 per page), so they grow
-with the number of assignments / 100, not with accounts x permission sets. The opt-in
-``--scan-all-assignments`` (ListAccountAssignments per account and set) is the one read that grows
-with accounts; it is measured separately. Target: a 1,000-account plan under 300 calls.
+with the number of assignments / 100, not with accounts x permission sets: that is the fast path a
+pull request's plan may take. The complete assignment scan (the default of apply and reconcile:
+every assignment of every managed set, so a hand-made one is found) is measured too, after one
+assignment is made by hand to a user the repository never names (each complete plan must show
+exactly its removal): the cheapest way consolezero picks, and the by-account way (one
+ListAccountAssignments per provisioned account and set) for comparison. Both run 8 reads in flight
+under the scan's rate limit of 20 calls per second. Target: a 1,000-account plan under 300 calls.
 """
 
 from __future__ import annotations
@@ -134,6 +138,7 @@ def measure(emulator: object, size: int, by_operation: bool, scan_all: bool) -> 
     from consolezero.apply.executor import run_apply
     from consolezero.core.repository import load_repository
     from consolezero.devtools.seed import seed_emulator
+    from consolezero.plan import assignment_scan
     from consolezero.plan.build import build_plan
     from consolezero.plan.live import read_live
 
@@ -150,7 +155,7 @@ def measure(emulator: object, size: int, by_operation: bool, scan_all: bool) -> 
         first_calls = counter.total
         assert not first.errors, first.errors[:3]
         counter.calls.clear()
-        run_apply(repo, port, saved_plan=None, check_lint=False)
+        run_apply(repo, port, saved_plan=None)
         apply_calls = counter.total
         setup = time.monotonic() - started
         counter.calls.clear()
@@ -159,22 +164,61 @@ def measure(emulator: object, size: int, by_operation: bool, scan_all: bool) -> 
         wall = time.monotonic() - t0
         steady = dict(counter.calls)
         assert plan.changes == (), [c.summary for c in plan.changes][:5]
-        scan = None
+        scan = scan_by_account = None
         if scan_all:
-            counter.calls.clear()
-            read_live(port, repo.model, full_assignment_scan=True)
-            scan = counter.total
+            stranger = hand_made_assignment(emulator.url, seed, layout)  # type: ignore[attr-defined]
+            for way, limit in (("cheapest", assignment_scan.LIST_PRINCIPALS_ABOVE), ("by account", 10**9)):
+                assignment_scan.LIST_PRINCIPALS_ABOVE = limit
+                counter.calls.clear()
+                t0 = time.monotonic()
+                complete = build_plan(repo.model, read_live(port, repo.model, full_assignment_scan=True))
+                found = {"calls": counter.total, "wall": time.monotonic() - t0,
+                         "unassign": [c.summary for c in complete.changes]}
+                expected = f"unassign ReadOnly from user:{stranger} on account:{layout_first(layout)}"
+                assert found["unassign"] == [expected], found["unassign"]
+                if way == "cheapest":
+                    scan = found
+                else:
+                    scan_by_account = found
+            assignment_scan.LIST_PRINCIPALS_ABOVE = 100
     return {"size": size, "first": first_calls, "apply": apply_calls, "steady": sum(steady.values()), "wall": wall,
             "setup": setup, "by_operation": steady if by_operation else None, "scan": scan,
+            "scan_by_account": scan_by_account,
             "assignments": sum(c.op == "assign" for c in first.changes)}
+
+
+def layout_first(layout: dict[str, str]) -> str:
+    """The account the hand-made assignment is made in: the first one the layout names."""
+    return next(iter(layout))
+
+
+def hand_made_assignment(url: str, seed: object, layout: dict[str, str]) -> str:
+    """Someone assigns ReadOnly by hand, in the console, to a user the repository never names."""
+    import boto3
+
+    from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS
+
+    session = boto3.session.Session(region_name=REGION, **EMULATOR_CREDENTIALS)
+    store = session.client("identitystore", endpoint_url=url)
+    user = store.create_user(IdentityStoreId=seed.identity_store_id, UserName="stranger@example.com",  # type: ignore
+                             DisplayName="Stranger", Name={"GivenName": "S", "FamilyName": "T"})["UserId"]
+    sso = session.client("sso-admin", endpoint_url=url)
+    instance = seed.instance_arn  # type: ignore[attr-defined]
+    arn = next(a for a in sso.list_permission_sets(InstanceArn=instance, MaxResults=100)["PermissionSets"]
+               if sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=a)["PermissionSet"]["Name"]
+               == "ReadOnly")
+    sso.create_account_assignment(InstanceArn=instance, TargetId=seed.account_ids[layout_first(layout)],  # type: ignore
+                                  TargetType="AWS_ACCOUNT", PermissionSetArn=arn, PrincipalType="USER",
+                                  PrincipalId=user)
+    return "stranger@example.com"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="10,100,1000", help="comma-separated account counts")
     parser.add_argument("--by-operation", action="store_true", help="break the steady-state calls down")
-    parser.add_argument("--scan-all-assignments", action="store_true",
-                        help="also count the opt-in per-account assignment scan")
+    parser.add_argument("--no-scan-all-assignments", dest="scan_all_assignments", action="store_false",
+                        help="skip the complete assignment scan (the default of apply and reconcile)")
     args = parser.parse_args(argv)
     from consolezero.devtools.emulator import start_emulator
 
@@ -188,14 +232,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         emulator.stop()
     header = ("| accounts | assignments | plan calls (steady state) | plan wall time | first plan calls (empty org) "
-              "| apply calls (setup) |" + (" full assignment scan calls |" if args.scan_all_assignments else ""))
+              "| apply calls (setup) |" + (" complete scan: calls, wall (cheapest way) | by account: calls, wall |"
+                                           if args.scan_all_assignments else ""))
     print(header)
     print("|" + "---|" * (header.count("|") - 1))
     for r in rows:
         line = (f"| {r['size']:>8,} | {r['assignments']:>11,} | {r['steady']:>25} | {r['wall']:>12.2f} s "
                 f"| {r['first']:>28} | {r['apply']:>19,} |")
         if args.scan_all_assignments:
-            line += f" {r['scan']:>26,} |"
+            a, b = r["scan"], r["scan_by_account"]
+            line += f" {a['calls']:>5,}, {a['wall']:.2f} s | {b['calls']:>5,}, {b['wall']:.2f} s |"
         print(line)
     for r in rows:
         if r["by_operation"]:

@@ -67,3 +67,18 @@ def test_codeowners_without_markers_says_where_they_go(example: Path) -> None:
         "consolezero: .github/CODEOWNERS has no '# BEGIN consolezero generated' line: add the two lines "
         "'# BEGIN consolezero generated' and '# END consolezero generated' where the generated section belongs "
         "(the last matching pattern wins, so lines below the section override it)\n")
+
+
+def test_the_gate_is_owned_by_both_teams(example: Path) -> None:
+    from consolezero.jit.codeowners import GATE_PATHS, gate_problems, owners_of
+
+    text = (example / ".github" / "CODEOWNERS").read_text()
+    for path in GATE_PATHS:
+        assert set(owners_of(text, path)) == {"@example/cloud-security", "@example/platform-leads"}, path
+    assert gate_problems(text) == []
+    weakened = text + "/tooling/ @example/platform-leads\n"
+    assert gate_problems(weakened) == ["tooling/consolezero/cli/app.py is owned by @example/platform-leads: the gate "
+                                       "needs two teams (security and platform)"]
+    (example / ".github" / "CODEOWNERS").write_text(weakened)
+    result = runner.invoke(app, ["codeowners", str(example), "--check"])
+    assert result.exit_code == 1 and "the gate needs two teams" in result.stderr

@@ -111,4 +111,4 @@ def test_help_is_not_cut_when_piped() -> None:
     assert "…" not in done.stdout and "--scan-all-assignments" in done.stdout
     assert any(len(line) > 80 for line in lines)  # not squeezed into 80 columns
     words = " ".join(done.stdout.split())
-    assert "Also find assignments of managed permission sets to principals the repository never names" in words
+    assert "Read every assignment of every managed permission set (default), or only those of the principals" in words

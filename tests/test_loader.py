@@ -145,7 +145,7 @@ def test_positions_read_as_mappings_without_being_stored() -> None:
 def test_the_collector_is_paused_only_while_loading() -> None:
     import gc
 
-    from consolezero.core.loader import paused_gc
+    from consolezero.core.files import paused_gc
 
     assert gc.isenabled()
     with paused_gc():

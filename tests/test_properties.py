@@ -124,3 +124,44 @@ def test_json_round_trip_of_the_example_is_clean(repo: Path) -> None:
         assert [f for f in lint(repo).findings if not f.suppressed] == []
     finally:
         path.write_bytes(original)
+
+
+SPECIALS = ["link-to-passwd", "link-to-dev-zero", "fifo", "link-loop", "dangling-link", "link-to-folder",
+            "link-out-of-the-repository"]
+
+
+@SETTINGS
+@given(rel=st.sampled_from(FILES), special=st.sampled_from(SPECIALS))
+def test_links_and_devices_are_findings_never_reads(repo: Path, rel: str, special: str) -> None:
+    """Any file of the example replaced by a link or a device: a finding on that file, never a read or a hang."""
+    import os
+    import shutil
+    import tempfile
+
+    path = repo / rel
+    original = path.read_bytes()
+    outside = Path(tempfile.mkdtemp(prefix="consolezero-outside-"))
+    path.unlink()
+    try:
+        if special == "link-to-passwd":
+            path.symlink_to("/etc/passwd")
+        elif special == "link-to-dev-zero":
+            path.symlink_to("/dev/zero")
+        elif special == "fifo":
+            os.mkfifo(path)
+        elif special == "link-loop":
+            path.symlink_to(path)
+        elif special == "dangling-link":
+            path.symlink_to(path.parent / "nothing-here.yaml")
+        elif special == "link-to-folder":
+            path.symlink_to(path.parent)
+        else:
+            (outside / "x.yaml").write_bytes(original)
+            path.symlink_to(outside / "x.yaml")
+        findings = lint(repo).findings
+    finally:
+        path.unlink()
+        path.write_bytes(original)
+        shutil.rmtree(outside, ignore_errors=True)
+    mine = [f for f in findings if f.file == rel and f.rule == "yaml-syntax"]
+    assert [f.message.split(" (")[0] for f in mine][:1] and mine[0].message.startswith("not read: "), findings

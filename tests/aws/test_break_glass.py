@@ -178,7 +178,7 @@ def test_deny_user_edited_to_deny_every_user_waits_for_the_preflight(aws: Aws, t
     assert not any(c.name == "DenyUser" for c in plan.changes)
     assert [h["change"] for h in plan.held] == ["update SCP DenyUser: content"]
     assert "no MFA device" in plan.held[0]["missing"]
-    result = run_apply(org.repo(), org.port(), check_lint=False)  # lint would say break-glass-not-exempt
+    result = run_apply(org.repo(), org.port())  # lint would say break-glass-not-exempt
     assert result.plan.held and _deny_user_content(org) == before
     enable_break_glass_mfa(org.aws.url, org.ids["security"], USER, hardware=True)
     plan = plan_of(org)  # verified now, but the edit still denies the break-glass user: still held
@@ -196,7 +196,7 @@ def test_an_edit_that_denies_the_break_glass_user_everything_is_refused_always(a
     before = _deny_user_content(org) if ready else None
     _edit_deny_user(org.root, 'Condition: {ArnLike: {aws:PrincipalArn: "arn:aws:iam::*:user/*"}}', action='"*"')
     with pytest.raises(PlanErrors) as info:
-        run_apply(org.repo(), org.port(), check_lint=False)
+        run_apply(org.repo(), org.port())
     message = str(info.value)
     assert "refused: " in message and "would deny the break-glass user " in message
     assert "every action in the JIT account security" in message
@@ -210,18 +210,18 @@ def test_moving_the_jit_account_under_deny_user_waits_for_the_preflight(aws: Aws
     deny_user.write_text(deny_user.read_text().replace("targets: [root]", 'targets: ["ou:Workloads"]'))
     org = seed_for(aws, root, break_glass_mfa=None)
     break_glass(org, "no-mfa")
-    assert not run_apply(org.repo(), org.port(), check_lint=False).plan.held  # DenyUser does not reach security
+    assert not run_apply(org.repo(), org.port()).plan.held  # DenyUser does not reach security
     (root / "accounts" / "Security" / "security.yaml").rename(root / "accounts" / "Workloads" / "security.yaml")
     plan = plan_of(org)
     assert not any(c.op == "move" for c in plan.changes)
     assert [h["change"] for h in plan.held] == ["move account security from ou:Security to ou:Workloads"]
-    result = run_apply(org.repo(), org.port(), check_lint=False)
+    result = run_apply(org.repo(), org.port())
     assert result.plan.held
     client = aws.client("organizations")
     parent = client.list_parents(ChildId=org.ids["security"])["Parents"][0]["Id"]
     assert client.describe_organizational_unit(OrganizationalUnitId=parent)["OrganizationalUnit"]["Name"] == "Security"
     enable_break_glass_mfa(aws.url, org.ids["security"], USER, hardware=True)
-    result = run_apply(org.repo(), org.port(), check_lint=False)
+    result = run_apply(org.repo(), org.port())
     assert not result.plan.held and [c.op for c in result.applied] == ["move"]
     parent = client.list_parents(ChildId=org.ids["security"])["Parents"][0]["Id"]
     assert client.describe_organizational_unit(OrganizationalUnitId=parent)["OrganizationalUnit"]["Name"] == \
@@ -247,13 +247,13 @@ def test_turning_the_only_allow_deny_only_is_refused_whatever_lint_says(aws: Aws
     for rel, text in ALLOW_LIST.items():
         (root / rel).write_text(text, encoding="utf-8")
     org = seed_for(aws, root, break_glass_mfa=True)
-    run_apply(org.repo(), org.port(), check_lint=False)
+    run_apply(org.repo(), org.port())
     assert plan_of(org).changes == ()
     (root / ".consolezero.yaml").write_text("severity: {scp-lockout: warning}\n", encoding="utf-8")
     baseline = root / "scps" / "baseline.yaml"
     baseline.write_text(baseline.read_text().split("  Statement:")[0] + DENY_ONLY, encoding="utf-8")
     with pytest.raises(PlanErrors) as info:
-        run_apply(org.repo(), org.port(), check_lint=False)
+        run_apply(org.repo(), org.port())
     message = str(info.value)
     assert message.count("refused: ") == 2  # once for the targets, once for the way out it closes
     assert "refused: update SCP Baseline: content would deny the break-glass user arn:aws:iam::" in message
@@ -274,7 +274,7 @@ def test_an_scp_denying_everything_at_the_root_needs_the_break_glass_exemption(a
               "alerts: {Freeze: \"The organization is frozen during the incident.\"}\n")
     (root / "scps" / "freeze.yaml").write_text(freeze % "", encoding="utf-8")
     with pytest.raises(PlanErrors) as info:
-        run_apply(org.repo(), org.port(), check_lint=False)
+        run_apply(org.repo(), org.port())
     assert ("refused: attach Freeze to root would put Freeze at the root, denying every action without exempting "
             "the break-glass user") in str(info.value)
     exempt = ', Condition: {ArnNotLike: {aws:PrincipalArn: "arn:aws:iam::*:user/break-glass/*"}}'

@@ -67,8 +67,8 @@ def test_markdown_plan_puts_document_diffs_in_details(cli_env: Org) -> None:
     assert "<details><summary>scp DenyUser: policy document</summary>" in result.stdout
     assert '```diff' in result.stdout and '+        "iam:UpdateLoginProfile"' in result.stdout
     assert "`Plan: 0 to add, 1 to change, 0 to destroy.`" in result.stdout
-    text = run("plan", str(cli_env.root)).stdout
-    assert "~ update scp DenyUser (content)" in text
+    again = run("plan", str(cli_env.root))
+    assert "~ update scp DenyUser (content)" in again.stdout, again.stderr
 
 
 def test_stale_saved_plan_is_refused_with_exit_1(cli_env: Org, tmp_path) -> None:

@@ -139,7 +139,7 @@ def shared_port(aws: Aws) -> object:
 def converge(aws: Aws, root: Path, fail_at: int | None) -> tuple[FaultyPort, bool]:
     port = FaultyPort(shared_port(aws), fail_at=fail_at, check=check_emulator_targets)
     try:
-        run_apply(load_repository(root), port, check_lint=False)
+        run_apply(load_repository(root), port)
     except StepFailed as exc:
         assert "InjectedFault" in str(exc.cause)
         return port, True

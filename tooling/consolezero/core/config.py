@@ -33,7 +33,7 @@ class Ignore:
     index: int = 0  # position in the config's ignore list
 
     def matches(self, finding: Finding) -> bool:
-        if self.rule not in (finding.rule, "*"):
+        if self.rule != finding.rule:  # no wildcard: lint.suppression refuses one
             return False
         if self.file is not None and not fnmatch.fnmatchcase(finding.file, self.file):
             return False

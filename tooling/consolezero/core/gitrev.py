@@ -8,7 +8,8 @@ the work tree is not parsed twice. A revision with no organization yet (the firs
 empty repository: everything shows as added.
 
 Symbolic links are followed as the work-tree loader follows them: ``git cat-file --batch
---follow-symlinks`` resolves ``REV:path`` inside the revision's tree (a link to a folder only when
+--follow-symlinks -z`` (NUL-terminated: a name may hold a newline) resolves ``REV:path`` inside the
+revision's tree (a link to a folder only when
 it is one of the parts, e.g. ``roles``: the work-tree loader descends into no other). A link that
 leaves the repository, points to nothing or loops is not read, with a warning for the caller to show.
 """
@@ -44,6 +45,14 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(message[-1] if message else f"git {args[0]} failed")
     return done.stdout
+
+
+def head_commit(path: Path) -> str | None:
+    """The commit checked out at ``path``, or None when it is not in a git work tree (or git is missing)."""
+    try:
+        return _git(path, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip() or None
+    except (GitError, OSError):
+        return None
 
 
 def resolve(path: Path, rev: str) -> tuple[Path, str, str]:
@@ -137,10 +146,17 @@ def _follow_links(top: Path, rev: str, commit: str, prefix: str, links: list[str
     """
     blobs: list[tuple[str, str]] = []
     while links:
-        request = "".join(f"{commit}:{name}\n" for name in links).encode("utf-8", "surrogateescape")
-        data = _git(top, "cat-file", "--batch", "--follow-symlinks", stdin=request)
+        # NUL-terminated requests (-z): a file name may hold a newline; the answer for a missing name
+        # echoes the request, so it is matched whole rather than split at the first newline
+        request = "".join(f"{commit}:{name}\0" for name in links).encode("utf-8", "surrogateescape")
+        data = _git(top, "cat-file", "--batch", "--follow-symlinks", "-z", stdin=request)
         pos, nested = 0, []
         for name in links:
+            echoed = f"{commit}:{name}".encode("utf-8", "surrogateescape")
+            for word in (b" missing\n", b" ambiguous\n"):
+                if data.startswith(echoed + word, pos):
+                    data = data[:pos] + echoed.replace(b"\n", b" ") + data[pos + len(echoed):]
+                    break
             header_end = data.index(b"\n", pos)
             header = data[pos:header_end].decode("utf-8", "surrogateescape")
             pos = header_end + 1

@@ -7,16 +7,15 @@ duplicate-key). Limits: file size, expanded node count (alias bombs), nesting de
 
 from __future__ import annotations
 
-import gc
 import re
 from collections import deque
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 
+from .files import outside_or_special
 from .findings import Path
 from .positions import deep_line, refusal
 
@@ -180,19 +179,6 @@ class Document:
         return node
 
 
-@contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection while many files are read: the values and node graphs built hold no
-    cycles worth collecting, and the collector would walk every object kept so far, again and again."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 _KEEP_GRAPHS = 16
 _RECENT: deque[Document] = deque()
 
@@ -306,7 +292,8 @@ def _ignores(text: str) -> dict[int, tuple[frozenset[str], str]]:
         m = _SUPPRESS.search(line)
         if m:
             rules = frozenset(r.strip() for r in m.group(1).split(",") if r.strip())
-            found[number] = (rules, m.group(2).strip())
+            reason = m.group(2).strip()
+            found[number] = (rules, "" if reason.startswith("#") else reason)  # a later comment is no reason
     return found
 
 
@@ -360,10 +347,21 @@ def _compose(text: str) -> Any:
         loader.dispose()
 
 
+
+
 def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
               max_nodes: int = DEFAULT_MAX_NODES) -> Document:
-    """Read ``root / relative`` with the size limit checked before anything is parsed."""
+    """Read ``root / relative`` with the size limit checked before anything is parsed.
+
+    Only a regular file inside the repository is read: a symbolic link that leaves it (to /etc/passwd),
+    loops or points to nothing, and anything that is not a regular file (a FIFO, a device such as
+    /dev/zero, a socket) is a finding, never a read."""
     path = root / relative
+    refused = outside_or_special(root, path)
+    if refused is not None:
+        doc = Document(file=relative, text="")
+        doc.problems.append(LoadProblem("yaml-syntax", f"not read: {refused}", 1, 1))
+        return doc
     try:
         size = path.stat().st_size
         raw = path.read_bytes() if size <= max_bytes else b""

@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from .config import CONFIG_FILE, Config, config_from_data
+from .files import outside_or_special, paused_gc
 from .layout import KIND_DIRS, OU_FILE, YAML_SUFFIXES, classify, is_yaml
 from .layout import ORGANIZATION_FILE as ORGANIZATION_FILE  # the name other modules import from here
-from .loader import Document, load_file, paused_gc
+from .loader import Document, load_file
 from .model import (
     Account,
     AlertsConfig,
@@ -56,6 +57,16 @@ class Repository:
     def files_of(self, kind: str) -> list[str]:
         return [f for f, k in self.kinds.items() if k == kind]
 
+    def content_digest(self) -> str:
+        """SHA-256 of what the desired state is made of: every model, request and config file (name and text)."""
+        import hashlib
+
+        digest = hashlib.sha256()
+        for file in sorted(f for f, k in self.kinds.items() if k in (*MODEL_KINDS, "request", "config")):
+            data = self.documents[file].text.encode("utf-8", "surrogateescape")
+            digest.update(file.encode("utf-8", "surrogateescape") + b"\0" + str(len(data)).encode() + b"\0" + data)
+        return digest.hexdigest()
+
     def unparsed(self, kinds: tuple[str, ...] = MODEL_KINDS) -> list[str]:
         """Files of these kinds that did not parse: the model lacks what they declare."""
         return [f for f, k in self.kinds.items() if k in kinds and not self.documents[f].ok]
@@ -63,12 +74,13 @@ class Repository:
 
 def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES) -> Iterator[str]:
     base = root / top
-    if not base.is_dir():
-        return
+    if not base.is_dir() or outside_or_special(root, base) != "not a regular file (a folder)":
+        return  # a top folder that is a link out of the repository is not walked
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = Path(folder).relative_to(root).as_posix()
-        for name in sorted(files):
+        linked = [d for d in dirs if is_yaml(d, suffixes) and os.path.islink(os.path.join(folder, d))]
+        for name in sorted(files + linked):  # a .yaml link to a folder is reported (not a regular file), not skipped
             if is_yaml(name, suffixes):
                 yield f"{rel}/{name}"
 
@@ -331,7 +343,7 @@ def is_repository(root: Path) -> bool:
 
 
 def load_config(root: Path) -> tuple[Config, Document | None]:
-    if not (root / CONFIG_FILE).is_file():
+    if not os.path.lexists(root / CONFIG_FILE):  # a link or a FIFO is loaded, and refused, as a finding
         return Config(), None
     doc = load_file(root, CONFIG_FILE)
     return config_from_data(doc.data if doc.ok else None, CONFIG_FILE), doc

@@ -191,11 +191,9 @@ def _lint(emit: Emit, repo: Repository) -> None:
 
 
 def _plan(repo: Repository, port: AwsPort) -> Plan:
-    from consolezero.apply.safety import guarded_plan
-    from consolezero.plan.live import read_live
+    from consolezero.apply.service import make_plan
 
-    live = read_live(port, repo.model)
-    return guarded_plan(repo.model, live)
+    return make_plan(repo, port)
 
 
 def _show_plan(emit: Emit, title: str, plan: Plan) -> None:
@@ -213,7 +211,8 @@ def _expect_no_changes(emit: Emit, repo: Repository, port: AwsPort, title: str) 
 
 
 def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -> None:
-    from consolezero.apply.executor import ApplyError, run_apply
+    from consolezero.apply.executor import ApplyError
+    from consolezero.apply.service import run_apply
 
     plan = _plan(repo, port)
     _show_plan(emit, title, plan)
@@ -221,7 +220,7 @@ def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -
         raise DemoFailed("the plan has errors")
     emit("title", "consolezero apply --auto-approve (the plan above, refused if the organization moved since)")
     try:
-        result = run_apply(repo, port, saved_plan=plan, check_lint=False,
+        result = run_apply(repo, port, saved_plan=plan,
                            progress=lambda p: emit("text", f"  {p.message}") if p.event == "note" else None)
     except ApplyError as exc:
         raise DemoFailed(f"apply failed: {exc}") from exc

@@ -14,6 +14,11 @@ moto's sso-admin handler (emulator only; the real APIs are what :mod:`consolezer
   in every account it is assigned in, until ``ProvisionPermissionSet``; a new assignment provisions
   the latest version to its account, as in AWS.
 
+STS, as AWS answers it: ``GetCallerIdentity`` for credentials moto did not mint names a role session
+(moto says ``user/moto``, an IAM user, which apply rightly refuses), and ``GetSessionToken`` called
+with an IAM user's key returns ASIA... credentials that ``GetCallerIdentity`` maps back to that user
+(moto returns a fixed AKIA key that names nobody).
+
 IAM: the credential report names the region and service each access key was last used with (moto
 writes ``not_supported``), and :func:`set_access_key_usage` back-dates a key's creation and last use
 (seeding only: the census needs old, unused and recently used keys).
@@ -172,8 +177,49 @@ def install_moto_extensions() -> None:
         return result
 
     backend_cls.create_account_assignment = create_account_assignment
+    _install_sts_extensions()
     _install_credential_report_usage()
     setattr(handler, _MARK, True)
+
+
+_SESSION_USERS: dict[str, tuple[str, str, str]] = {}  # ASIA key id -> (user id, user ARN, account)
+EMULATOR_ROLE = "consolezero-emulator"
+
+
+def _install_sts_extensions() -> None:
+    import secrets
+
+    from moto.core.responses import ActionResult
+    from moto.iam.models import iam_backends
+    from moto.sts import models as sts_models
+    from moto.sts import responses as sts_responses
+
+    original_identity = sts_models.STSBackend.get_caller_identity
+
+    def get_caller_identity(self: Any, access_key_id: str, region: str) -> tuple[str, str, str]:
+        if access_key_id in _SESSION_USERS:
+            return _SESSION_USERS[access_key_id]
+        user_id, arn, account_id = original_identity(self, access_key_id, region)
+        if arn.endswith(":user/moto"):  # credentials moto never minted: a role session, as SSO and OIDC give
+            return (f"AROAEMULATOR:{EMULATOR_ROLE}", f"arn:aws:sts::{account_id}:assumed-role/{EMULATOR_ROLE}/session",
+                    account_id)
+        return user_id, arn, account_id
+
+    sts_models.STSBackend.get_caller_identity = get_caller_identity
+    original_session_token = sts_responses.TokenResponse.get_session_token
+
+    def get_session_token(self: Any) -> Any:
+        key = self.get_access_key()
+        user = iam_backends[self.current_account]["aws"].get_user_from_access_key_id(key)
+        if user is None:
+            return original_session_token(self)
+        token = sts_models.Token(duration=self._get_int_param("DurationSeconds", 43200))
+        key_id = "ASIA" + secrets.token_hex(8).upper()
+        _SESSION_USERS[key_id] = (user.id, user.arn, user.account_id)
+        return ActionResult({"Credentials": {"AccessKeyId": key_id, "SecretAccessKey": secrets.token_hex(20),
+                                             "SessionToken": secrets.token_hex(40), "Expiration": token.expiration}})
+
+    sts_responses.TokenResponse.get_session_token = get_session_token
 
 
 def _install_credential_report_usage() -> None:

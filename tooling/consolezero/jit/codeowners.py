@@ -8,6 +8,7 @@ whose folder does not name the role it asks for). GitHub then asks the right peo
 
 from __future__ import annotations
 
+import fnmatch
 import re
 
 from consolezero.core.model import Model
@@ -63,3 +64,41 @@ def splice(text: str, lines: list[str]) -> str:
         raise CodeownersError(f"{CODEOWNERS_FILE} has no '{END}' line after '{BEGIN}': {_WHERE}")
     body = "".join(line + "\n" for line in lines)
     return before + begin + body + end + after
+
+
+# The gate itself: who may change what is applied, how it is checked and with which credentials. Each
+# needs two owners (the security team as well as the platform team); `codeowners --check` verifies it.
+GATE_PATHS = ("tooling/consolezero/cli/app.py", ".github/workflows/deploy.yml", "bootstrap/bootstrap.yaml",
+              ".consolezero.yaml", "scps/deny-user.yaml")
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """GitHub's CODEOWNERS patterns, as far as this file uses them."""
+    if pattern in ("*", "/*", "**"):
+        return True
+    anchored = pattern.startswith("/")
+    body = pattern.strip("/")
+    if any(c in body for c in "*?["):
+        return fnmatch.fnmatchcase(path, body) or (not anchored and fnmatch.fnmatchcase(path, f"*/{body}"))
+    return path == body or path.startswith(body + "/")
+
+
+def owners_of(text: str, path: str) -> list[str]:
+    """The owners of ``path``: those of the last line that matches it."""
+    found: list[str] = []
+    for line in text.splitlines():
+        words = line.split("#", 1)[0].split()
+        if len(words) >= 1 and _matches(words[0], path):
+            found = words[1:]
+    return found
+
+
+def gate_problems(text: str) -> list[str]:
+    """Gate paths owned by a single owner: one team alone could approve a change to the gate. (A file
+    that names no owner for them, such as a new one, leaves them to branch protection's reviews.)"""
+    problems = []
+    for path in GATE_PATHS:
+        owners = owners_of(text, path)
+        if len(set(owners)) == 1:
+            problems.append(f"{path} is owned by {owners[0]}: the gate needs two teams (security and platform)")
+    return problems

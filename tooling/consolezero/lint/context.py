@@ -26,6 +26,7 @@ class PullContext:
 class LintContext:
     repo: Repository
     online: bool = False
+    allow_weakened_safety: bool = False  # --allow-weakened-safety: safety rules may be lowered or ignored
     cache: dict[str, Any] = field(default_factory=dict)  # shared between rules of one run
     pr: PullContext | None = None  # request-author-mismatch runs only with it
     tickets: Mapping[str, TicketState] | None = None  # ticket key -> state, asked of the tracker beforehand

@@ -11,8 +11,10 @@ Call-count shape of one read (P managed SCPs, S permission sets, G principals, O
                  + 5 per managed set (managed, customer, inline, boundary, outdated accounts)
                  + 1 GetGroupId/GetUserId per principal + ListAccountAssignmentsForPrincipal per resolved
                  principal (100 assignments per page)
-  [full assignment scan, opt-in: + ListAccountsForProvisionedPermissionSet per managed set
-                 + ListAccountAssignments per (account, managed set) provisioned -- this one grows with accounts]
+  [complete assignment scan (the default of apply and reconcile; see plan/assignment_scan.py):
+                 + ListAccountsForProvisionedPermissionSet per managed set, then the cheaper of
+                 ListAccountAssignments per provisioned (account, set) pair and ListGroups/ListUsers +
+                 ListAccountAssignmentsForPrincipal per principal not read above; in parallel, rate-limited]
 SCP state never costs a call per account. The fingerprint is the SHA-256 of the canonical JSON of it all.
 """
 
@@ -35,6 +37,7 @@ from consolezero.integrations.aws.port import (
     SsoInstance,
     is_managed,
 )
+from consolezero.plan.assignment_scan import scan_assignments
 from consolezero.policy.scp import is_full_access, uses_allow_list
 
 
@@ -191,8 +194,8 @@ def read_permission_set(port: AwsPort, instance_arn: str, arn: str) -> LivePermi
 
 
 def read_live(port: AwsPort, model: Model, full_assignment_scan: bool = False) -> LiveState:
-    """Everything the diff needs, read once. ``full_assignment_scan`` also finds assignments of
-    managed permission sets to principals the repository never names (one call per account and set)."""
+    """Everything the diff needs, read once. ``full_assignment_scan`` also finds assignments of managed
+    permission sets to principals the repository never names (:mod:`consolezero.plan.assignment_scan`)."""
     allow_list = uses_allow_list(model)
     root, ous, accounts = read_organization(port)
     policies = read_policies(port, allow_list)
@@ -214,12 +217,13 @@ def read_live(port: AwsPort, model: Model, full_assignment_scan: bool = False) -
             for a in port.assignments_for_principal(sso.instance_arn, kind, principal_id):
                 assignments[(a.account_id, a.permission_set_arn, a.principal_type, a.principal_id)] = a
         if full_assignment_scan:
-            for ps in permission_sets:
-                if not ps.managed:
-                    continue
-                for account_id in port.accounts_for_permission_set(sso.instance_arn, ps.arn):
-                    for a in port.account_assignments(sso.instance_arn, account_id, ps.arn):
-                        assignments[(a.account_id, a.permission_set_arn, a.principal_type, a.principal_id)] = a
+            read = {(p.type, p.id) for p in principals if p.id}
+            scan = scan_assignments(port, sso, permission_sets, read)
+            for a in scan.assignments:
+                assignments[(a.account_id, a.permission_set_arn, a.principal_type, a.principal_id)] = a
+            held = {(a.principal_type, a.principal_id) for a in scan.assignments}
+            principals += [Principal(type=kind, name=name, id=pid) for (kind, pid), name in sorted(scan.names.items())
+                           if (kind, pid) in held and (kind, pid) not in read]
     glass_states = []
     live_ids = {a.id for a in accounts}
     for glass in break_glass_to_verify(model):

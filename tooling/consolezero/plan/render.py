@@ -1,18 +1,18 @@
 """Plans as text (terraform-like), markdown (a pull request comment) and JSON; saving and loading.
 
-``render_json`` is the versioned contract (schemas/output/plan.schema.json) (``{"version":1,"fingerprint":...,"changes":
-[{"op","kind","name","target",...}]}``; fields may be added, never renamed). ``to_document`` adds
-what apply needs (the documents, ids and execution order) for ``plan --out plan.json``.
+``render_json`` is the versioned contract (schemas/output/plan.schema.json) (``{"version":1,"fingerprint":
+...,"changes":[{"op","kind","name","target",...}]}``; fields may be added, never renamed). Saved plans
+(``plan --out``, with what apply needs) are written and read, checked, by :mod:`consolezero.plan.planfile`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any
 
-from consolezero.core.contracts import VERSION, dump_json, versioned
-from consolezero.plan.build import ADD_OPS, CHANGE_OPS, DESTROY_OPS, Change, Plan
+from consolezero.core.contracts import dump_json
+from consolezero.plan.planfile import PlanFileError, dump_plan, from_document, load_plan, to_document
+from consolezero.plan.types import ADD_OPS, CHANGE_OPS, DESTROY_OPS, Change, Plan
 
 _SIGN = {**{op: "+" for op in ADD_OPS}, **{op: "~" for op in CHANGE_OPS}, **{op: "-" for op in DESTROY_OPS}}
 _COLORS = {"+": "\033[32m", "~": "\033[33m", "-": "\033[31m"}
@@ -83,6 +83,18 @@ def no_changes(plan: Plan) -> str:
     return "No changes. The organization matches the repository."
 
 
+def banner(plan: Plan) -> list[str]:
+    """What the reader must see first: safety rules weakened by configuration, a partial assignment read."""
+    lines = []
+    weakened = plan.context.get("weakened_safety") or ()
+    if weakened:
+        lines.append("SAFETY WEAKENED (--allow-weakened-safety): " + "; ".join(map(str, weakened)))
+    if plan.context.get("full_assignment_scan") is False:
+        lines.append("Note: fast assignment scan: only the assignments of principals the repository names were read; "
+                     "an assignment made by hand to anyone else is not shown (apply and reconcile read them all)")
+    return lines
+
+
 def preflight_lines(plan: Plan) -> list[str]:
     """The break-glass preflight as plan steps: one line per user with its verdict, then what it held back."""
     lines = []
@@ -110,7 +122,7 @@ def held_line(plan: Plan) -> str:
 
 
 def render_text(plan: Plan, color: bool = False, show_documents: bool = True) -> str:
-    out: list[str] = []
+    out: list[str] = banner(plan)
     for message in plan.errors:
         out.append(f"Error: {message}")
     for message in plan.warnings:
@@ -143,6 +155,7 @@ def render_text(plan: Plan, color: bool = False, show_documents: bool = True) ->
 def render_markdown(plan: Plan) -> str:
     add, change, destroy = plan.counts()
     out = ["### consolezero plan", ""]
+    out += [f"> **{line}**" for line in banner(plan)]
     for message in plan.errors:
         out.append(f"> **Error:** {message}")
     for message in plan.warnings:
@@ -174,65 +187,9 @@ def render_markdown(plan: Plan) -> str:
     return "\n".join(out) + "\n"
 
 
-def _change_json(change: Change, full: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"op": change.op, "kind": change.kind, "name": change.name, "target": change.target}
-    if change.details.get("principal"):
-        data["principal"] = change.details["principal"]
-    data["summary"] = change.summary
-    if change.details:
-        data["details"] = dict(change.details)
-    if full:
-        data["phase"] = change.phase
-        data["action"] = dict(change.action)
-    return data
-
-
 def render_json(plan: Plan) -> str:
     return dump_json(to_document(plan, full=False))
 
 
-def to_document(plan: Plan, full: bool = True) -> dict[str, Any]:
-    add, change, destroy = plan.counts()
-    data: dict[str, Any] = {"fingerprint": plan.fingerprint,
-                            "changes": [_change_json(c, full) for c in plan.changes],
-                            "summary": {"add": add, "change": change, "destroy": destroy},
-                            "errors": list(plan.errors), "warnings": list(plan.warnings),
-                            "preflight": [dict(p) for p in plan.preflight], "held": [dict(h) for h in plan.held]}
-    if full:
-        data["context"] = dict(plan.context)
-    return versioned(data)
-
-
-class PlanFileError(ValueError):
-    """A saved plan that cannot be read."""
-
-
-def from_document(data: Any) -> Plan:
-    """A Plan back from :func:`to_document` (``plan --out``); only full documents can be applied."""
-    if not isinstance(data, Mapping) or data.get("version") != VERSION:
-        raise PlanFileError("not a consolezero plan (version 1)")
-    if "context" not in data or not isinstance(data.get("changes"), list):
-        raise PlanFileError("this plan has no execution details; save it with `consolezero plan --out FILE`")
-    try:
-        changes = tuple(Change(op=c["op"], kind=c["kind"], name=c["name"], target=c.get("target", ""),
-                               phase=int(c["phase"]), summary=c.get("summary", ""), details=c.get("details") or {},
-                               action=c.get("action") or {}) for c in data["changes"])
-    except (KeyError, TypeError, ValueError) as exc:
-        raise PlanFileError(f"malformed change in plan: {exc}") from None
-    return Plan(fingerprint=str(data.get("fingerprint", "")), changes=changes, errors=tuple(data.get("errors") or ()),
-                warnings=tuple(data.get("warnings") or ()), context=data.get("context") or {},
-                preflight=tuple(p for p in data.get("preflight") or () if isinstance(p, Mapping)),
-                held=tuple(h for h in data.get("held") or () if isinstance(h, Mapping)))
-
-
-def load_plan(text: str) -> Plan:
-    try:
-        return from_document(json.loads(text))
-    except ValueError as exc:
-        if isinstance(exc, PlanFileError):
-            raise
-        raise PlanFileError(f"not JSON: {exc}") from None
-
-
-def dump_plan(plan: Plan) -> str:
-    return dump_json(to_document(plan, full=True))
+__all__ = ["PlanFileError", "dump_plan", "from_document", "held_line", "load_plan", "preflight_lines", "render_json",
+           "render_markdown", "render_text", "summary_line", "to_document"]

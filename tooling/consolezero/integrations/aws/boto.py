@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -114,6 +115,7 @@ class BotoPort(IdentityCenterCalls, MemberIamCalls):
         self._attempts = max(1, retry_attempts)
         self._base = retry_base
         self._caller: str | None = None
+        self._lock = threading.Lock()
 
     # --- plumbing -------------------------------------------------------------------------
     @property
@@ -123,6 +125,10 @@ class BotoPort(IdentityCenterCalls, MemberIamCalls):
         return self._session
 
     def client(self, service: str) -> Any:
+        with self._lock:  # the complete assignment scan reads in parallel; boto3 clients are thread-safe once made
+            return self._client(service)
+
+    def _client(self, service: str) -> Any:
         if service not in self._clients:
             region = ORGANIZATIONS_REGION if service in ("organizations", "iam", "sts") else self._sso_region
             kwargs: dict[str, Any] = {"region_name": region}
@@ -179,6 +185,9 @@ class BotoPort(IdentityCenterCalls, MemberIamCalls):
         if credentials is None:
             return None
         return credentials.get_frozen_credentials().access_key
+
+    def caller_arn(self) -> str | None:
+        return self._call("sts", "get_caller_identity").get("Arn") or None
 
     # --- Organizations: read --------------------------------------------------------------
     def root_id(self) -> str:

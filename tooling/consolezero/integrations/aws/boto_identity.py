@@ -143,6 +143,28 @@ class IdentityCenterCalls:
                 return None
             raise
 
+    def list_principals(self, identity_store_id: str) -> list[tuple[str, str, str]]:
+        """Every group and user of the identity store: (GROUP | USER, id, display name | user name)."""
+        groups = self._pages("identitystore", "list_groups", "Groups", SSO_PAGE, IdentityStoreId=identity_store_id)
+        users = self._pages("identitystore", "list_users", "Users", SSO_PAGE, IdentityStoreId=identity_store_id)
+        return ([("GROUP", g["GroupId"], g.get("DisplayName") or g["GroupId"]) for g in groups]
+                + [("USER", u["UserId"], u.get("UserName") or u["UserId"]) for u in users])
+
+    def principal_name(self, identity_store_id: str, principal_type: str, principal_id: str) -> str | None:
+        """The display name of a group or the user name of a user; None when the store has no such principal."""
+        try:
+            if principal_type == "GROUP":
+                found = self._call("identitystore", "describe_group", IdentityStoreId=identity_store_id,
+                                   GroupId=principal_id)
+                return found.get("DisplayName") or None
+            found = self._call("identitystore", "describe_user", IdentityStoreId=identity_store_id,
+                               UserId=principal_id)
+            return found.get("UserName") or None
+        except AwsError as exc:
+            if exc.code == "ResourceNotFoundException":
+                return None
+            raise
+
     def user_group_ids(self, identity_store_id: str, user_id: str) -> list[str]:
         """The IDs of the Identity Store groups the user is a direct member of (JIT eligibility)."""
         found = self._pages("identitystore", "list_group_memberships_for_member", "GroupMemberships", SSO_PAGE,

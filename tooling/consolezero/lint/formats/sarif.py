@@ -42,11 +42,20 @@ def first_paragraph(doc: str) -> str:
 
 
 def fingerprint(finding: Finding) -> str:
-    return hashlib.sha256("\0".join((finding.rule, finding.file, finding.message)).encode()).hexdigest()
+    text = "\0".join((finding.rule, finding.file, finding.message))
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def artifact_uri(path: str) -> str:
-    return quote(path.replace("\\", "/").lstrip("/"), safe="/")
+    """A relative URI of the file's bytes: a name that is not UTF-8 (kept by Python as surrogate escapes)
+    is percent-encoded byte by byte, as RFC 3986 allows."""
+    raw = path.replace("\\", "/").lstrip("/").encode("utf-8", "surrogateescape")
+    return quote(raw, safe="/")
+
+
+def valid_text(text: str) -> str:
+    """The log as valid UTF-8: an undecodable byte of a file name shown in a message becomes U+FFFD."""
+    return text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
 
 
 def descriptor(name: str, rule: Rule | None) -> dict[str, Any]:
@@ -103,4 +112,4 @@ def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: Rend
             "results": [result(f, index[f.rule], options.repo_prefix) for f in findings],
         }],
     }
-    return json.dumps(log, indent=2, ensure_ascii=False) + "\n"
+    return valid_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"
