@@ -199,8 +199,17 @@ def _server(handler) -> tuple[str, list[int], object]:
             held.append(conn)
             handler(conn)
 
+    class Server:
+        def close(self) -> None:  # wake the accept() and drop held connections: nothing keeps the port listening
+            for item in (sock, *held):
+                try:
+                    item.shutdown(socket.SHUT_RDWR)  # type: ignore[attr-defined]
+                except OSError:
+                    pass
+                item.close()  # type: ignore[attr-defined]
+
     threading.Thread(target=serve, daemon=True).start()
-    return f"http://127.0.0.1:{sock.getsockname()[1]}", count, sock
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", count, Server()
 
 
 def _port(url: str) -> BotoPort:
