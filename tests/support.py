@@ -11,6 +11,7 @@ from consolezero.devtools import demo
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml", ".github", "bootstrap")
+MAIN_OVERLAY = "_main"  # a fixture's folder of files committed on main before the rest of the overlay
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+?)\s*$")
 CONTEXT_FILE = "lint-context.json"  # in a fixture case: the pull request and ticket states lint is given
 
@@ -25,8 +26,8 @@ def apply_overlay(repo: Path, overlay: Path) -> list[str]:
     changed = []
     for src in sorted(p for p in overlay.rglob("*") if p.is_file()):
         rel = src.relative_to(overlay).as_posix()
-        if rel == CONTEXT_FILE:
-            continue
+        if rel == CONTEXT_FILE or rel.startswith(MAIN_OVERLAY + "/"):
+            continue  # the lint context; what main held before (see on_main)
         target = repo / rel
         if src.read_text(encoding="utf-8", errors="replace").strip() == "# delete":
             target.unlink()
@@ -35,6 +36,19 @@ def apply_overlay(repo: Path, overlay: Path) -> list[str]:
         shutil.copy2(src, target)
         changed.append(rel)
     return changed
+
+
+def on_main(repo: Path, overlay: Path) -> None:
+    """When the overlay has a ``_main`` folder: the repository becomes a git repository whose main holds the
+    example plus that folder's files (merged at a set time); the rest of the overlay is then the work tree."""
+    from consolezero.devtools.gitrepo import init_main, merge_branch
+
+    main = overlay / MAIN_OVERLAY
+    if not main.is_dir():
+        return
+    init_main(repo, "2026-11-20T09:00:00Z")
+    files = {p.relative_to(main).as_posix(): p.read_text(encoding="utf-8") for p in main.rglob("*") if p.is_file()}
+    merge_branch(repo, "fixture", files, "2026-11-20T10:00:00Z")
 
 
 def expected_markers(repo: Path, files: list[str]) -> set[tuple[str, str, int]]:

@@ -199,17 +199,21 @@ def _server(handler) -> tuple[str, list[int], object]:
             held.append(conn)
             handler(conn)
 
-    class Server:
-        def close(self) -> None:  # wake the accept() and drop held connections: nothing keeps the port listening
-            for item in (sock, *held):
-                try:
-                    item.shutdown(socket.SHUT_RDWR)  # type: ignore[attr-defined]
-                except OSError:
-                    pass
-                item.close()  # type: ignore[attr-defined]
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
 
-    threading.Thread(target=serve, daemon=True).start()
-    return f"http://127.0.0.1:{sock.getsockname()[1]}", count, Server()
+    class Stub:
+        def close(self) -> None:
+            """Stop the accepting thread BEFORE the descriptor is freed: a thread still inside accept() on a
+            reused descriptor number would answer another server's connections (the emulator's, started next)."""
+            try:
+                sock.shutdown(socket.SHUT_RDWR)  # wakes a blocked accept()
+            except OSError:
+                pass
+            thread.join(timeout=5)
+            sock.close()
+
+    return f"http://127.0.0.1:{sock.getsockname()[1]}", count, Stub()
 
 
 def _port(url: str) -> BotoPort:

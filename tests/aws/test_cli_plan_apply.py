@@ -147,6 +147,13 @@ def test_demo_runs_end_to_end(aws) -> None:
     texts = "\n".join(text for kind, text in lines if kind == "text")
     assert "apply exits 1: held back: attach DenyUser to root: the JIT account security" in texts
     assert "ready for DenyUser: 3 of 6 account(s)" in texts and "user/automation/deploy" in texts
+    # just in time: granted at 10:05, expired at 11:05 (sessions ended), the Deny dropped at 12:05
+    jit = "\n".join(plans)
+    for line in ("  + assign Admin to user:alice@example.com on account:prod-app",
+                 "  ~ end sessions of alice@example.com in Admin on prod-app issued before 2026-11-20T11:00:00Z",
+                 "  - unassign Admin from user:alice@example.com on account:prod-app",
+                 "  ~ stop ending sessions of alice@example.com in Admin on prod-app issued before 2026-11-20T11"):
+        assert any(shown.startswith(line) for shown in jit.splitlines()), line
 
 
 # -- found by walking through every command as a new user -------------------------------------------

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from support import CONTEXT_FILE, FIXTURES, apply_overlay, copy_example, expected_markers, lint
+from support import CONTEXT_FILE, FIXTURES, apply_overlay, copy_example, expected_markers, lint, on_main
 
-CASES = sorted(p for p in (FIXTURES / "rules").glob("*/*/*") if p.is_dir())
+CASES = sorted(p for p in (FIXTURES / "rules").glob("*/*/*") if p.is_dir() and p.name != "_main")
 
 
 def _id(path: Path) -> str:
@@ -26,6 +26,7 @@ def _id(path: Path) -> str:
 def test_rule_fixture(case: Path, tmp_path: Path) -> None:
     rule, kind = case.parts[-3], case.parts[-2]
     repo = copy_example(tmp_path / "repo")
+    on_main(repo, case)  # a `_main` folder: git history (what main held) under the overlay
     changed = apply_overlay(repo, case)
     findings = lint(repo, case / CONTEXT_FILE).findings
     actual = {(f.rule, f.file, f.line) for f in findings if not f.suppressed}

@@ -310,6 +310,8 @@ class _Executor:
                 self.port.delete_boundary(self.instance, arn)
         if a.get("provision"):
             self.to_provision[arn] = a["name"]
+        if a.get("provision_now"):  # sessions end: the Deny reaches the accounts before the assignment goes
+            self.provision_all(change)
 
     def provision_all(self, before: Change | None) -> None:
         for arn, name in sorted(self.to_provision.items(), key=lambda item: item[1]):

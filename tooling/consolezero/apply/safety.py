@@ -316,9 +316,10 @@ def guard(plan: Plan, model: Model, live: Any) -> Plan:
                    preflight=tuple(p.to_json() for p in verdict.preflight), held=tuple(verdict.held))
 
 
-def guarded_plan(model: Model, live: Any, now: datetime | None = None, create_accounts: bool = False) -> Plan:
-    """Desired vs live, judged: what plan shows and apply runs."""
-    return guard(build_plan(model, live, now=now, create_accounts=create_accounts), model, live)
+def guarded_plan(model: Model, live: Any, now: datetime | None = None, create_accounts: bool = False,
+                 grants: Any = None) -> Plan:
+    """Desired vs live, judged: what plan shows and apply runs (``grants``: the JIT grants at ``now``)."""
+    return guard(build_plan(model, live, now=now, create_accounts=create_accounts, grants=grants), model, live)
 
 
 def violations(model: Model, live: Any, changes: Sequence[Change]) -> list[str]:

@@ -74,8 +74,11 @@ def check_credentials(port: AwsPort, allow_static_credentials: bool = False) -> 
 def make_plan(repo: Repository, port: AwsPort, options: PlanOptions = PlanOptions()) -> Plan:
     """Read live + build plan, composed once (for ``plan``, ``apply`` and the demo): the live state read once,
     the diff, apply's invariants folded in (:mod:`consolezero.apply.safety`), and where it comes from."""
+    from consolezero.jit.grants import repository_grants  # the requests' windows, from main's git history
+
+    grants = repository_grants(repo, options.now)
     live = read_live(port, repo.model, full_assignment_scan=options.full_assignment_scan)
-    plan = guarded_plan(repo.model, live, now=options.now, create_accounts=options.create_accounts)
+    plan = guarded_plan(repo.model, live, now=options.now, create_accounts=options.create_accounts, grants=grants)
     return with_source(plan, repo, options)
 
 

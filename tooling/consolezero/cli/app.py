@@ -17,6 +17,7 @@ import typer
 from consolezero.cli.census import register as register_census
 from consolezero.cli.gate import ScanOpt, WeakenedOpt
 from consolezero.cli.gate import register as register_gate
+from consolezero.cli.grants import register_grants
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
 from consolezero.cli.jit import register as register_jit
 
@@ -365,6 +366,7 @@ def demo_cmd(
 register_jit(app)  # request, check-approvals
 register_gate(app)  # codeowners
 register_census(app)  # census
+register_grants(app)  # grants
 
 from consolezero.cli import emulator as _emulator  # noqa: E402 - a command group in its own module
 

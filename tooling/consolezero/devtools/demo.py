@@ -6,7 +6,12 @@ break-glass IAM user in the JIT account -- still without its MFA device. Then: l
 summary (when available), plan and apply (DenyUser is held back: the way out is not verified yet),
 plan again (no changes); the security team enables MFA: plan shows DenyUser's attachment, apply,
 plan (no changes); a drift round (an SCP detached "in the console" shows in the plan and apply puts
-it back); the census of the IAM users and keys seeded as "before console zero"; and stops the emulator.
+it back); the census of the IAM users and keys seeded as "before console zero". Then just-in-time
+elevation, on a clock of its own (``--now``): the copy is a git repository whose main got the
+organization at 09:00 and the example's request (alice, Admin on prod-app, PT1H) by a merge commit at
+10:00; at 10:05 the grant is applied (the assignment is created), at 11:05 it has expired (the
+assignment is removed and the sessions it issued are ended by a Deny in the permission set), at 12:05
+the session duration has passed (the Deny is dropped). Then the emulator stops.
 
 No printing: every line goes through ``emit(kind, text)``; the CLI renders it. Dummy credentials
 (an ASIA... key id) are given to the emulator's clients only, never to the environment.
@@ -14,6 +19,7 @@ No printing: every line goes through ``emit(kind, text)``; the CLI renders it. D
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import tempfile
@@ -31,6 +37,10 @@ if TYPE_CHECKING:
     from consolezero.plan.build import Plan
 
 EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
+# the demo's clock: main gets the organization at ORGANIZED and the example's requests at MERGED
+ORGANIZED, MERGED = "2026-11-20T09:00:00Z", "2026-11-20T10:00:00Z"
+SETUP_NOW, GRANTED_NOW, EXPIRED_NOW, SESSIONS_OVER_NOW = (
+    "2026-11-20T09:30:00Z", "2026-11-20T10:05:00Z", "2026-11-20T11:05:00Z", "2026-11-20T12:05:00Z")
 Emit = Callable[[str, str], None]  # kind: title | text | plan | ok | error
 
 
@@ -114,7 +124,13 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
     """Run the walk-through; True when every step did what it should."""
     from consolezero.core.repository import load_repository
     from consolezero.devtools.emulator import start_emulator
-    from consolezero.devtools.seed import DEMO_USERS, enable_break_glass_mfa, seed_iam_users
+    from consolezero.devtools.seed import (
+        DEMO_USERS,
+        enable_break_glass_mfa,
+        seed_break_glass_user,
+        seed_emulator,
+        seed_iam_users,
+    )
     from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, make_port
 
     try:
@@ -133,15 +149,29 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
     try:
         emulator.reset()  # moto keeps its state per process: start from an empty organization
         emit("text", f"emulator at {emulator.url}; the example organization is copied to {workdir}")
-        repo_path = workdir / "repo"
-        seeded = seed_copy(emulator.url, source, repo_path, mfa=False)
-        emit("text", seeded.notes[0])
-        for note in seeded.notes[1:]:
-            emit("text", note + ", without its MFA device yet")
-        organization = seeded.organization
+        repo_path = copy_example(source, workdir / "repo")
+        model = load_repository(repo_path).model
+        organization = model.organization
+        if organization is None:
+            raise DemoFailed("the example has no accounts/organization.yaml")
+        members = [(a.name, a.email) for a in model.accounts.values() if a.name != organization.management_account]
+        users = sorted({r.user for r in model.requests if r.user})  # the identity provider has them
+        seed = seed_emulator(emulator.url, members, organization.groups, organization.region, users=users)
+        ids = {a.file: seed.management_id if a.name == organization.management_account else seed.account_ids[a.name]
+               for a in model.accounts.values()}
+        rewrite_account_ids(repo_path, ids)
+        emit("text", f"organization created: management account {seed.management_id} and {len(members)} member "
+                     f"accounts; Identity Store groups: {', '.join(organization.groups)}; users: {', '.join(users)}")
+        requests = _git_history(repo_path)
+        emit("text", f"the copy is a git repository: main got the organization at {ORGANIZED} and "
+                     f"{', '.join(requests) or 'no request'} by a merge commit at {MERGED}")
         glass = [g for g in organization.break_glass if g.account == organization.jit_account]
-        glass_account = seeded.seed.account_ids.get(organization.jit_account)
-        seed = seeded.seed
+        glass_account = seed.account_ids.get(organization.jit_account)
+        for g in glass:
+            if glass_account:
+                seed_break_glass_user(emulator.url, glass_account, g.user, g.path or "/", mfa=False)
+                emit("text", f"break-glass user {g.user} created in {g.account} ({glass_account}), "
+                             "without its MFA device yet")
         now = datetime.now(UTC).replace(microsecond=0)
         for name, users in DEMO_USERS.items():
             if name in seed.account_ids:
@@ -165,7 +195,9 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
             _expect_no_changes(emit, repo, port, "consolezero plan again: nothing left to do")
         _drift(emit, repo, port)
         _census(emit, repo, port)
-        emit("ok", "demo complete: lint, access, plan, apply and drift repair all worked against the emulator")
+        _jit(emit, repo, port)
+        emit("ok", "demo complete: lint, access, plan, apply, drift repair, census and a just-in-time grant from "
+                   "request to ended sessions all worked against the emulator")
         return True
     except DemoFailed as exc:
         emit("error", str(exc))
@@ -190,10 +222,29 @@ def _lint(emit: Emit, repo: Repository) -> None:
     emit("ok", f"lint clean ({len(result.rules)} rules, {len(open_findings)} finding(s) below error)")
 
 
-def _plan(repo: Repository, port: AwsPort) -> Plan:
-    from consolezero.apply.service import make_plan
+def _git_history(root: Path) -> list[str]:
+    """Make the copy a git repository: the organization on main at ORGANIZED, its requests merged at MERGED."""
+    from consolezero.devtools.gitrepo import init_main, merge_branch
 
-    return make_plan(repo, port)
+    files = {p.relative_to(root).as_posix(): p.read_text(encoding="utf-8")
+             for p in sorted((root / "requests").rglob("*.yaml"))} if (root / "requests").is_dir() else {}
+    for name in files:
+        (root / name).unlink()
+    init_main(root, ORGANIZED)
+    if files:
+        merge_branch(root, "request-admin", files, MERGED, message="Request Admin on prod-app (OPS-1234)")
+    return list(files)
+
+
+def _at(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def _plan(repo: Repository, port: AwsPort, now: str = SETUP_NOW) -> Plan:
+    from consolezero.apply.service import make_plan
+    from consolezero.plan.service import PlanOptions
+
+    return make_plan(repo, port, PlanOptions(now=_at(now)))
 
 
 def _show_plan(emit: Emit, title: str, plan: Plan) -> None:
@@ -203,24 +254,24 @@ def _show_plan(emit: Emit, title: str, plan: Plan) -> None:
     emit("plan", render_text(plan))
 
 
-def _expect_no_changes(emit: Emit, repo: Repository, port: AwsPort, title: str) -> None:
-    plan = _plan(repo, port)
+def _expect_no_changes(emit: Emit, repo: Repository, port: AwsPort, title: str, now: str = SETUP_NOW) -> None:
+    plan = _plan(repo, port, now)
     _show_plan(emit, title, plan)
     if plan.changes:
         raise DemoFailed("this plan should show no changes")
 
 
-def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -> None:
+def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str, now: str = SETUP_NOW) -> Plan:
     from consolezero.apply.executor import ApplyError
     from consolezero.apply.service import run_apply
 
-    plan = _plan(repo, port)
+    plan = _plan(repo, port, now)
     _show_plan(emit, title, plan)
     if plan.errors:
         raise DemoFailed("the plan has errors")
     emit("title", "consolezero apply --auto-approve (the plan above, refused if the organization moved since)")
     try:
-        result = run_apply(repo, port, saved_plan=plan,
+        result = run_apply(repo, port, saved_plan=plan, now=_at(now),
                            progress=lambda p: emit("text", f"  {p.message}") if p.event == "note" else None)
     except ApplyError as exc:
         raise DemoFailed(f"apply failed: {exc}") from exc
@@ -229,6 +280,35 @@ def _plan_apply_round(emit: Emit, repo: Repository, port: AwsPort, title: str) -
         from consolezero.plan.render import held_line
 
         emit("text", f"apply exits 1: {held_line(plan)}")
+    return plan
+
+
+def _jit(emit: Emit, repo: Repository, port: AwsPort) -> None:
+    """A grant from merge to ended sessions, on the demo's clock."""
+    from consolezero.jit.grants import repository_grants
+    from consolezero.jit.grants_render import render_text
+
+    if not repo.model.requests:
+        return
+    emit("title", f"consolezero grants --now {GRANTED_NOW}: the request reached main at {MERGED}")
+    emit("plan", render_text(repository_grants(repo, _at(GRANTED_NOW))))
+    plan = _plan_apply_round(emit, repo, port, f"consolezero plan --now {GRANTED_NOW}: the grant is active",
+                             GRANTED_NOW)
+    if not any(c.op == "assign" for c in plan.changes):
+        raise DemoFailed("the active grant should be assigned")
+    plan = _plan_apply_round(emit, repo, port, f"consolezero plan --now {EXPIRED_NOW}: the grant has expired "
+                             "(the scheduled reconcile)", EXPIRED_NOW)
+    ended = [c for c in plan.changes if "end_sessions" in c.details]
+    if not ended or not any(c.op == "unassign" for c in plan.changes):
+        raise DemoFailed("at expiry the assignment should go and the sessions it issued should end")
+    emit("text", "the statement added to the permission set's inline policy:\n"
+                 + json.dumps(ended[0].details["statement"], indent=2))
+    plan = _plan_apply_round(emit, repo, port, f"consolezero plan --now {SESSIONS_OVER_NOW}: the session duration "
+                             "since the expiry has passed", SESSIONS_OVER_NOW)
+    if not any("stop_ending_sessions" in c.details for c in plan.changes):
+        raise DemoFailed("once the session duration has passed the statement should be dropped")
+    _expect_no_changes(emit, repo, port, f"consolezero plan --now {SESSIONS_OVER_NOW}: converged again",
+                       SESSIONS_OVER_NOW)
 
 
 def _census(emit: Emit, repo: Repository, port: AwsPort) -> None:

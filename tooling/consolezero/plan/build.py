@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consolezero.core.model import Model, Target
 from consolezero.plan.documents import document_diff, has_allow, jsonable, minify, owned_tags, parse_document
@@ -44,11 +44,15 @@ from consolezero.plan.types import (
 )
 from consolezero.policy.scp import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID, full_access_scp
 
+if TYPE_CHECKING:
+    from consolezero.jit.grants import Grants
+
 
 # --- the diff -----------------------------------------------------------------------------
 class _Builder(IdentityCenterDiff):
-    def __init__(self, model: Model, live: LiveState, create_accounts: bool) -> None:
+    def __init__(self, model: Model, live: LiveState, create_accounts: bool, grants: Grants | None = None) -> None:
         self.model = model
+        self.grants = grants
         self.live = live
         self.create_accounts = create_accounts
         self.changes: list[Change] = []
@@ -272,9 +276,17 @@ class _Builder(IdentityCenterDiff):
                             action={"policy": policy, "policy_id": pid, "target": label, "target_id": tid}))
 
 
-def build_plan(model: Model, live: LiveState, now: datetime | None = None, create_accounts: bool = False) -> Plan:
-    """Compare the declared organization with the live one: the ordered changes, errors and warnings."""
-    builder = _Builder(model, live, create_accounts)
+def build_plan(model: Model, live: LiveState, now: datetime | None = None, create_accounts: bool = False,
+               grants: Grants | None = None) -> Plan:
+    """Compare the declared organization with the live one: the ordered changes, errors and warnings.
+
+    ``grants`` (:func:`consolezero.jit.grants.compute_grants`) brings the just-in-time grants active at
+    its ``now`` and the sessions of ended ones to end; without it no JIT grant is desired."""
+    builder = _Builder(model, live, create_accounts, grants)
+    if grants is not None:
+        builder.warnings.extend(grants.warnings)
+        builder.errors.extend(grants.errors)
+        now = grants.now
     builder.plan_ous()
     builder.plan_accounts()
     builder.plan_scps()
@@ -291,6 +303,9 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
                "account_ids": {a.name: a.id for a in model.accounts.values() if a.id in builder.live_accounts},
                "policy_ids": {p.name: p.id for p in live.policies},
                "permission_sets": {p.name: p.arn for p in live.permission_sets if p.managed}}
+    if grants is not None:  # JIT grants were planned at this moment, from this history (a re-plan needs both)
+        context["jit"] = {"now": grants.now.strftime("%Y-%m-%dT%H:%M:%SZ"), "main_ref": grants.history.ref,
+                          "main_commit": grants.history.commit}
     return Plan(fingerprint=live.fingerprint(), changes=tuple(changes), errors=tuple(builder.errors),
                 warnings=tuple(dict.fromkeys(builder.warnings)), context=context)
 

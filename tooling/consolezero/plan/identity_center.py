@@ -2,22 +2,26 @@
 
 Assignments are read per principal (see plan_live); a managed permission set's assignment that the
 repository does not declare is removed. Just-in-time roles have no standing assignment: JIT grants
-enter through :func:`desired_assignments` (a pure function of the repository and ``now``).
+enter through :func:`desired_assignments` (a pure function of the repository, its history on main
+and ``now``: :class:`consolezero.jit.grants.Grants`), and the sessions of grants that ended are
+ended through the permission set's inline policy (:mod:`consolezero.plan.sessions`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from consolezero.core.model import DEFAULT_SESSION_DURATION, Model, Role, format_duration, parse_duration
 from consolezero.integrations.aws.port import BoundaryRef, LivePermissionSet
 from consolezero.plan.documents import document_diff, managed_policy_arn, minify, owned_tags, parse_document
+from consolezero.plan.sessions import session_changes, size_error
 from consolezero.plan.types import P_ASSIGN, P_DEFINE, P_DELETE_PS, P_UNASSIGN, Change
 
 if TYPE_CHECKING:
+    from consolezero.jit.grants import Grants
     from consolezero.plan.live import LiveState
 
 
@@ -28,16 +32,22 @@ class DesiredAssignment:
     principal_type: str
     principal: str
     account: str
+    source: str = field(default="", compare=False)  # the request file of a just-in-time grant
 
 
-def desired_assignments(model: Model, now: datetime | None = None) -> list[DesiredAssignment]:
-    """The account assignments that should exist at ``now``.
+def desired_assignments(model: Model, now: datetime | None = None,
+                        grants: Grants | None = None) -> list[DesiredAssignment]:
+    """The account assignments that should exist at ``now`` (``grants.now`` when grants are given).
 
     Standing roles: every account under each assignment target, for its principal. Just-in-time roles
-    have no standing assignment: the hook for JIT grants (approved requests whose window contains
-    ``now``) is here, so that desired state stays a pure function of (repository, now).
+    have no standing assignment: each grant active at ``now`` (a merged request whose window contains
+    it) is one USER assignment, so desired state stays a pure function of (repository, history, now).
     """
     found: dict[DesiredAssignment, None] = {}
+    if grants is not None:
+        for window in grants.active():
+            if window.role in model.roles and window.account in model.accounts:
+                found[DesiredAssignment(window.role, "USER", window.user, window.account, window.files[0])] = None
     for role in model.roles.values():
         if role.access != "standing":
             continue  # jit: granted from requests (not yet)
@@ -49,6 +59,11 @@ def desired_assignments(model: Model, now: datetime | None = None) -> list[Desir
     return list(found)
 
 
+def _session_lookup(principals: Any) -> tuple[dict[str, str | None], dict[str, str]]:
+    ids = {p.name: p.id for p in principals if p.type == "USER"}
+    return ids, {p.id: p.name for p in principals if p.type == "USER" and p.id}
+
+
 @dataclass(frozen=True)
 class DesiredPermissionSet:
     name: str
@@ -56,12 +71,13 @@ class DesiredPermissionSet:
     session_duration: str
     managed_policies: tuple[str, ...]
     customer_policies: tuple[tuple[str, str], ...]
-    inline_policy: str | None
+    inline_policy: str | None  # as uploaded: the declared policy plus the session-ending statements due now
     boundary: BoundaryRef | None
     tags: Mapping[str, str]
+    declared_inline: str | None = None  # the role's own inline policy (minified)
 
 
-def desired_permission_set(role: Role) -> DesiredPermissionSet:
+def desired_permission_set(role: Role, session_statements: tuple[Mapping[str, Any], ...] = ()) -> DesiredPermissionSet:
     boundary = None
     if role.boundary is not None:
         if role.boundary.managed:
@@ -69,13 +85,17 @@ def desired_permission_set(role: Role) -> DesiredPermissionSet:
         elif role.boundary.customer_managed:
             name, path = role.boundary.customer_managed
             boundary = BoundaryRef(customer_name=name, customer_path=path or "/")
+    from consolezero.jit.sessions import merge
+
+    merged = merge(role.inline_policy, session_statements)
     return DesiredPermissionSet(
         name=role.name, description=role.description.strip(),
         session_duration=format_duration(role.session_duration or DEFAULT_SESSION_DURATION),
         managed_policies=tuple(sorted({managed_policy_arn(p) for p in role.managed_policies})),
         customer_policies=tuple(sorted({(n, p or "/") for n, p in role.customer_managed_policies})),
-        inline_policy=minify(role.inline_policy) if role.inline_policy else None,
-        boundary=boundary, tags=owned_tags(role.tags))
+        inline_policy=minify(merged) if merged else None,
+        boundary=boundary, tags=owned_tags(role.tags),
+        declared_inline=minify(role.inline_policy) if role.inline_policy else None)
 
 
 def _boundary_json(boundary: BoundaryRef | None) -> dict[str, Any] | None:
@@ -93,6 +113,8 @@ class IdentityCenterDiff:
     errors: list[str]
     live_accounts: dict[str, Any]
     new_accounts: set[str]
+    grants: Grants | None
+    warnings: list[str]
 
     def add(self, change: Change) -> None:  # pragma: no cover - provided by the builder
         raise NotImplementedError
@@ -107,9 +129,17 @@ class IdentityCenterDiff:
                                "accounts/organization.yaml); enable it first")
             return {}
         assigned = {a.permission_set_arn for a in self.live.assignments}
+        ends_by_role = self._session_ends()
         for role in self.model.roles.values():
-            desired = desired_permission_set(role)
             live = live_by_name.get(role.name)
+            ends = ends_by_role.get(role.name, []) if live is not None and ends_by_role is not None else []
+            if ends_by_role is None and live is not None:  # no history: the statements in place stay in place
+                from consolezero.jit.sessions import split
+
+                statements = tuple(split(parse_document(live.inline_policy))[1].values())
+            else:
+                statements = tuple(e.statement() for e in ends)
+            desired = desired_permission_set(role, statements)
             if live is not None and not live.managed:
                 self.errors.append(f"{role.file}: name clash: IAM Identity Center already has a permission set named "
                                    f"{role.name} without the managed-by tag ({live.arn}); rename the role, or tag "
@@ -122,14 +152,38 @@ class IdentityCenterDiff:
                                          "managed_policies": list(desired.managed_policies)},
                                 action=_ps_action(desired, None)))
             else:
-                self._update_permission_set(desired, live, live.arn in assigned)
+                problem = size_error(role.file, role.name, desired.inline_policy, len(statements))
+                if problem:
+                    self.errors.append(problem)
+                    continue
+                self._update_permission_set(desired, live, live.arn in assigned,
+                                            ends if ends_by_role is not None else None)
         for live in self.live.permission_sets:
             if live.managed and live.name not in self.model.roles:
                 self.add(Change("delete", "permission_set", live.name, "", P_DELETE_PS,
                                 f"delete permission set {live.name}", action={"arn": live.arn}))
         return live_by_name
 
-    def _update_permission_set(self, desired: DesiredPermissionSet, live: LivePermissionSet, assigned: bool) -> None:
+    def _session_ends(self) -> dict[str, list[Any]] | None:
+        """The session-ending statements due now, by role; None without history (nothing is known, so the
+        statements in place are kept: dropping them early would let the sessions of an ended grant live on)."""
+        if self.grants is None or not self.grants.history.available:
+            return None
+        from consolezero.jit.sessions import session_ends
+
+        live_sessions = {p.name: parse_duration(p.session_duration) or 0 for p in self.live.permission_sets
+                         if p.managed}
+        ends, warnings = session_ends(self.grants, self.model, _session_lookup(self.live.principals)[0],
+                                      live_sessions)
+        self.warnings.extend(warnings)
+        by_role: dict[str, list[Any]] = {}
+        for end in ends:
+            by_role.setdefault(end.role, []).append(end)
+        return by_role
+
+    def _update_permission_set(self, desired: DesiredPermissionSet, live: LivePermissionSet, assigned: bool,
+                               ends: list[Any] | None = None) -> None:
+        from consolezero.jit.sessions import split
         fields: list[str] = []
         details: dict[str, Any] = {}
         if desired.description != (live.description or ""):
@@ -145,10 +199,15 @@ class IdentityCenterDiff:
                 fields.append(name)
                 details[name] = {"add": [list(x) if isinstance(x, tuple) else x for x in add],
                                  "remove": [list(x) if isinstance(x, tuple) else x for x in remove]}
-        live_inline, want_inline = parse_document(live.inline_policy), parse_document(desired.inline_policy)
+        live_inline, live_ends = split(parse_document(live.inline_policy))
+        want_inline = parse_document(desired.declared_inline)
         if live_inline != want_inline:
             fields.append("inline_policy")
             details["inline_policy"] = document_diff(live_inline, want_inline, f"{desired.name} inline policy")
+        if ends is not None:
+            for change in session_changes(self.model, desired.name, live.arn, ends, live_ends,
+                                          desired.inline_policy, assigned, _session_lookup(self.live.principals)[1]):
+                self.add(change)
         if desired.boundary != live.boundary:
             fields.append("permissions_boundary")
             details["permissions_boundary"] = [live.boundary.describe() if live.boundary else None,
@@ -180,10 +239,15 @@ class IdentityCenterDiff:
         managed_arns = {p.arn: p.name for p in self.live.permission_sets if p.managed}
         desired: dict[tuple[str, str, str, str], DesiredAssignment] = {}
         missing: set[tuple[str, str]] = set()
-        for d in desired_assignments(self.model, now):
+        for d in desired_assignments(self.model, now, self.grants):
             principal = principals.get((d.principal_type, d.principal))
             if principal is None or principal.id is None:
-                missing.add((d.principal_type, d.principal))
+                if d.source:
+                    self.errors.append(f"{d.source}: user {d.principal} is not in the IAM Identity Center identity "
+                                       f"store, so the grant of {d.role} on {d.account} cannot be assigned; fix the "
+                                       "user field (the Identity Center user name) in a new request")
+                else:
+                    missing.add((d.principal_type, d.principal))
                 continue
             live_set = live_sets.get(d.role)
             if live_set is not None and not live_set.managed:

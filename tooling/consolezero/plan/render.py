@@ -26,6 +26,8 @@ def summary_line(plan: Plan) -> str:
 
 def _headline(change: Change) -> str:
     principal = change.details.get("principal")
+    if "end_sessions" in change.details or "stop_ending_sessions" in change.details:
+        return change.summary  # its own step: "end sessions of alice@example.com in Admin on prod-app issued before"
     if change.kind == "attachment":
         return f"{change.op} {change.name} {'to' if change.op == 'attach' else 'from'} {change.target}"
     if change.kind == "assignment":
@@ -54,6 +56,10 @@ def _detail_lines(change: Change) -> list[str]:
             lines.append(f"{key}: {' '.join(items)}")
     if isinstance(d.get("provisioning"), str):
         lines.append(f"provisioning: {d['provisioning']}")
+    ends = d.get("end_sessions")
+    if isinstance(ends, Mapping):  # what the session-ending step puts in the inline policy, and for how long
+        lines.append(f"statement {ends.get('sid')}: Deny * for this user's sessions issued before "
+                     f"{ends.get('issued_before')}, kept until {ends.get('until')}")
     return lines
 
 

@@ -1,0 +1,213 @@
+"""JIT grants against the emulator: apply creates the assignment, a reconcile after expiry removes it and adds the
+session-ending statement, a later reconcile drops it; the engine reads the statement; the flood limit."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+from aws_helpers import Aws, Org, copy_example, seed_for
+
+from consolezero.apply.service import run_apply
+from consolezero.devtools.gitrepo import init_main, merge_branch
+from consolezero.jit.grants import Grants, Window, repository_grants
+from consolezero.jit.sessions import INLINE_POLICY_MAX_BYTES, ROLE_POLICY_MAX_CHARS, session_statement
+from consolezero.plan.build import build_plan
+from consolezero.plan.live import read_live
+
+ALICE = "requests/admin/2026-11/alice-prod-app-OPS-1234.yaml"
+
+
+def t(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@pytest.fixture
+def jit_org(aws: Aws, tmp_path: Path) -> Org:
+    """The example in the emulator, with alice in the identity store; the repository is a git repository whose
+    main got the organization at 09:00 and alice's request (the example's) by a merge commit at 10:00."""
+    root = copy_example(tmp_path / "repo")
+    text = (root / ALICE).read_text(encoding="utf-8")
+    shutil.rmtree(root / "requests")
+    org = seed_for(aws, root, users=("alice@example.com", "bob@example.com"))
+    init_main(root, "2026-11-20T09:00:00Z")
+    merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z")
+    return org
+
+
+def plan_at(org: Org, now: str):
+    repo = org.repo()
+    grants = repository_grants(repo, t(now))
+    return build_plan(repo.model, read_live(org.port(), repo.model), grants=grants)
+
+
+def apply_at(org: Org, now: str):
+    return run_apply(org.repo(), org.port(), now=t(now))  # plan, as apply composes it, reads the grants itself
+
+
+def summaries(plan) -> list[str]:
+    return [c.summary for c in plan.changes]
+
+
+def alice_assignments(org: Org) -> list[tuple[str, str]]:
+    sso, store = org.aws.client("sso-admin"), org.aws.client("identitystore")
+    user_id = store.get_user_id(IdentityStoreId=org.seed.identity_store_id, AlternateIdentifier={
+        "UniqueAttribute": {"AttributePath": "userName", "AttributeValue": "alice@example.com"}})["UserId"]
+    found = sso.list_account_assignments_for_principal(InstanceArn=org.seed.instance_arn, PrincipalId=user_id,
+                                                       PrincipalType="USER")["AccountAssignments"]
+    return [(a["AccountId"], a["PermissionSetArn"]) for a in found]
+
+
+def admin_inline(org: Org) -> dict | None:
+    sso = org.aws.client("sso-admin")
+    arns = sso.list_permission_sets(InstanceArn=org.seed.instance_arn)["PermissionSets"]
+    arn = next(a for a in arns if sso.describe_permission_set(InstanceArn=org.seed.instance_arn, PermissionSetArn=a)[
+        "PermissionSet"]["Name"] == "Admin")
+    text = sso.get_inline_policy_for_permission_set(InstanceArn=org.seed.instance_arn, PermissionSetArn=arn)
+    return json.loads(text["InlinePolicy"]) if text.get("InlinePolicy") else None
+
+
+def test_grant_applied_then_expired_sessions_ended_then_statement_dropped(jit_org: Org) -> None:
+    from consolezero.access.matrix import AccessMatrix
+    from consolezero.access.query import matrix_entries, select
+
+    def matrix() -> list:
+        m = AccessMatrix(jit_org.repo().model)
+        return matrix_entries(m, select(m, None, None))
+
+    before = matrix()
+    # before the merge: the organization alone (lint runs too: the history is clean)
+    assert apply_at(jit_org, "2026-11-20T09:30:00Z").applied
+    assert alice_assignments(jit_org) == []
+    # 10:05: the grant is active -> one USER assignment
+    plan = plan_at(jit_org, "2026-11-20T10:05:00Z")
+    assert summaries(plan) == ["assign Admin to user:alice@example.com on account:prod-app"] and not plan.warnings
+    apply_at(jit_org, "2026-11-20T10:05:00Z")
+    prod = jit_org.ids["prod-app"]
+    assert [a for a, _ in alice_assignments(jit_org)] == [prod]
+    assert plan_at(jit_org, "2026-11-20T10:59:59Z").changes == ()
+    # 11:05: expired -> the assignment goes, and the sessions issued before 11:00 end
+    plan = plan_at(jit_org, "2026-11-20T11:05:00Z")
+    assert summaries(plan) == [
+        "end sessions of alice@example.com in Admin on prod-app issued before 2026-11-20T11:00:00Z",
+        "unassign Admin from user:alice@example.com on account:prod-app"]
+    result = apply_at(jit_org, "2026-11-20T11:05:00Z")
+    assert [c.summary for c in result.applied] == summaries(plan)
+    assert alice_assignments(jit_org) == []
+    statement = admin_inline(jit_org)["Statement"][0]
+    user_id = plan.changes[0].details["statement"]["Condition"]["StringEquals"]["identitystore:UserId"]
+    assert statement == {"Sid": statement["Sid"], "Effect": "Deny", "Action": "*", "Resource": "*",
+                         "Condition": {"StringEquals": {"identitystore:UserId": user_id,
+                                                        "aws:PrincipalAccount": prod},
+                                       "DateLessThan": {"aws:TokenIssueTime": "2026-11-20T11:00:00Z"}}}
+    assert statement["Sid"].startswith("EndSessions") and len(statement["Sid"]) == len("EndSessions") + 12
+    assert plan_at(jit_org, "2026-11-20T11:59:59Z").changes == ()  # stable between reconciles
+    repo = jit_org.repo()  # without history nothing is known: the statement stays (dropping it would be fail-open)
+    assert build_plan(repo.model, read_live(jit_org.port(), repo.model)).changes == ()
+    # 12:05: the session duration (PT1H) since expiry has passed -> the statement is dropped
+    plan = plan_at(jit_org, "2026-11-20T12:05:00Z")
+    assert summaries(plan) == ["stop ending sessions of alice@example.com in Admin on prod-app issued before "
+                               "2026-11-20T11:00:00Z (its session duration, PT1H, has passed)"]
+    apply_at(jit_org, "2026-11-20T12:05:00Z")
+    assert admin_inline(jit_org) is None
+    assert plan_at(jit_org, "2026-11-20T12:10:00Z").changes == ()
+    assert matrix() == before  # lint and access read the repository only: the role is what it was
+
+
+def test_unknown_user_is_a_plan_error_naming_the_request(aws: Aws, tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo")
+    text = (root / ALICE).read_text(encoding="utf-8")
+    shutil.rmtree(root / "requests")
+    org = seed_for(aws, root)  # nobody in the identity store
+    init_main(root, "2026-11-20T09:00:00Z")
+    merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z", squash=True)
+    plan = plan_at(org, "2026-11-20T10:05:00Z")
+    assert plan.errors == (f"{ALICE}: user alice@example.com is not in the IAM Identity Center identity store, so the "
+                           "grant of Admin on prod-app cannot be assigned; fix the user field (the Identity Center "
+                           "user name) in a new request",)
+    expired = plan_at(org, "2026-11-20T11:05:00Z")  # an ended grant of an unknown user: nothing to end, said once
+    assert not expired.errors
+    assert [w for w in expired.warnings if "cannot end the sessions" in w] == [
+        f"{ALICE}: cannot end the sessions of alice@example.com in Admin: the user is not in the IAM Identity "
+        "Center identity store"]
+
+
+def test_cli_now_overrides_the_clock_for_plan_and_apply(jit_org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from consolezero.cli.app import app
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
+    monkeypatch.setenv("CONSOLEZERO_ENDPOINT_URL", jit_org.aws.url)
+    runner = CliRunner()
+    root = str(jit_org.root)
+    assert runner.invoke(app, ["apply", root, "--auto-approve", "--now", "2026-11-20T10:05:00Z"]).exit_code == 0
+    assert len(alice_assignments(jit_org)) == 1
+    text = runner.invoke(app, ["plan", root, "--now", "2026-11-20T11:05:00Z"]).stdout
+    assert "  ~ end sessions of alice@example.com in Admin on prod-app issued before 2026-11-20T11:00:00Z" in text
+    assert "  - unassign Admin from user:alice@example.com on account:prod-app" in text
+    data = json.loads(runner.invoke(app, ["plan", root, "--now", "2026-11-20T11:05:00Z", "--format", "json"]).stdout)
+    assert [(c["op"], c["kind"], c["name"], c["target"]) for c in data["changes"]] == [
+        ("update", "permission_set", "Admin", "account:prod-app"),
+        ("unassign", "assignment", "Admin", "account:prod-app")]
+    result = runner.invoke(app, ["apply", root, "--auto-approve", "--now", "2026-11-20T11:05:00Z"])
+    assert result.exit_code == 0, result.output
+    assert alice_assignments(jit_org) == [] and admin_inline(jit_org) is not None
+    monkeypatch.setenv("CONSOLEZERO_MAIN_REF", "trunk")  # a named main that does not exist: refused, not guessed
+    bad = runner.invoke(app, ["plan", root])
+    assert bad.exit_code == 2  # a plan error: apply refuses it too
+    assert "Error: --main-ref (or CONSOLEZERO_MAIN_REF): no trunk in the git repository" in bad.stdout
+    assert runner.invoke(app, ["apply", root, "--auto-approve"]).exit_code == 1
+
+
+def test_the_engine_reads_the_statement_the_role_stays_what_it_was_for_everyone_else() -> None:
+    from consolezero.policy.catalog import load_catalog
+    from consolezero.policy.conditions import Context, permission_set_role_arn
+    from consolezero.policy.document import parse_policy
+    from consolezero.policy.evaluate import Evaluator, Labeled
+
+    admin = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+    ended = {"Version": "2012-10-17", "Statement": [session_statement("alice-id", "333333333333",
+                                                                      t("2026-11-20T11:00:00Z"))]}
+    evaluator = Evaluator(load_catalog())
+    identity = [Labeled("AdministratorAccess", parse_policy(admin)), Labeled("inline", parse_policy(ended))]
+
+    def access(user_id: str, account: str):
+        context = Context(permission_set_role_arn(account, "Admin"), account, "AssumedRole",
+                          extra={"identitystore:UserId": user_id})
+        return evaluator.evaluate(identity, None, None, context).access
+
+    plain = evaluator.evaluate([identity[0]], None, None, Context.for_permission_set("333333333333", "Admin")).access
+    assert access("bob-id", "333333333333") == plain  # everyone else: exactly what the role gives
+    assert access("alice-id", "444444444444") == plain  # alice elsewhere: untouched
+    alice = access("alice-id", "333333333333")  # alice here: denied for sessions issued before the expiry
+    assert alice.certain == 0 and alice.possible == plain.possible  # (the issue time is not known offline)
+
+
+def test_a_flood_of_expiries_over_the_inline_policy_limit_is_a_plan_error_with_the_count(jit_org: Org) -> None:
+    repo = jit_org.repo()
+    apply_at(jit_org, "2026-11-20T09:30:00Z")
+    live = read_live(jit_org.port(), repo.model)
+    from consolezero.plan.live import Principal
+
+    users = [f"user{i:03d}@example.com" for i in range(60)]
+    live = type(live)(**{**live.__dict__, "principals": live.principals + tuple(
+        Principal("USER", u, f"90000000-0000-0000-0000-{i:012d}") for i, u in enumerate(users))})
+    now = t("2026-11-20T11:30:00Z")
+    windows = tuple(Window(u, "Admin", "prod-app", now - timedelta(hours=1, minutes=i % 30),
+                           now - timedelta(minutes=1 + i % 30), (f"requests/admin/2026-11/{u}.yaml",))
+                    for i, u in enumerate(users))
+    plan = build_plan(repo.model, live, grants=Grants(now=now, windows=windows))
+    assert len(plan.errors) == 1
+    error = plan.errors[0]
+    assert error.startswith("roles/admin.yaml: the inline policy of permission set Admin would be ")
+    assert f"over the {ROLE_POLICY_MAX_CHARS:,} non-whitespace characters" in error
+    assert "with 60 session-ending" in error
+    assert INLINE_POLICY_MAX_BYTES == 32_768
+    few = build_plan(repo.model, live, grants=Grants(now=now, windows=windows[:20]))
+    assert not few.errors and len([c for c in few.changes if c.details.get("end_sessions")]) == 20
