@@ -42,6 +42,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/lint_bench.py
 	$(BIN)/python benchmarks/engine_bench.py
 	$(BIN)/python benchmarks/access_bench.py
+	$(BIN)/python benchmarks/diff_bench.py
 	$(BIN)/python benchmarks/plan_calls.py
 
 clean:

@@ -34,7 +34,7 @@ def main() -> None:
         times = []
         for _ in range(3):
             start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "consolezero", "access", str(org), "--format", "json", "--output",
+            subprocess.run([sys.executable, "-m", "consolezero", "access", str(org), "--format", "json", "--report",
                             str(Path(tmp) / "matrix.json")], check=True)
             times.append(time.perf_counter() - start)
         print(f"access --format json, CLI : {statistics.median(times):6.2f} s  (median of 3, with startup and load)")

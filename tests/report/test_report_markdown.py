@@ -43,4 +43,4 @@ def test_suppressed_rows_carry_the_reason(findings, rules):
 
 def test_no_findings(rules):
     out = render_findings("markdown", [], rules)
-    assert out == "### consolezero lint\n\nno findings\n\nNo findings.\n"
+    assert out == "### consolezero lint\n\nNo findings.\n"  # said once

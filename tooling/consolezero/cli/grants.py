@@ -9,8 +9,10 @@ from typing import Annotated
 
 import typer
 
+from .common import OutputOpt, PathArg
+
 MainRefOpt = Annotated[str | None, typer.Option(
-    "--main-ref", envvar="CONSOLEZERO_MAIN_REF",
+    "--main-ref", envvar="CONSOLEZERO_MAIN_REF", metavar="REF",
     help="The branch whose first-parent history says when each request reached main (default: main, else "
          "origin/main, else HEAD).")]
 
@@ -36,13 +38,12 @@ def grants_for(repo, when, main_ref: str | None, code: int):  # noqa: ANN001, AN
 def register_grants(app: typer.Typer) -> None:
     @app.command("grants")
     def grants_cmd(
-        path: Annotated[Path, typer.Argument(help="The repository (default: the current directory).")] = Path("."),
-        now: Annotated[str | None, typer.Option("--now", help="Evaluate the grants at this ISO 8601 timestamp "
-                                                              "instead of the current time.")] = None,
+        path: PathArg = Path("."),
+        now: Annotated[str | None, typer.Option("--now", metavar="TIMESTAMP", help=(
+            "Evaluate the grants at this ISO 8601 timestamp instead of the current time."))] = None,
         format: Annotated[GrantsFormat, typer.Option("--format", "-f", help="Output format.")] = GrantsFormat.text,
         main_ref: MainRefOpt = None,
-        output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file instead of "
-                                                                           "stdout.")] = None,
+        output: OutputOpt = None,
     ) -> None:
         """JIT grants: active, upcoming and expired (who, role, account, start, end, ticket, approvers). Exit 0 / 2."""
         from consolezero.cli.app import _aws_now, _load, emit

@@ -19,14 +19,17 @@ if TYPE_CHECKING:
 
 
 PrAuthorOpt = Annotated[str | None, typer.Option(
+    metavar="LOGIN",
     help="The pull request's author: request files it adds must be theirs (request-author-mismatch); needs --pr-base.")]
 PrBaseOpt = Annotated[str | None, typer.Option(
+    metavar="REV",
     help="The pull request's base revision (e.g. origin/main): the request files that differ from it are the pull "
          "request's.")]
 OnlineOpt = Annotated[bool, typer.Option(
-    help="Also ask the ticket tracker (request-ticket-not-done; credentials from JIRA_* variables).")]
+    "--online", help="Also ask the ticket tracker (request-ticket-not-done; credentials from JIRA_* variables).")]
 JiraUrlOpt = Annotated[str | None, typer.Option(
-    envvar="CONSOLEZERO_JIRA_URL", help="The tracker's base URL (default: tickets.url in accounts/organization.yaml).")]
+    metavar="URL", envvar="CONSOLEZERO_JIRA_URL",
+    help="The tracker's base URL (default: tickets.url in accounts/organization.yaml).")]
 
 
 class CheckFormat(str, Enum):
@@ -58,8 +61,9 @@ def request_cmd(
                                                   "user.email).")] = None,
     github: Annotated[str | None, typer.Option(help="Your GitHub login, the pull request's author (default: "
                                                     "git config github.user).")] = None,
-    ticket_fallback: Annotated[bool, typer.Option(help="The ticket tracker is down: use the role's declared "
-                                                       "fallback (more approvals); recorded in the file.")] = False,
+    ticket_fallback: Annotated[bool, typer.Option("--ticket-fallback", help=(
+        "The ticket tracker is down: use the role's declared fallback (more approvals); recorded in the "
+        "file."))] = False,
     now: Annotated[str | None, typer.Option(help="The time the request is written (its month names the "
                                                  "folder), ISO 8601; default: now.")] = None,
     open_pr: Annotated[bool, typer.Option("--open", help="Create the branch, commit, push and run `gh pr create` "
@@ -165,8 +169,8 @@ def check_approvals_cmd(
                                                  "(default: tickets.url of accounts/organization.yaml).")] = None,
     endpoint_url: Annotated[str | None, typer.Option(envvar="CONSOLEZERO_ENDPOINT_URL", help="AWS endpoint (an "
                                                      "emulator) for the Identity Store check.")] = None,
-    no_identity_check: Annotated[bool, typer.Option(help="Skip the Identity Store check (no AWS credentials "
-                                                          "here); the verdict says so.")] = False,
+    no_identity_check: Annotated[bool, typer.Option("--no-identity-check", help=(
+        "Skip the Identity Store check (no AWS credentials here); the verdict says so."))] = False,
     format: Annotated[CheckFormat, typer.Option("--format", "-f", help="Output format.")] = CheckFormat.text,
 ) -> None:
     """In a pull request: each request file it adds has its ticket, approvals and eligibility.

@@ -1,9 +1,11 @@
 """The repository as it was at a git revision, read through git's plumbing (for ``consolezero diff``).
 
 Only the parts the model is made of are read (``accounts/``, ``roles/``, ``scps/``, ``requests/``,
-``.consolezero.yaml``): ``git ls-tree`` lists their blobs at the revision, one ``git cat-file --batch``
-reads them all, and they are written under a temporary folder that :func:`load_at_revision` loads and
-removes. Nothing is checked out; the work tree and the index are never touched.
+``.consolezero.yaml``): ``git ls-tree`` lists their blobs at the revision and one ``git cat-file --batch``
+reads them all into memory (object names go to git on stdin, never as arguments). Nothing is checked
+out or written; the work tree and the index are never touched. A file whose text is the same as in
+the work tree is not parsed twice. A revision with no organization yet (the first pull request) is an
+empty repository: everything shows as added.
 
 Symbolic links are followed as the work-tree loader follows them: ``git cat-file --batch
 --follow-symlinks -z`` (NUL-terminated: a name may hold a newline) resolves ``REV:path`` inside the
@@ -14,9 +16,7 @@ leaves the repository, points to nothing or loops is not read, with a warning fo
 
 from __future__ import annotations
 
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -87,8 +87,8 @@ def changed_files(path: Path, rev: str, under: str) -> list[str]:
     return sorted(PurePosixPath(n).relative_to(prefix).as_posix() if prefix else n for n in found)
 
 
-def materialize(path: Path, rev: str, dest: Path, warnings: list[str]) -> tuple[Path, str]:
-    """Write the repository at ``path`` as of ``rev`` under ``dest``; -> (its root there, the commit).
+def read_revision(path: Path, rev: str, warnings: list[str]) -> tuple[dict[str, bytes], str]:
+    """The model's files of the repository at ``path`` as of ``rev``: ({path relative to it: bytes}, the commit).
     What could not be read (symbolic links out of the repository, ...) is added to ``warnings``."""
     top, prefix, commit = resolve(path, rev)
     specs = [f"{prefix}{part}" for part in PARTS]
@@ -101,23 +101,27 @@ def materialize(path: Path, rev: str, dest: Path, warnings: list[str]) -> tuple[
         elif kind == "blob" and mode == _LINK_MODE:
             links.append(name)
     blobs += _follow_links(top, rev, commit, prefix, links, tuple(specs), warnings)
-    root = dest / "repo"
-    root.mkdir(parents=True, exist_ok=True)
-    if blobs:
-        data = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha, _ in blobs).encode())
-        pos = 0
-        for _, name in blobs:
-            header_end = data.index(b"\n", pos)
-            size = int(data[pos:header_end].split()[2])
-            body = data[header_end + 1 : header_end + 1 + size]
-            pos = header_end + 1 + size + 1
-            rel = PurePosixPath(name).relative_to(prefix) if prefix else PurePosixPath(name)
-            if ".." in rel.parts:
-                continue
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(body)
-    return root, commit
+    files: dict[str, bytes] = {}
+    if not blobs:
+        return files, commit
+    wanted = list(dict.fromkeys(sha for sha, _ in blobs))
+    data = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in wanted).encode())
+    contents: dict[str, bytes] = {}
+    pos = 0
+    for sha in wanted:
+        header_end = data.index(b"\n", pos)
+        words = data[pos:header_end].split()
+        pos = header_end + 1
+        if len(words) != 3:  # "<sha> missing": nothing follows
+            continue
+        size = int(words[2])
+        contents[sha] = data[pos : pos + size]
+        pos += size + 1
+    for sha, name in blobs:
+        rel = PurePosixPath(name).relative_to(prefix) if prefix else PurePosixPath(name)
+        if ".." not in rel.parts and sha in contents:
+            files[rel.as_posix()] = contents[sha]
+    return files, commit
 
 
 def _entries(listing: bytes) -> list[tuple[str, str, str, str]]:
@@ -182,18 +186,32 @@ def _follow_links(top: Path, rev: str, commit: str, prefix: str, links: list[str
     return blobs
 
 
-def load_at_revision(path: Path, rev: str) -> tuple[Repository, str, list[str]]:
-    """The repository at ``path`` as of ``rev`` (GitError if there was none), the commit, and warnings."""
-    from .repository import RepositoryError, load_repository
+def load_at_revision(path: Path, rev: str, work_tree: Repository | None = None,
+                     ) -> tuple[Repository, str, list[str]]:
+    """The repository at ``path`` as of ``rev``, the commit, and warnings; read in memory. Documents whose
+    text is the same as in ``work_tree`` (read with the same limits) are shared, not parsed again. With no
+    organization at ``rev`` (no accounts/, roles/ or scps/ yet) the repository is empty, with a warning."""
+    from .config import CONFIG_FILE, Config, config_from_data
+    from .layout import classify
+    from .loader import decode, load_bytes
+    from .repository import assemble
 
-    tmp = Path(tempfile.mkdtemp(prefix="consolezero-base-"))
-    try:
-        warnings: list[str] = []
-        root, commit = materialize(path, rev, tmp, warnings)
-        try:
-            return load_repository(root), commit, warnings
-        except RepositoryError:
-            raise GitError(f"{rev} ({commit[:12]}) has no consolezero repository at "
-                           f"{path} (no accounts/, roles/ or scps/ there)") from None
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    warnings: list[str] = []
+    files, commit = read_revision(path, rev, warnings)
+    kinds = classify(files)
+    if not any(f.startswith(("accounts/", "roles/", "scps/")) for f in kinds):
+        warnings.append(f"{rev} ({commit[:12]}) has no organization at {path} yet (no accounts/, roles/ or scps/): "
+                        "everything shows as added")
+    config_doc = load_bytes(CONFIG_FILE, files[CONFIG_FILE]) if CONFIG_FILE in files else None
+    config = config_from_data(config_doc.data if config_doc.ok else None, CONFIG_FILE) if config_doc else Config()
+    limits = config.limits
+    same_limits = work_tree is not None and work_tree.config.limits == limits
+    documents = {}
+    for file in kinds:
+        raw = files[file]
+        known = work_tree.documents.get(file) if same_limits and work_tree is not None else None
+        if known is not None and known.text and decode(raw) == known.text:
+            documents[file] = known
+        else:
+            documents[file] = load_bytes(file, raw, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
+    return assemble(path, kinds, documents, config, config_doc), commit, warnings

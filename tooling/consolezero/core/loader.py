@@ -364,25 +364,35 @@ def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
         return doc
     try:
         size = path.stat().st_size
-        if size > max_bytes:
-            doc = Document(file=relative, text="")
-            doc.problems.append(LoadProblem(
-                "yaml-syntax",
-                f"refused: the file is {size:,} bytes, over the limit of {max_bytes:,} "
-                "(limits.max_file_bytes in .consolezero.yaml)", 1, 1))
-            return doc
-        raw = path.read_bytes()
+        raw = path.read_bytes() if size <= max_bytes else b""
     except OSError as exc:
-        doc = Document(file=relative, text="")
-        doc.problems.append(LoadProblem("yaml-syntax", f"cannot read the file: {exc.strerror}", 1, 1))
-        return doc
+        return _refused(relative, f"cannot read the file: {exc.strerror}")
+    return load_bytes(relative, raw, max_bytes, max_nodes, size)
+
+
+def _refused(relative: str, message: str, line: int = 1) -> Document:
+    doc = Document(file=relative, text="")
+    doc.problems.append(LoadProblem("yaml-syntax", message, line, 1))
+    return doc
+
+
+def decode(raw: bytes) -> str | UnicodeDecodeError:
+    """The file's text (UTF-8, without a byte-order mark), or why it is not UTF-8."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        doc = Document(file=relative, text="")
-        line = raw[: exc.start].count(b"\n") + 1
-        doc.problems.append(LoadProblem("yaml-syntax", f"the file is not UTF-8 (byte {exc.start})", line, 1))
-        return doc
-    if text.startswith("\ufeff"):
-        text = text[1:]
+        return exc
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def load_bytes(relative: str, raw: bytes, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES,
+               size: int | None = None) -> Document:
+    """Parse a file's bytes (read from disk or from git) with the same limits as :func:`load_file`."""
+    size = len(raw) if size is None else size
+    if size > max_bytes:
+        return _refused(relative, f"refused: the file is {size:,} bytes, over the limit of {max_bytes:,} "
+                                  "(limits.max_file_bytes in .consolezero.yaml)")
+    text = decode(raw)
+    if isinstance(text, UnicodeDecodeError):
+        return _refused(relative, f"the file is not UTF-8 (byte {text.start})", raw[: text.start].count(b"\n") + 1)
     return load_text(relative, text, max_nodes=max_nodes)

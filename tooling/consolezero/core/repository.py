@@ -15,6 +15,8 @@ from typing import Any
 
 from .config import CONFIG_FILE, Config, config_from_data
 from .files import outside_or_special, paused_gc
+from .layout import KIND_DIRS, OU_FILE, YAML_SUFFIXES, classify, is_yaml
+from .layout import ORGANIZATION_FILE as ORGANIZATION_FILE  # the name other modules import from here
 from .loader import Document, load_file
 from .model import (
     Account,
@@ -34,10 +36,6 @@ from .model import (
     parse_duration,
 )
 
-ORGANIZATION_FILE = "accounts/organization.yaml"
-OU_FILE = "_ou.yaml"
-KIND_DIRS = {"roles": "role", "scps": "scp", "requests": "request"}
-YAML_SUFFIXES = (".yaml", ".yml")
 WORKFLOWS_DIR = ".github/workflows"  # kind "workflow": no schema, the CI rules read them
 BOOTSTRAP_DIR = "bootstrap"  # kind "bootstrap": CloudFormation templates (and bare policy documents)
 BOOTSTRAP_SUFFIXES = (*YAML_SUFFIXES, ".json")
@@ -81,26 +79,17 @@ def _yaml_files(root: Path, top: str, suffixes: tuple[str, ...] = YAML_SUFFIXES)
     for folder, dirs, files in os.walk(base):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         rel = Path(folder).relative_to(root).as_posix()
-        linked = [d for d in dirs if d.endswith(suffixes) and os.path.islink(os.path.join(folder, d))]
+        linked = [d for d in dirs if is_yaml(d, suffixes) and os.path.islink(os.path.join(folder, d))]
         for name in sorted(files + linked):  # a .yaml link to a folder is reported (not a regular file), not skipped
-            if name.endswith(suffixes) and not name.startswith("."):
+            if is_yaml(name, suffixes):
                 yield f"{rel}/{name}"
 
 
 def discover(root: Path) -> dict[str, str]:
     """Every YAML file of the repository with its kind, in a stable order."""
     kinds: dict[str, str] = {}
-    for file in _yaml_files(root, "accounts"):
-        name = file.rsplit("/", 1)[-1]
-        if file == ORGANIZATION_FILE:
-            kinds[file] = "organization"
-        elif name == OU_FILE:
-            kinds[file] = "ou"
-        else:
-            kinds[file] = "account"
-    for top, kind in KIND_DIRS.items():
-        for file in _yaml_files(root, top):
-            kinds[file] = kind
+    for top in ("accounts", *KIND_DIRS):
+        kinds.update(classify(_yaml_files(root, top)))
     for file in _yaml_files(root, WORKFLOWS_DIR):
         if file.count("/") == 2:  # GitHub reads only the folder itself, not its subfolders
             kinds[file] = "workflow"
@@ -112,7 +101,7 @@ def discover(root: Path) -> dict[str, str]:
 def _stem(file: str) -> str:
     name = file.rsplit("/", 1)[-1]
     for suffix in YAML_SUFFIXES:
-        if name.endswith(suffix):
+        if name.lower().endswith(suffix):
             return name[: -len(suffix)]
     return name
 
@@ -366,9 +355,15 @@ def load_repository(root: Path | str) -> Repository:
     root = Path(root)
     if not root.is_dir():
         raise RepositoryError(f"{root}: {'not a directory' if root.exists() else 'no such directory'}")
-    if not is_repository(root):
+    if not is_repository(root):  # a subfolder: the organization's root above it, as git finds its root
+        from .layout import find_below, find_root
+
+        found = find_root(root)
+        if found is not None:
+            return load_repository(found)
         above = next((p for p in root.resolve().parents if is_repository(p)), None)
-        hint = f"; did you mean {above}?" if above is not None else ""
+        below = find_below(root)
+        hint = f"; did you mean {above}?" if above is not None else f"; did you mean {below}?" if below else ""
         raise RepositoryError(f"{root}: not a consolezero repository (no accounts/, roles/ or scps/ folder){hint}")
     config, config_doc = load_config(root)
     kinds = discover(root)
@@ -378,6 +373,12 @@ def load_repository(root: Path | str) -> Repository:
             file: load_file(root, file, max_bytes=limits.max_file_bytes, max_nodes=limits.max_yaml_nodes)
             for file in kinds
         }
+    return assemble(root, kinds, documents, config, config_doc)
+
+
+def assemble(root: Path, kinds: dict[str, str], documents: dict[str, Document], config: Config,
+             config_doc: Document | None) -> Repository:
+    """The repository from its files already read (from the work tree, or from a git revision in memory)."""
     if config_doc is not None:
         documents[CONFIG_FILE] = config_doc
         kinds[CONFIG_FILE] = "config"

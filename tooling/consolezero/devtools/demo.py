@@ -25,12 +25,15 @@ import re
 import shutil
 import tempfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from consolezero.core.model import Organization
     from consolezero.core.repository import Repository
+    from consolezero.devtools.seed import SeededOrganization
     from consolezero.integrations.aws.port import AwsPort
     from consolezero.plan.build import Plan
 
@@ -79,6 +82,43 @@ def rewrite_account_ids(root: Path, files_to_ids: dict[str, str]) -> None:
         if not count:
             text = f'id: "{account_id}"\n' + text
         path.write_text(text, encoding="utf-8")
+
+
+@dataclass(frozen=True)
+class SeededCopy:
+    root: Path  # the copy, its account ids rewritten to the emulator's
+    organization: Organization
+    seed: SeededOrganization
+    notes: list[str]  # what was created, one line each
+
+
+def seed_copy(url: str, source: Path, dest: Path, mfa: bool = True) -> SeededCopy:
+    """Copy the organization at ``source`` to ``dest`` and create it in the emulator at ``url``: the organization,
+    its member accounts (the copy's ids rewritten to the ones the emulator assigned), the Identity Store groups
+    and the break-glass users of the JIT account (with an MFA device when ``mfa``)."""
+    from consolezero.core.repository import load_repository
+    from consolezero.devtools.seed import enable_break_glass_mfa, seed_break_glass_user, seed_emulator
+
+    copy_example(source, dest)
+    model = load_repository(dest).model
+    organization = model.organization
+    if organization is None:
+        raise DemoFailed(f"{source} has no accounts/organization.yaml")
+    members = [(a.name, a.email) for a in model.accounts.values() if a.name != organization.management_account]
+    seed = seed_emulator(url, members, organization.groups, organization.region)
+    ids = {a.file: seed.management_id if a.name == organization.management_account else seed.account_ids[a.name]
+           for a in model.accounts.values()}
+    rewrite_account_ids(dest, ids)
+    notes = [f"organization created: management account {seed.management_id} and {len(members)} member accounts; "
+             f"Identity Store groups: {', '.join(organization.groups) or '(none)'}"]
+    glass_account = seed.account_ids.get(organization.jit_account)
+    for g in organization.break_glass:
+        if g.account == organization.jit_account and glass_account:
+            seed_break_glass_user(url, glass_account, g.user, g.path or "/", mfa=False)
+            if mfa:  # a hardware token, as break-glass users should have
+                enable_break_glass_mfa(url, glass_account, g.user, hardware=True)
+            notes.append(f"break-glass user {g.user} created in {g.account} ({glass_account})")
+    return SeededCopy(root=dest, organization=organization, seed=seed, notes=notes)
 
 
 def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, example: Path | None = None) -> bool:
@@ -170,6 +210,7 @@ def run_demo(emit: Emit, access: Callable[[Path], str | None] | None = None, exa
 
 
 def _lint(emit: Emit, repo: Repository) -> None:
+    from consolezero.lint.formats.text import format_finding
     from consolezero.lint.runner import run_lint
 
     emit("title", "consolezero lint: every offline check")
@@ -177,7 +218,7 @@ def _lint(emit: Emit, repo: Repository) -> None:
     open_findings = [f for f in result.findings if not f.suppressed]
     errors = [f for f in open_findings if f.severity.label == "error"]
     for f in open_findings:
-        emit("text", f"{f.file}:{f.line}:{f.column}: {f.severity.label} [{f.rule}] {f.message}")
+        emit("text", format_finding(f))  # the same line `consolezero lint` prints
     if errors:
         raise DemoFailed(f"lint found {len(errors)} error(s) in the example")
     emit("ok", f"lint clean ({len(result.rules)} rules, {len(open_findings)} finding(s) below error)")

@@ -318,13 +318,28 @@ class Emulator:
         self.server.stop()
 
 
-def start_emulator() -> Emulator:
-    """Start moto on 127.0.0.1 on a free port, with :func:`install_moto_extensions` applied."""
-    from moto.server import ThreadedMotoServer
+class EmulatorError(Exception):
+    """The emulator cannot start (the port is taken, moto is missing): one line."""
 
+
+def start_emulator(port: int = 0) -> Emulator:
+    """Start moto on 127.0.0.1 (on ``port``; 0: a free one), with :func:`install_moto_extensions` applied."""
+    import socket
+
+    try:
+        from moto.server import ThreadedMotoServer
+    except ImportError:
+        raise EmulatorError("the emulator needs moto: pip install 'moto[server]' (or make demo)") from None
+    if port:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError as exc:
+                raise EmulatorError(f"cannot listen on 127.0.0.1:{port}: {exc.strerror} (another emulator? "
+                                    "choose another --port)") from None
     install_moto_extensions()
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # no line per request
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     return Emulator(server=server, url=f"http://{host}:{port}")

@@ -9,6 +9,7 @@ whose folder does not name the role it asks for). GitHub then asks the right peo
 from __future__ import annotations
 
 import fnmatch
+import re
 
 from consolezero.core.model import Model
 
@@ -23,6 +24,14 @@ class CodeownersError(ValueError):
     """The CODEOWNERS file has no (or a broken) generated section."""
 
 
+_NON_ASCII = re.compile(r"[^\x21-\x7e]+")
+
+
+def ascii_pattern(pattern: str) -> str:
+    """A CODEOWNERS pattern in ASCII: each run of other characters (or spaces) becomes ``*``."""
+    return _NON_ASCII.sub("*", pattern)
+
+
 def generated_lines(model: Model) -> list[str]:
     lines = []
     for role in sorted(model.roles.values(), key=lambda r: r.name.lower()):
@@ -30,8 +39,8 @@ def generated_lines(model: Model) -> list[str]:
             continue
         owners = " ".join(a if a.startswith("@") else f"@{a}" for a in role.jit.approvers)
         lines.append(f"# {role.name}: requests and the role itself are reviewed by its approvers")
-        lines.append(f"/{REQUESTS_DIR}/{role_folder(role.name)}/ {owners}")
-        lines.append(f"/{role.file} {owners}")
+        lines.append(f"{ascii_pattern(f'/{REQUESTS_DIR}/{role_folder(role.name)}/')} {owners}")
+        lines.append(f"{ascii_pattern(f'/{role.file}')} {owners}")
     return lines
 
 

@@ -188,7 +188,8 @@ def render_markdown(plan: Plan) -> str:
                     title = "new policy document"
                 out += ["", f"<details><summary>{c.kind.replace('_', ' ')} {c.name}: {title}</summary>", "",
                         "```diff", diff, "```", "", "</details>"]
-    out += ["", f"`{summary_line(plan)}` Fingerprint `{plan.fingerprint[:12]}`."]
+    counts = f"`{summary_line(plan)}` " if plan.changes else ""  # a clean plan says "No changes" once
+    out += ["", f"{counts}Fingerprint `{plan.fingerprint[:12]}`."]
     return "\n".join(out) + "\n"
 
 

@@ -85,9 +85,13 @@ def _new_client(session: Any, service: str, **kwargs: Any) -> Any:
     return client
 
 
-def _error_message(code: str, message: str, endpoint: str | None) -> str:
-    """One line: an HTML page or an empty body (an endpoint that is not an AWS API) becomes a hint."""
+def _error_message(code: str, message: str, endpoint: str | None, api: str = "") -> str:
+    """One line: an HTML page or an empty body (an endpoint that is not an AWS API) becomes a hint. An emulator
+    answering HTTP 500 with a page is one that lacks the API (moto's NotImplementedError): name it."""
     text = " ".join(message.split())
+    if endpoint and api and code == "500" and (not text or text.startswith("<")):
+        return (f"the emulator at {endpoint} does not implement {api} (it answered HTTP 500); a stock moto server "
+                "lacks Identity Center APIs that consolezero uses: start one that has them with `consolezero emulator`")
     if code.isdigit() and (not text or text.startswith("<")):
         return (f"HTTP {code} from {endpoint or 'AWS'}, which did not answer as an AWS API does "
                 "(is --endpoint-url / CONSOLEZERO_ENDPOINT_URL right?)")
@@ -145,7 +149,8 @@ class BotoPort(AlertCalls, IdentityCenterCalls, MemberIamCalls):
                 if code in RETRY_CODES and attempt < self._attempts:
                     self._sleep(min(self._base * 2 ** (attempt - 1), 10.0) * (0.5 + random.random() / 2))
                     continue
-                message = _error_message(code, str(error.get("Message", "")), self._endpoint)
+                api = f"{service} {client.meta.method_to_api_mapping.get(operation, operation)}"
+                message = _error_message(code, str(error.get("Message", "")), self._endpoint, api)
                 raise AwsError(code, message, operation, exc.response.get("Reason")) from None
             except botocore.exceptions.NoCredentialsError:
                 raise AwsError("NoCredentials", "no AWS credentials found (set up SSO or OIDC; "

@@ -27,6 +27,11 @@ class RenderOptions:
     color: bool = False  # text: ANSI color on the severity word
     tool_version: str = __version__
     root: str = "."  # the linted repository path as given, for messages only
+    # what goes in front of a finding's file (relative to the linted root) when the organization lives in a
+    # subfolder: for text, the path from the working directory; for SARIF, annotations and markdown (and
+    # JSON's repository_file), the path from the git repository root (consolezero.core.layout.prefixes)
+    text_prefix: str = ""
+    repo_prefix: str = ""
 
 
 def render_findings(fmt: str, findings: Sequence[Finding], rules: Mapping[str, Rule],

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from consolezero.core.layout import join
+
 if TYPE_CHECKING:
     from consolezero.core.findings import Finding
 
@@ -24,11 +26,12 @@ def escape_property(text: str) -> str:
     return escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def annotation(finding: Finding) -> str:
+def annotation(finding: Finding, prefix: str = "") -> str:
+    """``prefix``: the linted root's path from the repository root, where annotations resolve files."""
     props = ",".join(f"{key}={escape_property(str(value))}" for key, value in (
-        ("file", finding.file), ("line", finding.line), ("col", finding.column), ("title", finding.rule)))
+        ("file", join(prefix, finding.file)), ("line", finding.line), ("col", finding.column), ("title", finding.rule)))
     return f"::{COMMANDS[finding.severity.label]} {props}::{escape_data(finding.message)}"
 
 
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: RenderOptions) -> str:
-    return "".join(annotation(f) + "\n" for f in findings if not f.suppressed)
+    return "".join(annotation(f, options.repo_prefix) + "\n" for f in findings if not f.suppressed)

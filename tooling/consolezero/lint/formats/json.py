@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from consolezero.core.contracts import render_versioned
 from consolezero.core.findings import summarize
+from consolezero.core.layout import join
 
 if TYPE_CHECKING:
     from consolezero.core.findings import Finding
@@ -16,7 +17,9 @@ if TYPE_CHECKING:
 
 
 
-def finding_dict(finding: Finding) -> dict[str, Any]:
+def finding_dict(finding: Finding, prefix: str = "") -> dict[str, Any]:
+    """``prefix``: the linted root's path from the git repository root; when there is one, the entry adds
+    ``repository_file`` (``file`` stays relative to the linted root, as the contract says)."""
     entry: dict[str, Any] = {
         "rule": finding.rule,
         "severity": finding.severity.label,
@@ -26,10 +29,13 @@ def finding_dict(finding: Finding) -> dict[str, Any]:
         "message": finding.message,
         "suppressed": finding.suppressed,
     }
+    if prefix:
+        entry["repository_file"] = join(prefix, finding.file)
     if finding.suppressed:
         entry["suppression"] = finding.suppression or "no reason given"
     return entry
 
 
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: RenderOptions) -> str:
-    return render_versioned({"findings": [finding_dict(f) for f in findings], "summary": summarize(list(findings))})
+    entries = [finding_dict(f, options.repo_prefix) for f in findings]
+    return render_versioned({"findings": entries, "summary": summarize(list(findings))})

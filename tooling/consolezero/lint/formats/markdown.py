@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from consolezero.core.layout import join
+
 from .common import summary_line, suppression_reason
 
 if TYPE_CHECKING:
@@ -27,11 +29,12 @@ def rule_link(name: str, rules: Mapping[str, Rule]) -> str:
     return f"[{cell(name)}]({rule.help_uri})" if rule is not None else cell(name)
 
 
-def table(findings: Sequence[Finding], rules: Mapping[str, Rule], reason: bool = False) -> list[str]:
+def table(findings: Sequence[Finding], rules: Mapping[str, Rule], reason: bool = False, prefix: str = "") -> list[str]:
     head = "| Severity | Rule | Location | Message |" + (" Reason |" if reason else "")
     rows = [head, "|---" * (5 if reason else 4) + "|"]
     for f in findings:
-        row = f"| {f.severity.label} | {rule_link(f.rule, rules)} | {cell(f'{f.file}:{f.line}')} | {cell(f.message)} |"
+        where = cell(f"{join(prefix, f.file)}:{f.line}")
+        row = f"| {f.severity.label} | {rule_link(f.rule, rules)} | {where} | {cell(f.message)} |"
         rows.append(row + (f" {cell(suppression_reason(f))} |" if reason else ""))
     return rows
 
@@ -39,10 +42,13 @@ def table(findings: Sequence[Finding], rules: Mapping[str, Rule], reason: bool =
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: RenderOptions) -> str:
     shown = [f for f in findings if not f.suppressed]
     hidden = [f for f in findings if f.suppressed]
-    lines = [HEADING, "", summary_line(findings), ""]
-    lines += table(shown, rules) if shown else ["No findings."]
+    summary = summary_line(findings)
+    if shown:
+        lines = [HEADING, "", summary, "", *table(shown, rules, prefix=options.repo_prefix)]
+    else:  # said once: "No findings." (with how many are suppressed)
+        lines = [HEADING, "", summary[0].upper() + summary[1:] + "."]
     if hidden:
         lines += ["", "<details>", f"<summary>{len(hidden)} suppressed</summary>", ""]
-        lines += table(hidden, rules, reason=True)
+        lines += table(hidden, rules, reason=True, prefix=options.repo_prefix)
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n"

@@ -1,7 +1,8 @@
 """SARIF 2.1.0 for GitHub code scanning (docs: "SARIF support for code scanning").
 
 Paths are repository-relative URIs under ``%SRCROOT%``, which code scanning resolves against the
-repository root; no absolute ``originalUriBaseIds`` entry, so the log stays machine-independent.
+repository root (an organization in a subfolder gets that folder in front: ``RenderOptions.repo_prefix``);
+no absolute ``originalUriBaseIds`` entry, so the log stays machine-independent.
 Each result carries a stable ``consolezero/v1`` partial fingerprint (the upload action adds its own
 ``primaryLocationLineHash`` beside it). Suppressed findings are kept, with a SARIF suppression.
 """
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from consolezero.core.findings import Severity
+from consolezero.core.layout import join
 
 from .common import is_inline, suppression_reason
 
@@ -74,14 +76,14 @@ def descriptor(name: str, rule: Rule | None) -> dict[str, Any]:
     return entry
 
 
-def result(finding: Finding, index: int) -> dict[str, Any]:
+def result(finding: Finding, index: int, prefix: str = "") -> dict[str, Any]:
     entry: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": LEVELS[finding.severity],
         "message": {"text": finding.message or finding.rule},  # GitHub rejects empty text
         "locations": [{"physicalLocation": {
-            "artifactLocation": {"uri": artifact_uri(finding.file), "uriBaseId": SRCROOT},
+            "artifactLocation": {"uri": artifact_uri(join(prefix, finding.file)), "uriBaseId": SRCROOT},
             "region": {"startLine": max(finding.line, 1), "startColumn": max(finding.column, 1)},
         }}],
         "partialFingerprints": {"consolezero/v1": fingerprint(finding)},
@@ -107,7 +109,7 @@ def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: Rend
                 "rules": [descriptor(name, rules.get(name)) for name in names],
             }},
             "columnKind": "unicodeCodePoints",
-            "results": [result(f, index[f.rule]) for f in findings],
+            "results": [result(f, index[f.rule], options.repo_prefix) for f in findings],
         }],
     }
     return valid_text(json.dumps(log, indent=2, ensure_ascii=False)) + "\n"

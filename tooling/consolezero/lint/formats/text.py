@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from consolezero.core.layout import join
+
 from .common import summary_line, suppression_reason
 
 if TYPE_CHECKING:
@@ -22,16 +24,18 @@ def one_line(message: str) -> str:
     return " ".join(part.strip() for part in message.splitlines() if part.strip())
 
 
-def format_finding(finding: Finding, color: bool = False) -> str:
+def format_finding(finding: Finding, color: bool = False, prefix: str = "") -> str:
     label = finding.severity.label
     word = f"{COLORS[label]}{label}{RESET}" if color else label
-    line = f"{finding.file}:{finding.line}:{finding.column}: {word} {finding.rule}: {one_line(finding.message)}"
+    where = f"{join(prefix, finding.file)}:{finding.line}:{finding.column}"
+    line = f"{where}: {word} {finding.rule}: {one_line(finding.message)}"
     if finding.suppressed:
         line += f" [suppressed: {one_line(suppression_reason(finding))}]"
     return line
 
 
 def render(findings: Sequence[Finding], rules: Mapping[str, Rule], options: RenderOptions) -> str:
-    lines = [format_finding(f, options.color) for f in findings if options.show_suppressed or not f.suppressed]
+    lines = [format_finding(f, options.color, options.text_prefix)
+             for f in findings if options.show_suppressed or not f.suppressed]
     lines.append(summary_line(findings))
     return "\n".join(lines) + "\n"

@@ -15,6 +15,7 @@ def all_rules() -> tuple[Rule, ...]:
     from . import (
         access,
         alerts,
+        aws_fields,
         iam,
         inputs,
         oidc,
@@ -27,5 +28,6 @@ def all_rules() -> tuple[Rule, ...]:
         workflows,
     )
 
-    return (inputs.RULES + iam.RULES + scps.RULES + scp_limits.RULES + roles.RULES + access.RULES + workflows.RULES
-            + oidc.RULES + requests.RULES + request_history.RULES + suppressions.RULES + alerts.RULES)
+    return (inputs.RULES + aws_fields.RULES + iam.RULES + scps.RULES + scp_limits.RULES + roles.RULES + access.RULES
+            + workflows.RULES + oidc.RULES + requests.RULES + request_history.RULES + suppressions.RULES
+            + alerts.RULES)

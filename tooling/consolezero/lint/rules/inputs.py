@@ -16,7 +16,7 @@ FAMILY = "inputs"
 
 # paths (and everything below them) whose problems a more specific rule explains better
 OWNED_PATHS: Mapping[str, tuple[tuple, ...]] = {
-    "account": (("id",),),  # account-id-format
+    "account": (("id",), ("email",)),  # account-id-format; aws-field-format
     "role": (("name",), ("session_duration",), ("jit", "max_duration"),  # permission-set-name, ...
              ("inline_policy",), ("permissions_boundary", "policy")),  # the IAM-language rules
     "scp": (("alerts",), ("policy",)),  # deny-without-alert; the IAM-language rules and scp-grammar

@@ -17,6 +17,7 @@ from consolezero.policy.managed import (
 
 from ..context import LintContext
 from ..rejected import rejected
+from .aws_fields import problem as aws_problem
 from .base import Hit, rule
 from .policy_docs import hints
 from .schema_words import show
@@ -25,7 +26,6 @@ FAMILY = "roles"
 
 MIN_SESSION = 3600  # IAM Identity Center: PT1H ..
 MAX_SESSION = 12 * 3600  # .. PT12H
-_NAME = re.compile(r"^[\w+=,.@-]{1,32}$")
 # what the schema accepts as an AWS managed policy (common.schema.json#/$defs/awsManagedPolicy); the rule `schema`
 # reports the rest
 _MANAGED_REF = re.compile(r"^(?:[\w+=,.@-]{1,128}|arn:aws(?:-[a-z]+)*:iam::aws:policy/(?:[\w+=,.@-]+/)*[\w+=,.@-]+)$",
@@ -68,7 +68,7 @@ def permission_set_name(ctx: LintContext) -> Iterator[Hit]:
     """
     The role's `name` becomes the permission set name and, in every account, the IAM role
     `AWSReservedSSO_<name>_<hash>`. IAM Identity Center allows 1 to 32 characters from
-    letters, digits and `+=,.@_-`.
+    ASCII letters, digits and `+=,.@_-` (`Ädmin` is refused: AWS's letters are A-Z and a-z).
 
     **Fix:** shorten or rename; SCP conditions that match `AWSReservedSSO_<name>_*` must follow.
     """
@@ -76,15 +76,9 @@ def permission_set_name(ctx: LintContext) -> Iterator[Hit]:
         data = ctx.repo.documents[file].data
         if not isinstance(data, Mapping) or "name" not in data:
             continue
-        name = data["name"]
-        where = Where(file, ("name",))
-        if not isinstance(name, str):
-            yield Hit(where, f"name must be a string, not {name!r}")
-        elif len(name) > 32:
-            yield Hit(where, f"name {name!r} is {len(name)} characters; permission set names have at most 32")
-        elif not _NAME.match(name):
-            bad = sorted({c for c in name if not re.match(r"[\w+=,.@-]", c)})
-            yield Hit(where, f"name {name!r} has characters a permission set name cannot: {' '.join(map(repr, bad))}")
+        why = aws_problem("permission_set_name", data["name"])
+        if why:
+            yield Hit(Where(file, ("name",)), why)
 
 
 @rule("unknown-managed-policy", Severity.ERROR,
