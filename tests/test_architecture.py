@@ -13,7 +13,7 @@ from support import ROOT
 PACKAGE = ROOT / "tooling" / "consolezero"
 MAX_LINES = 400
 # Modules still above the size line, each to be split (the test fails when one grows or a new one joins).
-OVERSIZED = {"cli/app.py": 500, "lint/rules/oidc.py": 560}
+OVERSIZED: dict[str, int] = {}  # a module allowed over the line while it waits to be split: none now
 
 
 def modules() -> dict[str, Path]:

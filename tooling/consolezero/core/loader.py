@@ -222,7 +222,7 @@ def _key(node: yaml.ScalarNode) -> Any:
     return key if key is None or isinstance(key, str | int | float | bool) else str(key)
 
 
-class _Builder:
+class _ValueBuilder:
     """Turns a composed node graph into plain values: no position is recorded per node (see
     :meth:`Document.position`); only numbers keep their source text, for the account-id traps."""
 
@@ -323,7 +323,7 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
         doc.data, doc.ok = None, True
         return doc
     doc.composed, doc._node = True, node
-    builder = _Builder(doc, max_nodes)
+    builder = _ValueBuilder(doc, max_nodes)
     try:
         doc.data = builder.build(node, (), 0)
     except _Budget as exc:

@@ -1,9 +1,7 @@
 """CI rules on bootstrap/: the trust policies and permissions of the roles the pipeline assumes.
 
-The templates are CloudFormation in plain YAML or JSON, so intrinsics come in their long form:
-``{"Fn::Sub": ...}`` is read with each ``${Param}`` as a fixed value (what a parameter may be set
-to is the deployer's business), ``{"Ref": ...}`` likewise, and ``{"Fn::If": [c, a, b]}`` is
-checked on both branches. A bare policy document (a file whose top level holds ``Statement``)
+Templates are read by :mod:`consolezero.lint.rules.cfn_reader` (``Fn::If`` checked on both
+branches, ``${Param}`` a fixed value). A bare policy document (a file whose top level holds ``Statement``)
 is read as a trust policy when its statements name a principal, otherwise as a permission policy.
 """
 
@@ -11,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import product
 from typing import Any
 
@@ -24,235 +22,36 @@ from consolezero.policy.patterns import compile_action
 
 from ..context import LintContext
 from .base import Hit, rule
+from .cfn_reader import (
+    GITHUB_OIDC,
+    Template,
+    TemplatePolicy,
+    allows,
+    expand,
+    is_github_principal,
+    leaves,
+    mentions_github_keys,
+    pattern,
+    statements,
+    template_policies,
+    templates,
+)
 
 FAMILY = "workflows"
 
-GITHUB_OIDC = "token.actions.githubusercontent.com"
 SUB = f"{GITHUB_OIDC}:sub"
 WORKFLOW_REF = f"{GITHUB_OIDC}:job_workflow_ref"
 AUD = f"{GITHUB_OIDC}:aud"
 AUDIENCE = "sts.amazonaws.com"
 PINNING_OPERATORS = ("stringequals", "stringequalsignorecase", "stringlike")
-_PARAM = "\u00ab{}\u00bb"  # stands for the value of ${Param}: fixed, no wildcard
-_SUB_VARIABLE = re.compile(r"\$\{([^}]*)\}")
 _ADMIN_POLICY = re.compile(r":policy/(AdministratorAccess|IAMFullAccess)$")
 _SERVICE_WIDE = ("organizations:*", "sso:*")
 _QUIET_STS = ("sts:assumerole", "sts:tagsession", "sts:getcalleridentity")
 
 
-# --- reading CloudFormation --------------------------------------------------------------------
-
-
-def _is_no_value(node: Any) -> bool:
-    return isinstance(node, Mapping) and node.get("Ref") == "AWS::NoValue" and len(node) == 1
-
-
-def _expand(node: Any, path: Path) -> Iterator[tuple[Any, Path]]:
-    """The concrete alternatives of a node: both branches of each Fn::If, AWS::NoValue dropped."""
-    if isinstance(node, Mapping) and len(node) == 1 and "Fn::If" in node:
-        args = node["Fn::If"]
-        if isinstance(args, list) and len(args) == 3:
-            for i in (1, 2):
-                yield from _expand(args[i], (*path, "Fn::If", i))
-            return
-    if not _is_no_value(node):
-        yield node, path
-
-
-def _leaves(node: Any, path: Path) -> Iterator[tuple[Any, Path]]:
-    """Each value of a string-or-list field, through Fn::If and lists."""
-    for value, vpath in _expand(node, path):
-        if isinstance(value, list):
-            for i, item in enumerate(value):
-                yield from _leaves(item, (*vpath, i))
-        elif value is not None:
-            yield value, vpath
-
-
-def _pattern(node: Any) -> str | None:
-    """A string value with intrinsics resolved; parameters and attributes stand as fixed values."""
-    if isinstance(node, str):
-        return node
-    if isinstance(node, bool | int | float):
-        return str(node)
-    if not isinstance(node, Mapping) or len(node) != 1:
-        return None
-    (function, arg), = node.items()
-    if function == "Ref" and isinstance(arg, str):
-        return _PARAM.format(arg)
-    if function == "Fn::Sub":
-        text, variables = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1]) if (
-            isinstance(arg, list) and len(arg) == 2 and isinstance(arg[0], str) and isinstance(arg[1], Mapping)
-        ) else (None, {})
-        if text is None:
-            return None
-
-        def value(match: re.Match) -> str:
-            name = match.group(1)
-            if name.startswith("!"):
-                return "${" + name[1:] + "}"
-            known = _pattern(variables[name]) if name in variables else None
-            return known if known is not None else _PARAM.format(name)
-
-        return _SUB_VARIABLE.sub(value, text)
-    if function == "Fn::Join" and isinstance(arg, list) and len(arg) == 2 and isinstance(arg[1], list):
-        parts = [_pattern(p) for p in arg[1]]
-        return None if any(p is None for p in parts) or not isinstance(arg[0], str) else arg[0].join(parts)
-    if function.startswith("Fn::"):
-        return _PARAM.format(function)
-    return None
-
-
-def _statements(document: Any, path: Path) -> Iterator[tuple[Mapping, Path]]:
-    for doc, dpath in _expand(document, path):
-        if not isinstance(doc, Mapping):
-            continue
-        for statements, spath in _expand(doc.get("Statement"), (*dpath, "Statement")):
-            items = [(statements, spath)] if isinstance(statements, Mapping) else (
-                [(s, (*spath, i)) for i, s in enumerate(statements)] if isinstance(statements, list) else [])
-            for item, ipath in items:
-                for statement, stpath in _expand(item, ipath):
-                    if isinstance(statement, Mapping):
-                        yield statement, stpath
-
-
-def _allows(statement: Mapping) -> bool:
-    return statement.get("Effect") == "Allow"
-
-
-@dataclass
-class Template:
-    file: str
-    data: Mapping
-    resources: dict[str, Mapping] = field(default_factory=dict)
-    parameters: Mapping = field(default_factory=dict)
-
-    def of_type(self, *types: str) -> Iterator[tuple[str, Mapping, Mapping]]:
-        for name, resource in self.resources.items():
-            if resource.get("Type") in types:
-                props = resource.get("Properties")
-                yield name, resource, props if isinstance(props, Mapping) else {}
-
-
-def _templates(ctx: LintContext) -> Iterator[Template]:
-    for file in ctx.repo.files_of("bootstrap"):
-        doc = ctx.repo.documents[file]
-        if not doc.ok or not isinstance(doc.data, Mapping):
-            continue
-        resources = doc.data.get("Resources")
-        parameters = doc.data.get("Parameters")
-        yield Template(
-            file, doc.data,
-            {str(k): v for k, v in resources.items() if isinstance(v, Mapping)} if isinstance(resources, Mapping)
-            else {},
-            parameters if isinstance(parameters, Mapping) else {},
-        )
-
-
-def _target(node: Any) -> str | None:
-    """The logical ID a Ref or Fn::GetAtt points at."""
-    if isinstance(node, Mapping) and len(node) == 1:
-        (function, arg), = node.items()
-        if function == "Ref" and isinstance(arg, str):
-            return arg
-        if function == "Fn::GetAtt":
-            if isinstance(arg, list) and arg and isinstance(arg[0], str):
-                return arg[0]
-            if isinstance(arg, str):
-                return arg.split(".")[0]
-    return None
-
-
-def _is_github_principal(tpl: Template, federated: Any) -> bool:
-    for leaf, _path in _leaves(federated, ()):
-        target = _target(leaf)
-        if target is not None:
-            resource = tpl.resources.get(target)
-            if resource is not None and resource.get("Type") == "AWS::IAM::OIDCProvider":
-                props = resource.get("Properties")
-                url = _pattern(props.get("Url")) if isinstance(props, Mapping) else None
-                if url and GITHUB_OIDC in url:
-                    return True
-            parameter = tpl.parameters.get(target)
-            if isinstance(parameter, Mapping):
-                text = " ".join(str(parameter.get(k, "")) for k in ("Default", "AllowedPattern", "Description"))
-                if GITHUB_OIDC in text.replace("\\", ""):
-                    return True
-            if "github" in target.lower():
-                return True
-        text = _pattern(leaf)
-        if text and GITHUB_OIDC in text:
-            return True
-    return False
-
-
-def _mentions_github_keys(condition: Any) -> bool:
-    if isinstance(condition, Mapping):
-        return any((isinstance(k, str) and k.lower().startswith(GITHUB_OIDC + ":")) or _mentions_github_keys(v)
-                   for k, v in condition.items())
-    if isinstance(condition, list):
-        return any(_mentions_github_keys(v) for v in condition)
-    return False
-
-
-# --- roles, their policies, and which are "apply" ----------------------------------------------
-
-
-@dataclass
-class PolicyDoc:
-    label: str  # how the message names it
-    document: Any
-    path: Path
-    roles: set[str] = field(default_factory=set)  # logical IDs of the roles it grants to
-
-
-def _role_names(tpl: Template) -> dict[str, str]:
-    """RoleName (resolved) -> logical ID, to follow policies that name roles literally."""
-    names = {}
-    for logical, _res, props in tpl.of_type("AWS::IAM::Role"):
-        name = _pattern(props.get("RoleName"))
-        if name:
-            names[name] = logical
-    return names
-
-
-def _policy_docs(tpl: Template) -> list[PolicyDoc]:
-    """Every permission policy of the template with the roles it is attached to."""
-    docs: list[PolicyDoc] = []
-    names = _role_names(tpl)
-    attached: dict[str, set[str]] = {}
-    for logical, _res, props in tpl.of_type("AWS::IAM::Role"):
-        for arn, _path in _leaves(props.get("ManagedPolicyArns"), ()):
-            target = _target(arn)
-            if target:
-                attached.setdefault(target, set()).add(logical)
-        for policies, ppath in _expand(props.get("Policies"), ("Resources", logical, "Properties", "Policies")):
-            for i, policy in enumerate(policies if isinstance(policies, list) else []):
-                for item, ipath in _expand(policy, (*ppath, i)):
-                    if isinstance(item, Mapping):
-                        name = item.get("PolicyName") if isinstance(item.get("PolicyName"), str) else f"#{i + 1}"
-                        docs.append(PolicyDoc(f"role {logical} inline policy {name}", item.get("PolicyDocument"),
-                                              (*ipath, "PolicyDocument"), {logical}))
-    for logical, res, props in tpl.of_type("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"):
-        roles = set(attached.get(logical, ()))
-        for item, _path in _leaves(props.get("Roles"), ()):
-            target = _target(item) or names.get(_pattern(item) or "")
-            if target:
-                roles.add(target)
-        target = _target(props.get("RoleName")) or names.get(_pattern(props.get("RoleName")) or "")
-        if target:
-            roles.add(target)
-        kind = str(res.get("Type")).rsplit("::", 1)[-1]
-        docs.append(PolicyDoc(f"{kind} {logical}", props.get("PolicyDocument"),
-                              ("Resources", logical, "Properties", "PolicyDocument"), roles))
-    if "Statement" in tpl.data and not any("Principal" in s for s, _p in _statements(tpl.data, ())):
-        docs.append(PolicyDoc(f"policy {tpl.file}", tpl.data, ()))
-    return docs
-
-
 def _actions(statement: Mapping, spath: Path) -> Iterator[tuple[str, Path]]:
-    for leaf, lpath in _leaves(statement.get("Action"), (*spath, "Action")):
-        text = _pattern(leaf)
+    for leaf, lpath in leaves(statement.get("Action"), (*spath, "Action")):
+        text = pattern(leaf)
         if text is not None:
             yield text, lpath
 
@@ -266,16 +65,16 @@ def _writes(catalog: Catalog, action: str) -> bool:
     return not bits or bool(bits & write_mask(catalog))
 
 
-def _apply_roles(tpl: Template, docs: list[PolicyDoc], catalog: Catalog) -> set[str]:
+def _apply_roles(tpl: Template, docs: list[TemplatePolicy], catalog: Catalog) -> set[str]:
     """Roles named for apply, or granted any write action: the ones that must be pinned hardest."""
     found = set()
     for logical, _res, props in tpl.of_type("AWS::IAM::Role"):
-        name = _pattern(props.get("RoleName")) or ""
+        name = pattern(props.get("RoleName")) or ""
         if "apply" in logical.lower() or "apply" in name.lower():
             found.add(logical)
     for doc in docs:
-        for statement, spath in _statements(doc.document, doc.path):
-            if not _allows(statement):
+        for statement, spath in statements(doc.document, doc.path):
+            if not allows(statement):
                 continue
             if "NotAction" in statement or any(_writes(catalog, a) for a, _path in _actions(statement, spath)):
                 found |= doc.roles
@@ -302,8 +101,8 @@ class Trust:
 
 
 def _trusts(ctx: LintContext) -> Iterator[Trust]:
-    for tpl in _templates(ctx):
-        docs = _policy_docs(tpl)
+    for tpl in templates(ctx):
+        docs = template_policies(tpl)
         applying = _apply_roles(tpl, docs, ctx.catalog)
         documents = [(f"role {logical}", logical in applying, props.get("AssumeRolePolicyDocument"),
                       ("Resources", logical, "Properties", "AssumeRolePolicyDocument"))
@@ -311,11 +110,11 @@ def _trusts(ctx: LintContext) -> Iterator[Trust]:
         if "Statement" in tpl.data:
             documents.append((f"trust policy {tpl.file}", "apply" in tpl.file.rsplit("/", 1)[-1].lower(), tpl.data, ()))
         for role, apply, document, path in documents:
-            for statement, spath in _statements(document, path):
+            for statement, spath in statements(document, path):
                 principal = statement.get("Principal")
-                if not _allows(statement) or not isinstance(principal, Mapping) or "Federated" not in principal:
+                if not allows(statement) or not isinstance(principal, Mapping) or "Federated" not in principal:
                     continue
-                if _is_github_principal(tpl, principal["Federated"]) or _mentions_github_keys(
+                if is_github_principal(tpl, principal["Federated"]) or mentions_github_keys(
                         statement.get("Condition")):
                     yield Trust(tpl.file, role, apply, statement, spath)
 
@@ -353,14 +152,14 @@ class Entry:
 def _condition_variants(trust: Trust) -> list[list[Entry]]:
     """Each concrete form of the statement's Condition (Fn::If at any level), as its entries."""
     variants: list[list[Entry]] = []
-    for condition, cpath in _expand(trust.statement.get("Condition"), (*trust.path, "Condition")):
+    for condition, cpath in expand(trust.statement.get("Condition"), (*trust.path, "Condition")):
         if not isinstance(condition, Mapping):
             variants.append([])
             continue
         per_operator = []
         for operator, block in condition.items():
             options = [[Entry(str(operator), str(key), value, (*bpath, key)) for key, value in b.items()]
-                       for b, bpath in _expand(block, (*cpath, operator)) if isinstance(b, Mapping)]
+                       for b, bpath in expand(block, (*cpath, operator)) if isinstance(b, Mapping)]
             per_operator.append(options or [[]])
         variants += [[e for group in combo for e in group] for combo in product(*per_operator)]
     return variants or [[]]
@@ -410,8 +209,8 @@ def _sub_problems(trust: Trust) -> Iterator[tuple[Where, str]]:
                                  f"{entry.operator} on {entry.key} is true when the token has no such claim at all "
                                  "(an empty set); use plain StringEquals"))
                 continue
-            loose = [(Where(trust.file, lpath), why) for leaf, lpath in _leaves(entry.value, entry.path)
-                     if (text := _pattern(leaf)) is not None and (why := _loose_subject(text, entry, trust.apply))]
+            loose = [(Where(trust.file, lpath), why) for leaf, lpath in leaves(entry.value, entry.path)
+                     if (text := pattern(leaf)) is not None and (why := _loose_subject(text, entry, trust.apply))]
             problems += loose
             pinned = pinned or not loose
         if pinned:
@@ -427,8 +226,8 @@ def _aud_problems(trust: Trust) -> Iterator[tuple[Where, str]]:
     for entries in _condition_variants(trust):
         audiences = [e for e in entries if e.name == AUD]
         good = [e for e in audiences if not e.qualifier and e.base == "stringequals" and all(
-            (text := _pattern(leaf)) is not None and (text == AUDIENCE or text.startswith("\u00ab"))
-            for leaf, _p in _leaves(e.value, e.path))]
+            (text := pattern(leaf)) is not None and (text == AUDIENCE or text.startswith("\u00ab"))
+            for leaf, _p in leaves(e.value, e.path))]
         if good:
             continue
         if not audiences:
@@ -436,13 +235,13 @@ def _aud_problems(trust: Trust) -> Iterator[tuple[Where, str]]:
                                           "tokens minted for other audiences would be accepted")
         for entry in audiences:
             if entry.qualifier or entry.base != "stringequals":
-                values = ", ".join(_show(_pattern(v)) for v, _p in _leaves(entry.value, entry.path))
+                values = ", ".join(_show(pattern(v)) for v, _p in leaves(entry.value, entry.path))
                 yield (Where(trust.file, entry.path, key=True),
                        f"{trust.role}: {entry.operator} on {entry.key} ({values}); use StringEquals "
                        f"{AUDIENCE}")
                 continue
-            for leaf, lpath in _leaves(entry.value, entry.path):
-                text = _pattern(leaf)
+            for leaf, lpath in leaves(entry.value, entry.path):
+                text = pattern(leaf)
                 if text != AUDIENCE and not (text or "").startswith("\u00ab"):
                     yield Where(trust.file, lpath), f"{trust.role}: audience {_show(text)} is not {AUDIENCE}"
 
@@ -524,13 +323,13 @@ def bootstrap_role_too_broad(ctx: LintContext) -> Iterator[Hit]:
     **Fix:** list the actions (bootstrap/bootstrap.yaml shows what plan and apply need), scoped
     to resources and conditions where the service supports it.
     """
-    for tpl in _templates(ctx):
-        for doc in _policy_docs(tpl):
+    for tpl in templates(ctx):
+        for doc in template_policies(tpl):
             owner = doc.label
             if doc.roles and not owner.startswith("role "):
                 owner += f" (attached to {', '.join(sorted(doc.roles))})"
-            for statement, spath in _statements(doc.document, doc.path):
-                if not _allows(statement):
+            for statement, spath in statements(doc.document, doc.path):
+                if not allows(statement):
                     continue
                 if "NotAction" in statement:
                     yield Hit(Where(tpl.file, (*spath, "NotAction"), key=True),
@@ -548,9 +347,9 @@ def bootstrap_role_too_broad(ctx: LintContext) -> Iterator[Hit]:
                         continue
                     yield Hit(Where(tpl.file, apath), f"{owner}: Action {action!r} {why}; list the actions needed")
         for logical, _res, props in tpl.of_type("AWS::IAM::Role"):
-            for arn, apath in _leaves(props.get("ManagedPolicyArns"),
+            for arn, apath in leaves(props.get("ManagedPolicyArns"),
                                       ("Resources", logical, "Properties", "ManagedPolicyArns")):
-                text = _pattern(arn)
+                text = pattern(arn)
                 match = _ADMIN_POLICY.search(text or "")
                 if match:
                     yield Hit(Where(tpl.file, apath), f"role {logical}: the AWS managed policy {match.group(1)} "
