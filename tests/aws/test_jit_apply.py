@@ -211,3 +211,29 @@ def test_a_flood_of_expiries_over_the_inline_policy_limit_is_a_plan_error_with_t
     assert INLINE_POLICY_MAX_BYTES == 32_768
     few = build_plan(repo.model, live, grants=Grants(now=now, windows=windows[:20]))
     assert not few.errors and len([c for c in few.changes if c.details.get("end_sessions")]) == 20
+
+
+def test_a_grant_under_the_ticket_fallback_alerts_before_it_is_assigned(aws: Aws, tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo")
+    text = (root / ALICE).read_text(encoding="utf-8") + "ticket_fallback: true\n"
+    shutil.rmtree(root / "requests")
+    org = seed_for(aws, root, users=("alice@example.com",))
+    init_main(root, "2026-11-20T09:00:00Z")
+    run_apply(org.repo(), org.port(), now=t("2026-11-20T09:30:00Z"))  # the alerts exist before any grant
+    security = org.ids["security"]
+    port = org.port()
+    sqs = port.client(port._at("sqs", security, "us-east-1"))
+    queue = sqs.create_queue(QueueName="fallback-alerts")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    port.subscribe(security, "us-east-1", port.topic(security, "us-east-1", "guardrail-alerts").arn, "sqs", queue_arn)
+
+    merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z")
+    plan = plan_at(org, "2026-11-20T10:05:00Z")
+    assign = next(c for c in plan.changes if c.op == "assign")
+    assert assign.action["ticket_fallback"] == [{"file": ALICE, "ticket": "OPS-1234"}]
+    apply_at(org, "2026-11-20T10:05:00Z")
+    assert alice_assignments(org) != []
+    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
+    bodies = [json.loads(m["Body"])["Message"] for m in messages]
+    assert len(bodies) == 1, bodies
+    assert "alice@example.com" in bodies[0] and "Admin" in bodies[0] and ALICE in bodies[0], bodies[0]

@@ -103,14 +103,28 @@ def fallback_grant_event(request: Request, bus_arn: str, when: datetime | None =
 
     The grant code calls the port's ``put_events`` with it (the central bus's ARN from the plan's
     context ``alerts.bus_arn``); the always-on rule turns it into the alert."""
-    detail: Mapping[str, Any] = {"user": request.user, "role": request.role, "account": request.account,
+    return fallback_grant_entry({"user": request.user, "role": request.role, "account": request.account,
                                  "ticket": request.ticket or "(none)", "file": request.file,
-                                 "github": request.github, "ticket_fallback": True}
+                                 "github": request.github}, bus_arn, when)
+
+
+def fallback_grant_entry(detail: Mapping[str, Any], bus_arn: str, when: datetime | None = None) -> dict[str, Any]:
+    """The PutEvents entry of a ticket-fallback grant from its details (user, role, account, ticket, file)."""
+    detail = {**detail, "ticket_fallback": True}
     entry: dict[str, Any] = {"Source": FALLBACK_SOURCE, "DetailType": FALLBACK_DETAIL_TYPE,
                              "Detail": json.dumps(detail), "EventBusName": bus_arn}
     if when is not None:
         entry["Time"] = when
     return entry
+
+
+def fallback_grant_entries(assignment: Mapping[str, Any], bus_arn: str) -> list[dict[str, Any]]:
+    """The entries for a planned assignment whose grant used the ticket fallback (its ``ticket_fallback``:
+    the requests' files and tickets); apply puts them on the bus before it creates the assignment."""
+    user = str(assignment.get("principal", "")).removeprefix("user:")
+    return [fallback_grant_entry({"user": user, "role": assignment["permission_set"], "account": assignment["account"],
+                                  "ticket": r.get("ticket") or "(none)", "file": r.get("file")}, bus_arn)
+            for r in assignment.get("ticket_fallback") or ()]
 
 
 def alert_rules(model: Model, catalog: Any) -> RuleSet:

@@ -336,11 +336,24 @@ class _Executor:
         if not arn:
             raise ApplyError(f"permission set {a['permission_set']} does not exist")
         account_id = a.get("account_id") or self.target(f"account:{a['account']}", None)
+        if a.get("ticket_fallback"):
+            self.alert_fallback_grant(change, a)
         start = self.port.start_create_assignment(self.instance, account_id, arn, a["principal_type"],
                                                   a["principal_id"])
         self.wait(start, lambda rid: self.port.assignment_creation_status(self.instance, rid),
                   f"assigning {a['permission_set']} to {a['principal']} on account:{a['account']}",
                   self.timeouts.assignment)
+
+    def alert_fallback_grant(self, change: Change, a: Mapping[str, Any]) -> None:
+        """A ticket-fallback grant alerts before the access exists (a failed alert fails the step)."""
+        from consolezero.alerts.always import fallback_grant_entries
+
+        alerts = self.plan.context.get("alerts")
+        if not alerts:
+            self.note(f"{change.summary}: granted under the ticket-system fallback, but no alerts are deployed "
+                      "(organization.yaml alerts) to say so", change)
+            return
+        self.port.put_events(alerts["account_id"], alerts["region"], fallback_grant_entries(a, alerts["bus_arn"]))
 
     def do_unassign_assignment(self, change: Change, a: Mapping[str, Any]) -> None:
         start = self.port.start_delete_assignment(self.instance, a["account_id"], a["arn"], a["principal_type"],

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 
 
 # --- the diff -----------------------------------------------------------------------------
-class _Builder(IdentityCenterDiff):
+class _PlanBuilder(IdentityCenterDiff):
     def __init__(self, model: Model, live: LiveState, create_accounts: bool, grants: Grants | None = None) -> None:
         self.model = model
         self.grants = grants
@@ -282,7 +282,7 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
 
     ``grants`` (:func:`consolezero.jit.grants.compute_grants`) brings the just-in-time grants active at
     its ``now`` and the sessions of ended ones to end; without it no JIT grant is desired."""
-    builder = _Builder(model, live, create_accounts, grants)
+    builder = _PlanBuilder(model, live, create_accounts, grants)
     if grants is not None:
         builder.warnings.extend(grants.warnings)
         builder.errors.extend(grants.errors)

@@ -33,6 +33,7 @@ class DesiredAssignment:
     principal: str
     account: str
     source: str = field(default="", compare=False)  # the request file of a just-in-time grant
+    fallback_files: tuple[str, ...] = field(default=(), compare=False)  # its requests made under the ticket fallback
 
 
 def desired_assignments(model: Model, now: datetime | None = None,
@@ -45,9 +46,11 @@ def desired_assignments(model: Model, now: datetime | None = None,
     """
     found: dict[DesiredAssignment, None] = {}
     if grants is not None:
+        fallback = {r.file for r in model.requests if r.ticket_fallback}
         for window in grants.active():
             if window.role in model.roles and window.account in model.accounts:
-                found[DesiredAssignment(window.role, "USER", window.user, window.account, window.files[0])] = None
+                found[DesiredAssignment(window.role, "USER", window.user, window.account, window.files[0],
+                                        tuple(f for f in window.files if f in fallback))] = None
     for role in model.roles.values():
         if role.access != "standing":
             continue  # jit: granted from requests (not yet)
@@ -274,7 +277,11 @@ class IdentityCenterDiff:
                             action={"permission_set": role, "arn": live_set.arn if live_set else None,
                                     "account": d.account,
                                     "account_id": account_id if account_id in self.live_accounts else None,
-                                    "principal_type": ptype, "principal_id": pid, "principal": label}))
+                                    "principal_type": ptype, "principal_id": pid, "principal": label,
+                                    **({"ticket_fallback": [{"file": r.file, "ticket": r.ticket}
+                                                            for r in self.model.requests
+                                                            if r.file in d.fallback_files]}
+                                       if d.fallback_files else {})}))
         for key, a in live_keys.items():
             if key in desired:
                 continue
