@@ -157,3 +157,15 @@ def check_emulator_targets() -> None:
             statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
             allows.append(any(s.get("Effect") == "Allow" for s in statements))
         assert any(allows), f"{target.id} was left with no SCP that allows anything"
+
+
+def cli_environment(monkeypatch: Any, tmp_path: Path, endpoint_url: str | None = None) -> None:
+    """Dummy short-term-looking credentials (no config or credential files) and, when given, the emulator
+    endpoint, as a user would set them before running the CLI."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
+    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    if endpoint_url:
+        monkeypatch.setenv("CONSOLEZERO_ENDPOINT_URL", endpoint_url)

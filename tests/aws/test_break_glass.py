@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_helpers import ROOT, Aws, Org, copy_example, seed_for
+from aws_helpers import ROOT, Aws, Org, cli_environment, copy_example, seed_for
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
@@ -22,12 +22,7 @@ USER, PATH = "break-glass-admin", "/break-glass/"
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, aws: Aws, tmp_path: Path) -> Aws:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("CONSOLEZERO_ENDPOINT_URL", aws.url)
+    cli_environment(monkeypatch, tmp_path, aws.url)
     return aws
 
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aws_helpers import ROOT, Aws, copy_example, seed_for
+from aws_helpers import ROOT, Aws, cli_environment, copy_example, seed_for
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
@@ -20,12 +20,7 @@ NOW = "2026-12-01T00:00:00Z"
 
 @pytest.fixture
 def cli(monkeypatch: pytest.MonkeyPatch, aws: Aws, tmp_path: Path) -> Aws:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("CONSOLEZERO_ENDPOINT_URL", aws.url)
+    cli_environment(monkeypatch, tmp_path, aws.url)
     return aws
 
 

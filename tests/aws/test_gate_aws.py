@@ -7,7 +7,7 @@ import json
 
 import boto3
 import pytest
-from aws_helpers import Org
+from aws_helpers import Org, cli_environment
 from typer.testing import CliRunner
 
 from consolezero.apply.executor import ApplyError
@@ -18,12 +18,7 @@ from consolezero.integrations.aws.boto import BotoPort
 
 @pytest.fixture
 def cli_env(monkeypatch: pytest.MonkeyPatch, example_org: Org, tmp_path) -> Org:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("CONSOLEZERO_ENDPOINT_URL", example_org.aws.url)
+    cli_environment(monkeypatch, tmp_path, example_org.aws.url)
     return example_org
 
 

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from aws_helpers import Aws, Org, copy_example, seed_for
+from aws_helpers import Aws, Org, cli_environment, copy_example, seed_for
 
 from consolezero.apply.service import run_apply
 from consolezero.devtools.gitrepo import init_main, merge_branch
@@ -135,15 +135,13 @@ def test_unknown_user_is_a_plan_error_naming_the_request(aws: Aws, tmp_path: Pat
         "Center identity store"]
 
 
-def test_cli_now_overrides_the_clock_for_plan_and_apply(jit_org: Org, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_now_overrides_the_clock_for_plan_and_apply(jit_org: Org, monkeypatch: pytest.MonkeyPatch,
+                                                       tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
     from consolezero.cli.app import app
 
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
-    monkeypatch.setenv("CONSOLEZERO_ENDPOINT_URL", jit_org.aws.url)
+    cli_environment(monkeypatch, tmp_path, jit_org.aws.url)
     runner = CliRunner()
     root = str(jit_org.root)
     assert runner.invoke(app, ["apply", root, "--auto-approve", "--now", "2026-11-20T10:05:00Z"]).exit_code == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aws_helpers import Aws, Org, copy_example, seed_for
+from aws_helpers import Aws, Org, cli_environment, copy_example, seed_for
 from typer.testing import CliRunner
 
 from consolezero.cli.app import app
@@ -63,11 +63,7 @@ def test_unknown_user(org: Org) -> None:
 
 def test_check_approvals_with_the_identity_check(org: Org, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     _request(org, "alice@example.com", "prod-app")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
+    cli_environment(monkeypatch, tmp_path)
     routes = {
         "/repos/example/org/pulls/7": Route(200, gh_pull(7, "alice", HEAD)),
         "/repos/example/org/pulls/7/files": Route(200, [gh_file(FILE)]),

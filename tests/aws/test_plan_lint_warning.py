@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from aws_helpers import Org
+from aws_helpers import Org, cli_environment
 from typer.testing import CliRunner
 
 from consolezero.cli.app import app
@@ -13,12 +13,7 @@ from consolezero.cli.app import app
 
 @pytest.fixture
 def env(monkeypatch: pytest.MonkeyPatch, example_org: Org, tmp_path) -> Org:
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "ASIACLITESTEXAMPLE01")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x")
-    monkeypatch.setenv("AWS_SESSION_TOKEN", "x")
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
-    monkeypatch.setenv("CONSOLEZERO_ENDPOINT_URL", example_org.aws.url)
+    cli_environment(monkeypatch, tmp_path, example_org.aws.url)
     role = example_org.root / "roles" / "admin.yaml"
     role.write_text(role.read_text().replace("description: Full administrator, just in time.",
                                              "description: Full administrator — just in time."))

@@ -33,12 +33,13 @@ class GitError(Exception):
     """The revision cannot be read (not a git work tree, unknown revision, git missing): one line."""
 
 
-def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+def run_git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
+    """One git command in ``cwd``: its output, or :class:`GitError` with git's last line (never a hang)."""
     try:
         done = subprocess.run(["git", "-C", str(cwd), *args], input=stdin, capture_output=True, timeout=_TIMEOUT,
                               check=False)
     except FileNotFoundError:
-        raise GitError("git is not installed (diff reads the base revision through git)") from None
+        raise GitError("git is not installed (consolezero reads revisions and history through it)") from None
     except subprocess.TimeoutExpired:
         raise GitError(f"git {args[0]} took longer than {_TIMEOUT} s") from None
     if done.returncode != 0:
@@ -50,7 +51,7 @@ def _git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
 def head_commit(path: Path) -> str | None:
     """The commit checked out at ``path``, or None when it is not in a git work tree (or git is missing)."""
     try:
-        return _git(path, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip() or None
+        return run_git(path, "rev-parse", "--verify", "--quiet", "HEAD").decode().strip() or None
     except (GitError, OSError):
         return None
 
@@ -60,14 +61,14 @@ def resolve(path: Path, rev: str) -> tuple[Path, str, str]:
     if not path.is_dir():
         raise GitError(f"{path}: no such directory")
     try:
-        lines = _git(path, "rev-parse", "--show-toplevel", "--show-prefix").decode().splitlines()
+        lines = run_git(path, "rev-parse", "--show-toplevel", "--show-prefix").decode().splitlines()
     except GitError:
         raise GitError(f"{path} is not inside a git work tree (diff compares with a git revision)") from None
     top, prefix = Path(lines[0]), lines[1] if len(lines) > 1 else ""
     if not rev or rev.startswith("-"):
         raise GitError(f"not a revision: {rev!r}")
     try:
-        commit = _git(path, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
+        commit = run_git(path, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}")
         commit = commit.decode().strip()
     except GitError:
         commit = ""
@@ -81,8 +82,8 @@ def changed_files(path: Path, rev: str, under: str) -> list[str]:
     ones included, relative to ``path`` (a pull request's files, seen from its checkout)."""
     top, prefix, commit = resolve(path, rev)
     spec = f"{prefix}{under}"
-    names = _git(top, "diff", "--name-only", "-z", "--no-renames", commit, "--", spec).split(b"\0")
-    names += _git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", spec).split(b"\0")
+    names = run_git(top, "diff", "--name-only", "-z", "--no-renames", commit, "--", spec).split(b"\0")
+    names += run_git(top, "ls-files", "-z", "--others", "--exclude-standard", "--", spec).split(b"\0")
     found = {n.decode("utf-8", "surrogateescape") for n in names if n}
     return sorted(PurePosixPath(n).relative_to(prefix).as_posix() if prefix else n for n in found)
 
@@ -92,7 +93,7 @@ def read_revision(path: Path, rev: str, warnings: list[str]) -> tuple[dict[str, 
     What could not be read (symbolic links out of the repository, ...) is added to ``warnings``."""
     top, prefix, commit = resolve(path, rev)
     specs = [f"{prefix}{part}" for part in PARTS]
-    listing = _git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *specs)
+    listing = run_git(top, "ls-tree", "-r", "-z", "--full-tree", commit, "--", *specs)
     blobs: list[tuple[str, str]] = []
     links: list[str] = []
     for mode, kind, sha, name in _entries(listing):
@@ -105,7 +106,7 @@ def read_revision(path: Path, rev: str, warnings: list[str]) -> tuple[dict[str, 
     if not blobs:
         return files, commit
     wanted = list(dict.fromkeys(sha for sha, _ in blobs))
-    data = _git(top, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in wanted).encode())
+    data = run_git(top, "cat-file", "--batch", stdin="".join(f"{sha}\n" for sha in wanted).encode())
     contents: dict[str, bytes] = {}
     pos = 0
     for sha in wanted:
@@ -149,7 +150,7 @@ def _follow_links(top: Path, rev: str, commit: str, prefix: str, links: list[str
         # NUL-terminated requests (-z): a file name may hold a newline; the answer for a missing name
         # echoes the request, so it is matched whole rather than split at the first newline
         request = "".join(f"{commit}:{name}\0" for name in links).encode("utf-8", "surrogateescape")
-        data = _git(top, "cat-file", "--batch", "--follow-symlinks", "-z", stdin=request)
+        data = run_git(top, "cat-file", "--batch", "--follow-symlinks", "-z", stdin=request)
         pos, nested = 0, []
         for name in links:
             echoed = f"{commit}:{name}".encode("utf-8", "surrogateescape")
@@ -177,7 +178,7 @@ def _follow_links(top: Path, rev: str, commit: str, prefix: str, links: list[str
             elif words[1] == "blob":
                 blobs.append((words[0], name))
             elif words[1] == "tree" and name in folders:
-                for mode, kind, sha, sub in _entries(_git(top, "ls-tree", "-r", "-z", words[0])):
+                for mode, kind, sha, sub in _entries(run_git(top, "ls-tree", "-r", "-z", words[0])):
                     if kind == "blob" and mode in _FILE_MODES:
                         blobs.append((sha, f"{name}/{sub}"))
                     elif kind == "blob" and mode == _LINK_MODE:

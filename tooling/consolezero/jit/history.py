@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from consolezero.core.gitrev import GitError, run_git
+
 REQUESTS_DIR = "requests"
 MAIN_REF_ENV = "CONSOLEZERO_MAIN_REF"
 DEFAULT_REFS = ("main", "origin/main", "HEAD")
@@ -70,15 +72,9 @@ class _GitFailed(Exception):
 
 def _git(cwd: Path, *args: str) -> str:
     try:
-        done = subprocess.run(["git", "-C", str(cwd), *args], capture_output=True, timeout=_TIMEOUT, check=False)
-    except FileNotFoundError:
-        raise _GitFailed("git is not installed") from None
-    except subprocess.TimeoutExpired:
-        raise _GitFailed(f"git {args[0]} took longer than {_TIMEOUT} s") from None
-    if done.returncode != 0:
-        lines = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise _GitFailed(lines[-1] if lines else f"git {args[0]} failed")
-    return done.stdout.decode("utf-8", "surrogateescape")
+        return run_git(cwd, *args).decode("utf-8", "surrogateescape")
+    except GitError as exc:
+        raise _GitFailed(str(exc)) from None
 
 
 def _candidates(main_ref: str | None) -> tuple[str, ...]:
