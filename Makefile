@@ -12,7 +12,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	@touch $(STAMP)
 
-## demo: lint, access report, plan and apply against a local AWS emulator (no account needed)
+## demo: lint, access, plan and apply, alerts, census and a JIT grant against a local AWS emulator (no account needed)
 demo: $(STAMP)
 	$(BIN)/consolezero demo
 
