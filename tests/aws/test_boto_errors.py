@@ -10,7 +10,7 @@ from consolezero.apply.executor import StepFailed, Timeouts, execute
 from consolezero.integrations.aws.boto import BotoPort
 from consolezero.integrations.aws.port import AsyncStatus, AwsError, AwsTimeout
 from consolezero.integrations.aws.waiter import wait_for
-from consolezero.plan.build import P_ASSIGN, P_DETACH, Change, Plan
+from consolezero.plan.types import P_ASSIGN, P_DETACH, Change, Plan
 
 ROOT_ID = "r-ab12"
 OU_ID = "ou-ab12-11111111"

@@ -10,7 +10,7 @@ from aws_helpers import Org, cli_environment
 from typer.testing import CliRunner
 
 from consolezero.cli.app import app
-from consolezero.plan.build import KINDS, OPS
+from consolezero.plan.types import KINDS, OPS
 
 
 @pytest.fixture
@@ -189,8 +189,8 @@ def test_apply_with_nothing_to_do_says_so_once(cli_env: Org) -> None:
 
 
 def test_no_changes_claims_a_match_only_without_warnings() -> None:
-    from consolezero.plan.build import Plan
     from consolezero.plan.render import render_markdown, render_text
+    from consolezero.plan.types import Plan
 
     held = Plan("f" * 64, (), warnings=("DenyUser is held back from root: ...",))
     text = render_text(held)

@@ -50,8 +50,8 @@ def test_clean_repository_has_no_warning(env: Org) -> None:
 
 
 def test_a_clean_plan_in_markdown_says_no_changes_once() -> None:
-    from consolezero.plan.build import Plan
     from consolezero.plan.render import render_markdown
+    from consolezero.plan.types import Plan
 
     assert render_markdown(Plan("f" * 64, ())) == ("### consolezero plan\n\nNo changes. The organization matches the "
                                                    "repository.\n\nFingerprint `ffffffffffff`.\n")

@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from consolezero.core.repository import load_repository
 from consolezero.integrations.aws.port import LiveAccount, LiveOu
-from consolezero.plan.build import build_plan, minify
+from consolezero.plan.build import build_plan
 from consolezero.plan.live import LivePolicy, LiveState
 from consolezero.plan.render import dump_plan, load_plan, render_json
+from consolezero.policy.document import minify
 
 _MODELS: dict[str, object] = {}
 

@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from consolezero.core.repository import Repository
     from consolezero.devtools.seed import SeededOrganization
     from consolezero.integrations.aws.port import AwsPort
-    from consolezero.plan.build import Plan
+    from consolezero.plan.types import Plan
 
 EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")
 # the demo's clock: main gets the organization at ORGANIZED and the example's requests at MERGED

@@ -18,27 +18,17 @@ from typing import TYPE_CHECKING, Any
 from consolezero.core.model import Model, Target
 from consolezero.plan.documents import document_diff, has_allow, jsonable, minify, owned_tags, parse_document
 from consolezero.plan.identity_center import (
-    DesiredAssignment,
     IdentityCenterDiff,
-    desired_assignments,
-    desired_permission_set,
 )
 from consolezero.plan.live import LivePolicy, LiveState
 from consolezero.plan.types import (
-    ADD_OPS,
-    CHANGE_OPS,
-    DESTROY_OPS,
-    KINDS,
     OPS,
     P_ACCOUNT,
-    P_ASSIGN,
     P_ATTACH,
     P_DEFINE,
-    P_DELETE_PS,
     P_DELETE_SCP,
     P_DETACH,
     P_OU,
-    P_UNASSIGN,
     Change,
     Plan,
 )
@@ -322,7 +312,3 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
     return Plan(fingerprint=live.fingerprint(), changes=tuple(changes), errors=tuple(builder.errors),
                 warnings=tuple(dict.fromkeys(builder.warnings)), context=context)
 
-
-__all__ = ["ADD_OPS", "CHANGE_OPS", "DESTROY_OPS", "KINDS", "OPS", "P_ACCOUNT", "P_ASSIGN", "P_ATTACH", "P_DEFINE",
-           "P_DELETE_PS", "P_DELETE_SCP", "P_DETACH", "P_OU", "P_UNASSIGN", "Change", "DesiredAssignment", "Plan",
-           "build_plan", "desired_assignments", "desired_permission_set", "has_allow", "minify"]
