@@ -121,6 +121,28 @@ def test_apply_refuses_when_lint_has_errors_in_the_cli(cli_env: Org) -> None:
         "FullAWSAccess"]
 
 
+@pytest.mark.parametrize("weakening", [
+    'ignore: [{rule: yaml-syntax, file: roles/readonly.yaml, reason: "migrating"}]\n',
+    'severity: {yaml-syntax: "off"}\n'], ids=["ignored", "off"])
+def test_a_file_that_does_not_parse_stops_apply_whatever_the_config_says(cli_env: Org, weakening: str) -> None:
+    """Regression: with yaml-syntax silenced, apply used to delete what the broken file declares."""
+    assert run("apply", str(cli_env.root), "--auto-approve").exit_code == 0
+    (cli_env.root / ".consolezero.yaml").write_text(weakening)
+    role = cli_env.root / "roles" / "readonly.yaml"
+    role.write_text(role.read_text() + "\n  broken: [\n")
+    lint = run("lint", str(cli_env.root))
+    assert lint.exit_code == 1 and "invalid-suppression" in lint.stdout  # the weakening itself is refused
+    for flags in ((), ("--allow-weakened-safety",)):
+        applied = run("apply", str(cli_env.root), "--auto-approve", *flags)
+        assert applied.exit_code == 1, applied.output
+    assert "roles/readonly.yaml does not parse" in applied.output
+    sso = boto3.client("sso-admin", endpoint_url=cli_env.aws.url, region_name="eu-west-1")
+    instance = sso.list_instances()["Instances"][0]["InstanceArn"]
+    names = [sso.describe_permission_set(InstanceArn=instance, PermissionSetArn=arn)["PermissionSet"]["Name"]
+             for arn in sso.list_permission_sets(InstanceArn=instance)["PermissionSets"]]
+    assert "ReadOnly" in names
+
+
 def test_weakened_safety_is_printed_at_the_top_of_the_plan(cli_env: Org) -> None:
     (cli_env.root / ".consolezero.yaml").write_text("severity: {trifecta-reachable: warning}\n")
     refused = run("apply", str(cli_env.root), "--auto-approve")

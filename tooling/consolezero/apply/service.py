@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,7 @@ from consolezero.apply.executor import (
     execute,
 )
 from consolezero.apply.safety import guarded_plan
+from consolezero.core.repository import MODEL_KINDS
 from consolezero.plan.live import read_live
 from consolezero.plan.service import PlanOptions, SavedPlanError, StalePlan, check_same, check_saved, with_source
 
@@ -79,6 +81,11 @@ def make_plan(repo: Repository, port: AwsPort, options: PlanOptions = PlanOption
     grants = repository_grants(repo, options.now)
     live = read_live(port, repo.model, full_assignment_scan=options.full_assignment_scan)
     plan = guarded_plan(repo.model, live, now=options.now, create_accounts=options.create_accounts, grants=grants)
+    broken = repo.unparsed((*MODEL_KINDS, "request"))
+    if broken:  # whatever lint's configuration says: the model lacks what they declare, so the plan would delete it
+        plan = replace(plan, errors=(*plan.errors, *(
+            f"{file} does not parse (or was refused), and the plan would delete what it declares: fix it first "
+            "(consolezero lint shows why)" for file in broken)))
     return with_source(plan, repo, options)
 
 

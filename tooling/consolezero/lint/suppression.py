@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     from .rules.base import Rule
 
 RULE = "invalid-suppression"
-SAFETY_RULES = frozenset({"scp-lockout", "deny-user-missing", "trifecta-reachable"})
+SAFETY_RULES = frozenset({"scp-lockout", "deny-user-missing", "trifecta-reachable",
+                          "yaml-syntax", "schema"})  # a file not understood: plan and apply would act on less
 SAFETY_PREFIXES = ("break-glass-",)
 WILDCARDS = frozenset({"*", "all"})
 FLAG = "--allow-weakened-safety"
