@@ -111,3 +111,19 @@ def test_architecture_page_names_every_package() -> None:
     ghosts = sorted(n for n in named if not (ROOT / n).is_dir()
                     and not any(f"{p}/" == n or f"{p}/".endswith("/" + n) for p in packages))
     assert ghosts == [], f"docs/architecture.md names packages that do not exist: {ghosts}"
+
+
+def test_each_package_has_one_row_naming_its_modules() -> None:
+    page = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    rows = [line for line in page.splitlines() if line.startswith("| `") and "/` |" in line.split("|")[1] + "|"]
+    firsts = [line.split("|")[1].strip().strip("`") for line in rows]
+    twice = sorted({f for f in firsts if firsts.count(f) > 1})
+    assert twice == [], f"packages with more than one row: {twice}"
+    missing = {}
+    for line, package in zip(rows, firsts, strict=True):
+        folder = PACKAGE / package
+        stems = sorted(p.stem for p in folder.glob("*.py") if p.stem not in ("__init__", "__main__"))
+        absent = [s for s in stems if f"`{s}`" not in line]
+        if absent:
+            missing[package] = absent
+    assert missing == {}, f"docs/architecture.md rows do not name these modules: {missing}"
