@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -64,3 +65,12 @@ def test_paths_and_values_as_the_user_writes_them() -> None:
     assert did_you_mean("sesion_duration", ["session_duration", "description"]) == "; did you mean session_duration?"
     assert did_you_mean("JIT", ["standing", "jit"]) == "; did you mean jit?"
     assert did_you_mean("zzz", ["session_duration"]) == ""
+
+
+def test_an_unquoted_off_says_to_quote_it(example: Path) -> None:
+    from support import lint
+
+    (example / ".consolezero.yaml").write_text("severity: {jit-without-ticket: off}\n")
+    messages = [f.message for f in lint(example).findings if f.rule == "schema"]
+    assert messages == ["severity.jit-without-ticket must be one of error, warning, info or off; got false: YAML reads "
+                        'an unquoted off as a boolean, so quote it: jit-without-ticket: "off"']

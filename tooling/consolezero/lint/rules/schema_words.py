@@ -133,6 +133,10 @@ def word(error: Any, root: Mapping[str, Any]) -> str:
             if same:
                 return (f'{subject} is "{value}": write {_assign(path, _yaml(same[0]))} (case matters; '
                         f"one of {_either(options)})")
+        if isinstance(value, bool) and any(o in ("off", "on", "yes", "no") for o in expected if isinstance(o, str)):
+            word = next(o for o in expected if o in ("off", "on", "yes", "no"))  # YAML 1.1 reads them as booleans
+            return (f'{subject} must be one of {_either(options)}; got {show(value)}: YAML reads an unquoted {word} '
+                    f'as a boolean, so quote it: {_assign(path, chr(34) + word + chr(34))}')
         return f"{subject} must be one of {_either(options)}, e.g. {_assign(path, options[0])}; got {show(value)}"
     if kind == "const":
         return f"{subject} must be {_yaml(expected)}; got {show(value)}"
