@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -187,3 +188,13 @@ def test_cloudformation_without_an_alerts_account_is_one_line(tmp_path) -> None:
     result = run("alerts", str(tmp_path), "--format", "cloudformation")
     assert result.exit_code == 2
     assert result.stderr.startswith("consolezero: no alerts account: declare alerts: {account: ..., region: ...}")
+
+
+def test_an_scp_that_breaks_its_schema_is_warned_about_not_silently_left_out(example: Path) -> None:
+    (example / "scps" / "deny-user.yaml").write_text("name: DenyUser\n")
+    warning = ("consolezero: warning: scps/deny-user.yaml does not match its schema: what it declares may be left out "
+               "(consolezero lint shows why)\n")
+    explained = run("explain-denied", str(CLOUDTRAIL / "iam-create-user-denied-console.json"), "--repo", str(example))
+    assert explained.exit_code == 0 and explained.stderr == warning
+    rendered = run("alerts", str(example))
+    assert rendered.exit_code == 0 and rendered.stderr == warning

@@ -76,6 +76,7 @@ def register(app: typer.Typer) -> None:
             except (OSError, UnicodeDecodeError) as exc:
                 fail(f"cannot read {event}: {getattr(exc, 'strerror', None) or exc}")
         repo = _load(repo_path)
+        _warn_unparsed(repo)
         try:
             found = explain_text(text, source, repo.model, _catalog())
         except EventError as exc:

@@ -47,10 +47,19 @@ def load(path: Path, code: int = 2):  # returns a Repository; imported lazily
 
 
 def warn_unparsed(repo) -> None:  # a Repository; imported lazily
-    """One line on stderr per file the effective access leaves out because it does not parse."""
+    """One line on stderr per file the answer leaves out, or reads only in part: it does not parse, or it does
+    not match its schema (a verdict built on less than the repository says must not look complete)."""
+    from consolezero.core.repository import MODEL_KINDS
+    from consolezero.core.schemas import is_valid
+
     for file in repo.unparsed():
         sys.stderr.write(f"consolezero: warning: {file} does not parse: what it declares is left out "
                          "(consolezero lint shows why)\n")
+    for file, kind in repo.kinds.items():
+        document = repo.documents[file]
+        if kind in MODEL_KINDS and document.ok and is_valid(kind, document.data) is False:
+            sys.stderr.write(f"consolezero: warning: {file} does not match its schema: what it declares may be "
+                             "left out (consolezero lint shows why)\n")
 
 
 def progress():  # returns a callable: one line on stderr, rewritten in place; None clears it
