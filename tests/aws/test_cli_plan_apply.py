@@ -195,8 +195,8 @@ def test_no_changes_claims_a_match_only_without_warnings() -> None:
     held = Plan("f" * 64, (), warnings=("DenyUser is held back from root: ...",))
     text = render_text(held)
     assert "The organization matches the repository" not in text
-    assert ("No changes that apply can make now; read the warnings above (what this plan could not judge, or what "
-            "still differs).") in text.splitlines()
+    assert ("No changes. Read the warnings above: what this plan could not judge, or what still differs from the "
+            "repository.") in text.splitlines()
     assert "The organization matches the repository" not in render_markdown(held)
     assert "No changes. The organization matches the repository." in render_text(Plan("f" * 64, ()))
 

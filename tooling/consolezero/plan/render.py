@@ -84,8 +84,8 @@ def no_changes(plan: Plan) -> str:
     if plan.held:
         return "No changes. Nothing more apply can do now: what is held back above waits for the break-glass preflight."
     if plan.warnings:
-        return "No changes that apply can make now; read the warnings above (what this plan could not judge, or " \
-               "what still differs)."
+        return "No changes. Read the warnings above: what this plan could not judge, or what still differs " \
+               "from the repository."
     return "No changes. The organization matches the repository."
 
 
