@@ -210,3 +210,13 @@ def test_text_output_handles_a_file_name_that_is_not_utf8(example: Path) -> None
     result = CliRunner().invoke(app, ["lint", str(example)])
     assert result.exit_code == 1 and "internal error" not in result.stderr
     assert "roles/caf\ufffd" in result.stdout
+
+
+def test_a_saved_plan_without_its_fingerprint_says_it_is_missing() -> None:
+    from consolezero.plan.planfile import PlanFileError, load_plan
+
+    data = _saved_plan()
+    del data["fingerprint"]
+    with pytest.raises(PlanFileError) as info:
+        load_plan(json.dumps(data))
+    assert str(info.value) == "'fingerprint' is missing: save the plan again with `consolezero plan --out FILE`"

@@ -100,6 +100,8 @@ def from_document(data: Any) -> Plan:
     if "context" not in data or "changes" not in data:
         raise PlanFileError("this plan has no execution details; save it with `consolezero plan --out FILE`")
     for name, kind in (("fingerprint", str), ("changes", list), ("context", dict)):
+        if name not in data:
+            raise PlanFileError(f"{name!r} is missing: save the plan again with `consolezero plan --out FILE`")
         if not _is(data.get(name), kind):
             raise PlanFileError(f"{name!r} is {_type_name(data.get(name))}, expected {_TYPES[kind]}")
     for name in ("errors", "warnings"):
