@@ -25,6 +25,7 @@ from typing import Any
 from consolezero.alerts import cloudtrail as ct
 from consolezero.core.model import Model, Scp
 from consolezero.policy.catalog import Catalog
+from consolezero.policy.document import parse_policy
 from consolezero.policy.patterns import action_names, compile_action, compile_actions
 
 RULE_PREFIX = "consolezero-"  # bootstrap/ grants the apply role EventBridge rules with this prefix only
@@ -303,10 +304,13 @@ def covered_accounts(model: Model, scp: Scp) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
-def _statements(scp: Scp) -> list[tuple[int, Mapping[str, Any]]]:
+def _deny_statements(scp: Scp) -> list[tuple[int, str, Mapping[str, Any]]]:
+    """(index, Sid, raw statement) of each Deny statement with a Sid, as the policy parser reads them (the
+    same reading as lint's deny-without-alert)."""
     raw = scp.policy.get("Statement") if isinstance(scp.policy, Mapping) else None
-    items = raw if isinstance(raw, list) else [raw] if isinstance(raw, Mapping) else []
-    return [(i, s) for i, s in enumerate(items) if isinstance(s, Mapping)]
+    items = raw if isinstance(raw, list) else [raw]
+    return [(st.index, st.sid, items[st.index]) for st in parse_policy(scp.policy).statements
+            if st.effect == "Deny" and st.sid]
 
 
 def deny_rules(model: Model, catalog: Catalog, problems_only: bool = False) -> RuleSet:
@@ -319,9 +323,8 @@ def deny_rules(model: Model, catalog: Catalog, problems_only: bool = False) -> R
         if scp.policy is None:
             continue
         accounts: list[tuple[str, str]] | None = None
-        for index, statement in _statements(scp):
-            sid = statement.get("Sid")
-            if statement.get("Effect") != "Deny" or not isinstance(sid, str) or not (scp.alerts.get(sid) or "").strip():
+        for index, sid, statement in _deny_statements(scp):
+            if not (scp.alerts.get(sid) or "").strip():
                 continue
             base = ("policy", "Statement", index)
             spec = _Spec()

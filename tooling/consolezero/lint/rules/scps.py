@@ -10,7 +10,7 @@ from collections.abc import Iterator, Mapping
 from consolezero.core.findings import Severity, Where
 from consolezero.core.model import ROOT, Scp, Target
 from consolezero.policy.conditions import evaluate_conditions
-from consolezero.policy.document import Statement
+from consolezero.policy.document import Statement, parse_policy
 from consolezero.policy.scp import (
     break_glass_arn,
     deny_user_statements,
@@ -28,18 +28,6 @@ from .policy_docs import PolicyDoc, policy_documents
 FAMILY = "scps"
 
 
-def _statements(policy: object) -> list[tuple[tuple, Mapping]]:
-    """(path, statement) for each statement mapping of a policy document."""
-    if not isinstance(policy, Mapping):
-        return []
-    raw = policy.get("Statement")
-    if isinstance(raw, Mapping):
-        return [(("policy", "Statement"), raw)]
-    if isinstance(raw, list):
-        return [(("policy", "Statement", i), s) for i, s in enumerate(raw) if isinstance(s, Mapping)]
-    return []
-
-
 @rule("deny-without-alert", Severity.ERROR,
       "Every SCP Deny statement has a Sid and alert guidance that tells people what to do.", family=FAMILY)
 def deny_without_alert(ctx: LintContext) -> Iterator[Hit]:
@@ -53,12 +41,13 @@ def deny_without_alert(ctx: LintContext) -> Iterator[Hit]:
     **Fix:** add `alerts: {YourSid: "What happened. What to do instead. Link."}`.
     """
     for scp in ctx.model.scps.values():
-        data = ctx.repo.documents[scp.file].data
-        for path, statement in _statements(data.get("policy") if isinstance(data, Mapping) else None):
-            if statement.get("Effect") != "Deny":
+        if scp.policy is None:
+            continue
+        for st in parse_policy(scp.policy).statements:  # the one reading of a statement's Effect and Sid
+            if st.effect != "Deny":
                 continue
-            sid = statement.get("Sid")
-            if not isinstance(sid, str) or not sid:
+            path, sid = ("policy", *st.path), st.sid
+            if not sid:
                 yield Hit(Where(scp.file, path), f"{scp.name}: a Deny statement has no Sid, so no alert can say "
                                                  "what to do when it denies someone")
             elif not (scp.alerts.get(sid) or "").strip():
