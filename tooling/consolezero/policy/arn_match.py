@@ -86,28 +86,28 @@ def judge(pattern: str, template: str) -> tuple[bool, bool]:
         colons, literal = template.count(":"), pattern.count(":")
         if literal > colons:
             return False, False
+        ps, ts = pattern.split(":"), template.split(":")
         if literal == colons:
             cover = touch = True
-            for ps, ts in zip(pattern.split(":"), template.split(":"), strict=True):
-                if ps == ts or ps == "*":
+            for p, t in zip(ps, ts, strict=True):
+                if p == t or p == "*":
                     continue
-                if ts == _X:
+                if t == _X:
                     cover = False
                     continue
-                if "*" not in ps and "?" not in ps:  # a literal: it can never cover a placeholder
-                    if _X not in ts or not _literal_in(ps, ts):
+                if "*" not in p and "?" not in p:  # a literal: it can never cover a placeholder
+                    if _X not in t or not _literal_in(p, t):
                         return False, False
                     cover = False
                     continue
-                if not _segment_touches(ps, ts):
+                if not _segment_touches(p, t):
                     return False, False
-                cover = cover and _segment_covers(ps, ts)
+                cover = cover and _segment_covers(p, t)
             return cover, touch
-        if not _touches_crossing(pattern.split(":"), template.split(":")):
+        if not _touches_crossing(ps, ts):
             return False, False
         # a template that ends in a placeholder is covered only by a pattern that ends in "*"
-        cover = (not template.endswith(_X) or pattern.endswith("*")) and _crossing(
-            pattern.split(":"), template.split(":"), _segment_covers)
+        cover = (not template.endswith(_X) or pattern.endswith("*")) and _crossing(ps, ts, _segment_covers)
         return cover, True
     cover = _covers(pattern, template)
     return cover, cover or _touches(pattern, template)
@@ -123,24 +123,29 @@ def _touches_crossing(ps: list[str], ts: list[str]) -> bool:
 def _crossing(ps: list[str], ts: list[str], meets: Callable[[str, str], bool]) -> bool:
     """The segment alignment of :func:`_touches_crossing`, each pair judged by ``meets`` (touches, or
     covers: then one alignment that covers every string suffices, which errs toward "not covered")."""
-    memo: dict[tuple[int, int, bool], bool] = {}
+    nps, nts = len(ps), len(ts)
+    first = 0  # an opening segment without "*" equal to the template's aligns one to one: skip those
+    while first < nps and first < nts and ps[first] == ts[first] and "*" not in ps[first]:
+        first += 1
+    memo: dict[int, bool] = {}
 
     def go(i: int, j: int, star: bool) -> bool:
-        if i == len(ps) or j == len(ts):
-            return i == len(ps) and j == len(ts)
-        key = (i, j, star)
-        if key in memo:
-            return memo[key]
-        seg = ("*" if star else "") + ps[i]
+        if i == nps or j == nts:
+            return i == nps and j == nts
+        key = (i * nts + j) * 2 + star
+        found = memo.get(key)
+        if found is not None:
+            return found
+        seg = "*" + ps[i] if star else ps[i]
         found = False
         if seg == "*" or seg == ts[j] or meets(seg, ts[j]):
             found = go(i + 1, j + 1, False)
             if not found and seg.endswith("*"):
-                found = i + 1 == len(ps) or any(go(i + 1, k, True) for k in range(j + 1, len(ts)))
+                found = i + 1 == nps or any(go(i + 1, k, True) for k in range(j + 1, nts))
         memo[key] = found
         return found
 
-    return go(0, 0, False)
+    return go(first, first, False)
 
 
 def _literal_in(text: str, ts: str) -> bool:
@@ -165,7 +170,10 @@ def _segment_touches(ps: str, ts: str) -> bool:
         return _fits(p_lead[:n], t_lead[:n]) and _fits(p_tail[len(p_tail) - m:], t_tail[len(t_tail) - m:])
     if _X not in ts:
         return glob_match(ps, ts)  # one concrete text, and no colon on either side
-    return _touches(ps, ts)
+    if "?" not in ps:
+        return _literal_in(ps, ts)
+    # the template with every placeholder empty is one of its strings: matching it settles "yes"
+    return glob_match(ps, ts.replace(_X, "")) or _touches(ps, ts)
 
 
 def _segment_covers(ps: str, ts: str) -> bool:
@@ -174,7 +182,8 @@ def _segment_covers(ps: str, ts: str) -> bool:
         return ts.startswith(ps[:-1])
     if _X not in ts:
         return glob_match(ps, ts)
-    return _covers(ps, ts)
+    # the template with every placeholder empty is one of its strings: missing it settles "no"
+    return glob_match(ps, ts.replace(_X, "")) and _covers(ps, ts)
 
 
 def covers(pattern: str, template: str) -> bool:

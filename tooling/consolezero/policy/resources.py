@@ -93,12 +93,44 @@ class ResourceIndex:
                 self.by_lead.setdefault((seg, lead), []).append(fid)
             else:
                 self.irregular.setdefault(seg, []).append(fid)
+        # each service's actions as (first position, a mask of as many bits): does a set hold any of them?
+        self.span = {p: (info.start, (1 << (info.end - info.start)) - 1) for p, info in catalog.services.items()}
         self._patterns: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
         self._lists: dict[tuple[str, ...], tuple[int, int]] = {}
 
     def clear(self) -> None:
         self._patterns.clear()
         self._lists.clear()
+
+    def _candidates(self, pattern: str) -> list[int] | None:
+        """The formats ``pattern`` may touch, from the tables (a superset); None: any format."""
+        seg = _segment(pattern)
+        if seg is None:
+            return None
+        rest = pattern.split(":", 5)[5] if pattern.count(":") == 5 else ""
+        if rest[:1] and rest[0] not in "*?":
+            return (self.by_lead.get((seg, rest[0]), []) + self.by_lead.get((seg, ""), [])
+                    + self.irregular.get(seg, []) + self.wild)
+        return self.by_segment.get(seg, []) + self.wild
+
+    def services_in(self, patterns: tuple[str, ...], bits: int) -> frozenset[str] | None:
+        """The services of ``bits`` that own a format some pattern may touch: the only ones whose
+        actions :meth:`scope` must judge for a statement on ``bits`` (the others the list matches
+        nothing of). None when a pattern may touch formats of any service."""
+        owners: set[str] = set()
+        service = self.service
+        for p in patterns:
+            candidates = self._candidates(p)
+            if candidates is None or only_stars(p):
+                return None
+            owners.update([service[fid] for fid in candidates])
+        span = self.span
+        present = []
+        for prefix in owners:
+            start, mask = span[prefix]
+            if (bits >> start) & mask:
+                present.append(prefix)
+        return frozenset(present)
 
     def _pattern(self, pattern: str, services: frozenset[str] | None = None
                  ) -> tuple[frozenset[int], frozenset[int]]:
@@ -108,15 +140,8 @@ class ResourceIndex:
         hit = self._patterns.get(key)  # type: ignore[call-overload]
         if hit is not None:
             return hit
-        seg = _segment(pattern)
-        rest = pattern.split(":", 5)[5] if pattern.count(":") == 5 else ""
-        if seg is None:
-            candidates: list[int] | range = range(len(self.templates))
-        elif rest[:1] and rest[0] not in "*?":
-            candidates = (self.by_lead.get((seg, rest[0]), []) + self.by_lead.get((seg, ""), [])
-                          + self.irregular.get(seg, []) + self.wild)
-        else:
-            candidates = self.by_segment.get(seg, []) + self.wild
+        found = self._candidates(pattern)
+        candidates: list[int] | range = range(len(self.templates)) if found is None else found
         if services is not None:
             candidates = [fid for fid in candidates if self.service[fid] in services]
         covered, touched = set(), set()
@@ -195,11 +220,15 @@ def statement_scope(catalog: Catalog, bits: int, resources: tuple[str, ...] | No
     if not bits:
         return 0, 0
     index = catalog.resource_index
-    services = None  # actions of one service (the common case): judge only the formats of that service
-    low, high = catalog.service_of((bits & -bits).bit_length() - 1), catalog.service_of(bits.bit_length() - 1)
-    if low is high:
-        services = frozenset((low.prefix,))
-    cover, touch = index.scope(resources if resources is not None else not_resources, services)  # type: ignore[arg-type]
+    patterns: tuple[str, ...] = resources if resources is not None else not_resources  # type: ignore[assignment]
+    # judge only the formats of the services of ``bits`` the patterns may touch (the others' actions the
+    # list matches nothing of), or of the one service of ``bits``
+    services = index.services_in(patterns, bits)
+    if services is None:
+        low, high = catalog.service_of((bits & -bits).bit_length() - 1), catalog.service_of(bits.bit_length() - 1)
+        if low is high:
+            services = frozenset((low.prefix,))
+    cover, touch = index.scope(patterns, services)
     if resources is not None:
         full = bits & cover
         return full, (bits & touch) ^ full
