@@ -136,13 +136,15 @@ class ActionIndex:
         self._sorted_lower: tuple[list[str], list[int], list[int], list[tuple[int, int]]] | None = None
 
     def warm(self) -> ActionIndex:
-        """Build every table now (they are otherwise built on first use), e.g. before forking."""
+        """Build every table now (they are otherwise built on first use), e.g. before forking; the
+        catalog's resource index too."""
         self.sorted  # noqa: B018 - properties that build and keep their table
         self.starting_bits(0, self.size)
         self.ending_bits(0, self.size)
         self.length_bits(0, True)
         self.text  # noqa: B018
         self.sorted_lower  # noqa: B018
+        self.catalog.resource_index  # noqa: B018 - the ARN formats of the catalog (see .resources)
         return self
 
     # -- built on first use ---------------------------------------------------------------------------

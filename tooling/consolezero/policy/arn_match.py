@@ -82,12 +82,15 @@ def _by_segment(pattern: str, template: str, cover: bool) -> bool | None:
 
 def judge(pattern: str, template: str) -> tuple[bool, bool]:
     """(covers, touches) of one pattern and one template, in one pass where segments align."""
+    return judge_parts(pattern, pattern.split(":"), template, template.split(":"))
+
+
+def judge_parts(pattern: str, ps: list[str], template: str, ts: list[str]) -> tuple[bool, bool]:
+    """:func:`judge`, given the colon-separated parts of both (split once per pattern and per format)."""
     if _Y not in template:
-        colons, literal = template.count(":"), pattern.count(":")
-        if literal > colons:
+        if len(ps) > len(ts):
             return False, False
-        ps, ts = pattern.split(":"), template.split(":")
-        if literal == colons:
+        if len(ps) == len(ts):
             cover = touch = True
             for p, t in zip(ps, ts, strict=True):
                 if p == t or p == "*":
@@ -263,6 +266,9 @@ def only_stars(pattern: str) -> bool:
 def _segment(text: str) -> str | None:
     """The literal service segment of an ARN pattern or template (None when it has a wildcard)."""
     parts = text.split(":", 3)
-    if len(parts) < 4 or any(c in "".join(parts[:3]) for c in "*?" + _HOLES):
+    if len(parts) < 4:
+        return None
+    head = text[: len(parts[0]) + len(parts[1]) + len(parts[2]) + 2]
+    if "*" in head or "?" in head or _X in head or _Y in head:
         return None
     return parts[2]

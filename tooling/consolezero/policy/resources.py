@@ -22,18 +22,23 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .arn_match import _X, _Y, PARTITION, _segment, _template, judge, only_stars
+from .arn_match import _X, _Y, PARTITION, _segment, _template, judge_parts, only_stars
 
 if TYPE_CHECKING:
     from .catalog import Catalog
 
 _MEMO_LIMIT = 65536
+_Entry = tuple[tuple[int, ...], tuple[tuple[str, int, int], ...]]  # formats, and their services' spans
 
 
 class ResourceIndex:
     """The catalog's ARN formats per service, the actions using each, and memoized verdicts of Resource
     lists. A format used by two services is two entries (each with its own service's actions), so
-    action sets stay small ints relative to their service's first action until the very end."""
+    action sets stay small ints relative to their service's first action until the very end.
+
+    Built once per catalog (see :meth:`~consolezero.policy.action_index.ActionIndex.warm`): each format
+    split at its colons once, and for each service segment and first resource character the formats a
+    pattern may touch with the services owning them. Only the verdicts are memoized (:meth:`clear`)."""
 
     def __init__(self, catalog: Catalog) -> None:
         self.all_mask = catalog.all_mask
@@ -73,92 +78,100 @@ class ResourceIndex:
                         by_service.setdefault(prefix, []).append(fid)
                     self.local[fid] |= 1 << (i - info.start)
         self.by_service = {p: tuple(f) for p, f in by_service.items()}
-        self.by_segment: dict[str, list[int]] = {}
-        self.wild: list[int] = []  # formats whose service segment is not literal
+        # each service's actions as (prefix, first position, a mask of as many bits)
+        self.spans = [(p, info.start, (1 << (info.end - info.start)) - 1) for p, info in catalog.services.items()]
+        span = {p: (p, a, m) for p, a, m in self.spans}
+        # each distinct template once, split at its colons: formats of several services share it
+        self.form: list[int] = []
+        self.forms: list[tuple[str, list[str]]] = []
+        form_of: dict[str, int] = {}
+        for template in self.templates:
+            n = form_of.get(template)
+            if n is None:
+                n = form_of[template] = len(self.forms)
+                self.forms.append((template, template.split(":")))
+            self.form.append(n)
+        by_segment: dict[str, list[int]] = {}
+        wild: list[int] = []  # formats whose service segment is not literal
         # six-part formats by the first character of their resource part ("" when it opens with a
         # placeholder); the others (more colons, unknown rest) by service: what a six-part pattern with a
         # literal first resource character can touch is in the first table under that character or "",
         # or in the second
-        self.by_lead: dict[tuple[str, str], list[int]] = {}
-        self.irregular: dict[str, list[int]] = {}
+        by_lead: dict[tuple[str, str], list[int]] = {}
+        irregular: dict[str, list[int]] = {}
         for fid, template in enumerate(self.templates):
             seg = _segment(template)
             if seg is None:
-                self.wild.append(fid)
+                wild.append(fid)
                 continue
-            self.by_segment.setdefault(seg, []).append(fid)
+            by_segment.setdefault(seg, []).append(fid)
             if template.count(":") == 5 and _Y not in template:
                 rest = template.split(":", 5)[5]
                 lead = rest[:1] if rest[:1] not in ("", _X) else ""
-                self.by_lead.setdefault((seg, lead), []).append(fid)
+                by_lead.setdefault((seg, lead), []).append(fid)
             else:
-                self.irregular.setdefault(seg, []).append(fid)
-        # each service's actions as (first position, a mask of as many bits): does a set hold any of them?
-        self.span = {p: (info.start, (1 << (info.end - info.start)) - 1) for p, info in catalog.services.items()}
-        self._patterns: dict[str, tuple[frozenset[int], frozenset[int]]] = {}
-        self._lists: dict[tuple[str, ...], tuple[int, int]] = {}
+                irregular.setdefault(seg, []).append(fid)
+
+        def entry(fids: list[int]) -> _Entry:
+            return tuple(fids), tuple(span[p] for p in dict.fromkeys([self.service[f] for f in fids]))
+
+        # (segment, None): a pattern whose resource part opens with a wildcard; (segment, c): with the
+        # literal c; (segment, ""): with a character no format of that segment opens with
+        self.table: dict[tuple[str, str | None], _Entry] = {}
+        for seg, fids in by_segment.items():
+            opening = by_lead.get((seg, ""), []) + irregular.get(seg, []) + wild
+            self.table[(seg, None)] = entry(fids + wild)
+            self.table[(seg, "")] = entry(opening)
+        for (seg, lead), fids in by_lead.items():
+            if lead:
+                self.table[(seg, lead)] = entry(fids + by_lead.get((seg, ""), []) + irregular.get(seg, []) + wild)
+        self.wild = entry(wild)  # a segment no format has: only the formats without a literal one
+        self.anything = entry(list(range(len(self.templates))))
+        self._patterns: dict[object, tuple[frozenset[int], frozenset[int]]] = {}
+        self._lists: dict[object, tuple[int, int]] = {}
 
     def clear(self) -> None:
         self._patterns.clear()
         self._lists.clear()
 
-    def _candidates(self, pattern: str) -> list[int] | None:
+    def _candidates(self, pattern: str) -> _Entry | None:
         """The formats ``pattern`` may touch, from the tables (a superset); None: any format."""
         seg = _segment(pattern)
         if seg is None:
             return None
         rest = pattern.split(":", 5)[5] if pattern.count(":") == 5 else ""
+        table = self.table
         if rest[:1] and rest[0] not in "*?":
-            return (self.by_lead.get((seg, rest[0]), []) + self.by_lead.get((seg, ""), [])
-                    + self.irregular.get(seg, []) + self.wild)
-        return self.by_segment.get(seg, []) + self.wild
+            return table.get((seg, rest[0])) or table.get((seg, "")) or self.wild
+        return table.get((seg, None)) or self.wild
 
-    def services_in(self, patterns: tuple[str, ...], bits: int) -> frozenset[str] | None:
-        """The services of ``bits`` that own a format some pattern may touch: the only ones whose
-        actions :meth:`scope` must judge for a statement on ``bits`` (the others the list matches
-        nothing of). None when a pattern may touch formats of any service."""
-        owners: set[str] = set()
-        service = self.service
-        for p in patterns:
-            candidates = self._candidates(p)
-            if candidates is None or only_stars(p):
-                return None
-            owners.update([service[fid] for fid in candidates])
-        span = self.span
-        present = []
-        for prefix in owners:
-            start, mask = span[prefix]
-            if (bits >> start) & mask:
-                present.append(prefix)
-        return frozenset(present)
-
-    def _pattern(self, pattern: str, services: frozenset[str] | None = None
+    def _pattern(self, pattern: str, candidates: tuple[int, ...], services: frozenset[str]
                  ) -> tuple[frozenset[int], frozenset[int]]:
-        """The formats ``pattern`` covers, and those it touches (a superset); with ``services``, only
-        formats of those services' actions are judged."""
-        key = pattern if services is None else (pattern, services)
-        hit = self._patterns.get(key)  # type: ignore[call-overload]
+        """The formats of ``services`` among ``candidates`` that ``pattern`` covers, and those it touches
+        (a superset)."""
+        key = (pattern, services)
+        hit = self._patterns.get(key)
         if hit is not None:
             return hit
-        found = self._candidates(pattern)
-        candidates: list[int] | range = range(len(self.templates)) if found is None else found
-        if services is not None:
-            candidates = [fid for fid in candidates if self.service[fid] in services]
         covered, touched = set(), set()
-        templates, star_only = self.templates, self.star_only
-        seen: dict[str, tuple[bool, bool]] = {}
+        service, star_only, form, forms = self.service, self.star_only, self.form, self.forms
+        parts = pattern.split(":")
+        seen: dict[int, tuple[bool, bool]] = {}
         for fid in candidates:
-            template = templates[fid]
-            verdict = seen.get(template)
+            if service[fid] not in services:
+                continue
+            n = form[fid]
+            verdict = seen.get(n)
             if verdict is None:
-                verdict = seen[template] = judge(pattern, template)
+                template, split = forms[n]
+                verdict = seen[n] = judge_parts(pattern, parts, template, split)
             if verdict[0] and not star_only[fid]:
                 covered.add(fid)
             if verdict[1]:
                 touched.add(fid)
         if len(self._patterns) >= _MEMO_LIMIT:
             self._patterns.clear()
-        hit = self._patterns[key] = (frozenset(covered), frozenset(touched))  # type: ignore[index]
+        hit = self._patterns[key] = (frozenset(covered), frozenset(touched))
         return hit
 
     def _spread(self, local: dict[str, int]) -> int:
@@ -167,41 +180,55 @@ class ResourceIndex:
             out |= bits << self.start[prefix]
         return out
 
-    def scope(self, patterns: tuple[str, ...], services: frozenset[str] | None = None) -> tuple[int, int]:
-        """(covered, touched): the actions every ARN of which some pattern covers, and those some ARN of
-        which some pattern may match (a superset). Every other action: the list matches nothing of it.
-        With ``services``, the answer holds for those services' actions only (the others: nothing)."""
-        key = patterns if services is None else (patterns, services)
-        hit = self._lists.get(key)  # type: ignore[call-overload]
+    def scope(self, patterns: tuple[str, ...], bits: int) -> tuple[int, int]:
+        """(covered, touched) of the actions ``bits``: those every ARN of which some pattern covers, and
+        those some ARN of which some pattern may match (a superset). The other actions of ``bits``:
+        the list matches nothing of them. Only the formats of the services of ``bits`` that own a
+        format some pattern may touch are judged (the answer is exact for ``bits`` only)."""
+        if any(only_stars(p) for p in patterns):
+            return self.all_mask, self.all_mask
+        found = [self._candidates(p) or self.anything for p in patterns]
+        owners = found[0][1] if len(found) == 1 else tuple(dict.fromkeys(o for f in found for o in f[1]))
+        services = frozenset([p for p, start, mask in owners if (bits >> start) & mask] if len(owners) < 32
+                             else _services_of(bits, owners))
+        key = (patterns, services)
+        hit = self._lists.get(key)
         if hit is not None:
             return hit
-        if any(only_stars(p) for p in patterns):
-            result = (self.all_mask, self.all_mask)
-        else:
-            covered: set[int] = set()
-            touched: set[int] = set()
-            for p in patterns:
-                c, t = self._pattern(p, services)
+        covered: set[int] = set()
+        touched: set[int] = set()
+        if services:
+            for p, (candidates, _) in zip(patterns, found, strict=True):
+                c, t = self._pattern(p, candidates, services)
                 covered |= c
                 touched |= t
-            service, local = self.service, self.local
-            cover: dict[str, int] = {}
-            for fid in covered:
-                cover[service[fid]] = cover.get(service[fid], 0) | local[fid]
-            for prefix, bits in cover.items():
-                bad = 0
-                for fid in self.by_service[prefix]:
-                    if fid not in covered:
-                        bad |= local[fid]
-                cover[prefix] = bits & ~bad
-            touch: dict[str, int] = {}
-            for fid in touched | covered:
-                touch[service[fid]] = touch.get(service[fid], 0) | local[fid]
-            result = (self._spread(cover), self._spread(touch))
+        service, local = self.service, self.local
+        cover: dict[str, int] = {}
+        for fid in covered:
+            cover[service[fid]] = cover.get(service[fid], 0) | local[fid]
+        for prefix, got in cover.items():
+            bad = 0
+            for fid in self.by_service[prefix]:
+                if fid not in covered:
+                    bad |= local[fid]
+            cover[prefix] = got & ~bad
+        touch: dict[str, int] = {}
+        for fid in touched | covered:
+            touch[service[fid]] = touch.get(service[fid], 0) | local[fid]
+        result = (self._spread(cover), self._spread(touch))
         if len(self._lists) >= _MEMO_LIMIT:
             self._lists.clear()
-        self._lists[key] = result  # type: ignore[index]
+        self._lists[key] = result
         return result
+
+
+def _services_of(bits: int, spans: tuple[tuple[str, int, int], ...]) -> list[str]:
+    """The services among ``spans`` that hold an action of ``bits`` (many spans: one pass over its
+    binary text, one C search per service)."""
+    text = bin(bits)
+    top = len(text)  # text[top - 1 - i] is bit i
+    find = text.find
+    return [p for p, start, mask in spans if find("1", max(2, top - start - mask.bit_length()), top - start) >= 0]
 
 
 def statement_scope(catalog: Catalog, bits: int, resources: tuple[str, ...] | None,
@@ -219,16 +246,7 @@ def statement_scope(catalog: Catalog, bits: int, resources: tuple[str, ...] | No
         return bits, 0
     if not bits:
         return 0, 0
-    index = catalog.resource_index
-    patterns: tuple[str, ...] = resources if resources is not None else not_resources  # type: ignore[assignment]
-    # judge only the formats of the services of ``bits`` the patterns may touch (the others' actions the
-    # list matches nothing of), or of the one service of ``bits``
-    services = index.services_in(patterns, bits)
-    if services is None:
-        low, high = catalog.service_of((bits & -bits).bit_length() - 1), catalog.service_of(bits.bit_length() - 1)
-        if low is high:
-            services = frozenset((low.prefix,))
-    cover, touch = index.scope(patterns, services)
+    cover, touch = catalog.resource_index.scope(resources if resources is not None else not_resources, bits)  # type: ignore[arg-type]
     if resources is not None:
         full = bits & cover
         return full, (bits & touch) ^ full
