@@ -32,7 +32,8 @@ MEMO_LIMIT = 65536
 
 def bits_of(positions: Iterable[int], nbytes: int) -> int:
     """A bit set from positions (each at most once); many go through one byte array, not many big ORs."""
-    if not isinstance(positions, Sequence) or len(positions) > 12:
+    kind = positions.__class__
+    if (kind is not list and kind is not tuple) or len(positions) > 12:  # type: ignore[arg-type]
         buf = bytearray(nbytes)
         bit = _BIT
         for i in positions:
@@ -127,6 +128,8 @@ class ActionIndex:
         self.compiled: dict[str, int] = {}
         self.issues: dict[object, object] = {}
         self.scopes: dict[str, tuple[tuple[int, ...], int]] = {}
+        # the service part ``*``: every service, every action (a table, not a memo: clearing keeps it)
+        self.every_service: tuple[tuple[int, ...], int] = (tuple(range(len(self.infos))), catalog.all_mask)
         self._sorted: _Sorted | None = None
         self._starting: _RangeBits | None = None
         self._ending: _RangeBits | None = None

@@ -160,6 +160,8 @@ def _literal_in(text: str, ts: str) -> bool:
 
 def _fits(a: str, b: str) -> bool:
     """Literal texts of equal length agree, a ``?`` in ``a`` standing for any character."""
+    if "?" not in a:
+        return a == b
     return all(x == y or x == "?" for x, y in zip(a, b, strict=True))
 
 

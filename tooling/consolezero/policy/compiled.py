@@ -101,8 +101,11 @@ def compile_statement(catalog: Catalog, label: str, st: Statement) -> list[_Stmt
     actions the catalog marks "permission only")."""
     bits = statement_bits(catalog, st)
     full, partial = statement_scope(catalog, bits, st.resources, st.not_resources)
-    bits = full | partial
-    if not any(c.key.lower() == SECURE_TRANSPORT for c in st.conditions):
+    if partial:
+        bits = full | partial
+    elif full is not bits:
+        bits = full
+    if not st.conditions or not any(c.key.lower() == SECURE_TRANSPORT for c in st.conditions):
         return [_Stmt(label, st, bits, full)]
     other = catalog.permission_only_mask
     api = bits ^ (bits & other)

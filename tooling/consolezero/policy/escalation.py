@@ -242,6 +242,9 @@ class _Projection:
         self.gather = operator.itemgetter(*places, *places[:1]) if places else (lambda _: ())
         self.paths = tuple((path, sum(1 << (slot[i >> 3] * 8 + (i & 7)) for i in iter_bits(need)))
                            for path, need in paths)
+        # the two answers each path can give, made once (immutable: every result shares them)
+        self.hits = tuple((need, EscalationHit(path, "allowed"), EscalationHit(path, "fenced"))
+                          for path, need in self.paths if need)
 
     def __call__(self, bits: int) -> int:
         bits &= self.union
@@ -274,11 +277,8 @@ def escalations(access: Access, catalog: Catalog) -> tuple[EscalationHit, ...]:
     key = (id(catalog), certain, possible)
     out = _BY_PROJECTION.get(key)
     if out is None:
-        found = []
-        for path, need in project.paths:
-            if need and possible & need == need:
-                found.append(EscalationHit(path, "allowed" if certain & need == need else "fenced"))
-        out = _BY_PROJECTION[key] = tuple(found)
+        out = _BY_PROJECTION[key] = tuple([(allowed if certain & need == need else fenced)
+                                           for need, allowed, fenced in project.hits if possible & need == need])
     if len(_BY_ACCESS) > 200_000:
         _BY_ACCESS.clear()
     _BY_ACCESS[id(access)] = (access, out)

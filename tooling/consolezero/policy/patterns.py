@@ -137,6 +137,8 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
 
 def _scope(ix: ActionIndex, svc: str) -> tuple[tuple[int, ...], int]:
     """The services (positions in ``ix.infos``) a wildcard service part matches, and their actions."""
+    if svc == "*":
+        return ix.every_service
     hit = ix.scopes.get(svc)
     if hit is not None:
         return hit
@@ -383,9 +385,13 @@ def check_action_pattern(catalog: Catalog, pattern: object) -> PatternIssue | No
     """Classify what is wrong with one action pattern, or None if it is fine (memoized per catalog)."""
     if not isinstance(pattern, str) or not pattern:
         return PatternIssue("malformed", str(pattern), "an action must be a non-empty string")
-    if pattern.isascii() and compile_action(catalog, pattern):
-        return None  # it matches something: well-formed, known service, known action
-    memo = catalog.action_index.issues
+    ix = catalog.action_index
+    bits = ix.compiled.get(pattern)
+    if bits is None:
+        bits = _remember(catalog, ix, pattern)
+    if bits:  # it matches something (so it is ASCII): well-formed, known service, known action
+        return None
+    memo = ix.issues
     try:
         return memo[pattern]  # type: ignore[return-value]
     except KeyError:

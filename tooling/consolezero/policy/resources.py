@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .arn_match import _X, _Y, PARTITION, _segment, _template, judge_parts, only_stars
+from .arn_match import _X, _Y, PARTITION, _segment, _template, judge_parts
 
 if TYPE_CHECKING:
     from .catalog import Catalog
@@ -134,18 +134,21 @@ class ResourceIndex:
         self._patterns.clear()
         self._lists.clear()
 
-    def _candidates(self, pattern: str) -> _Entry | None:
-        """The formats ``pattern`` may touch, from the tables (a superset); None: any format."""
-        seg = _segment(pattern)
-        if seg is None:
+    def _candidates(self, pattern: str, parts: list[str]) -> _Entry | None:
+        """The formats ``pattern`` (split at its colons: ``parts``) may touch, from the tables (a
+        superset); None: any format."""
+        if len(parts) < 4:
             return None
-        rest = pattern.split(":", 5)[5] if pattern.count(":") == 5 else ""
+        head = pattern[: len(parts[0]) + len(parts[1]) + len(parts[2]) + 2]
+        if "*" in head or "?" in head or _X in head or _Y in head:  # no literal service segment
+            return None
+        rest = parts[5] if len(parts) == 6 else ""
         table = self.table
-        if rest[:1] and rest[0] not in "*?":
-            return table.get((seg, rest[0])) or table.get((seg, "")) or self.wild
-        return table.get((seg, None)) or self.wild
+        if rest and rest[0] != "*" and rest[0] != "?":
+            return table.get((parts[2], rest[0])) or table.get((parts[2], "")) or self.wild
+        return table.get((parts[2], None)) or self.wild
 
-    def _pattern(self, pattern: str, candidates: tuple[int, ...], services: frozenset[str]
+    def _pattern(self, pattern: str, parts: list[str], candidates: tuple[int, ...], services: frozenset[str]
                  ) -> tuple[frozenset[int], frozenset[int]]:
         """The formats of ``services`` among ``candidates`` that ``pattern`` covers, and those it touches
         (a superset)."""
@@ -155,7 +158,6 @@ class ResourceIndex:
             return hit
         covered, touched = set(), set()
         service, star_only, form, forms = self.service, self.star_only, self.form, self.forms
-        parts = pattern.split(":")
         seen: dict[int, tuple[bool, bool]] = {}
         for fid in candidates:
             if service[fid] not in services:
@@ -185,23 +187,27 @@ class ResourceIndex:
         those some ARN of which some pattern may match (a superset). The other actions of ``bits``:
         the list matches nothing of them. Only the formats of the services of ``bits`` that own a
         format some pattern may touch are judged (the answer is exact for ``bits`` only)."""
-        if any(only_stars(p) for p in patterns):
-            return self.all_mask, self.all_mask
-        found = [self._candidates(p) or self.anything for p in patterns]
-        owners = found[0][1] if len(found) == 1 else tuple(dict.fromkeys(o for f in found for o in f[1]))
+        found = []
+        for p in patterns:
+            if p and not p.strip("*"):  # only stars: every ARN
+                return self.all_mask, self.all_mask
+            parts = p.split(":")
+            found.append((p, parts, self._candidates(p, parts) or self.anything))
+        owners = found[0][2][1] if len(found) == 1 else tuple(dict.fromkeys([o for f in found for o in f[2][1]]))
         services = frozenset([p for p, start, mask in owners if (bits >> start) & mask] if len(owners) < 32
                              else _services_of(bits, owners))
+        if not services:  # no service of ``bits`` has a format any pattern may touch
+            return 0, 0
         key = (patterns, services)
         hit = self._lists.get(key)
         if hit is not None:
             return hit
         covered: set[int] = set()
         touched: set[int] = set()
-        if services:
-            for p, (candidates, _) in zip(patterns, found, strict=True):
-                c, t = self._pattern(p, candidates, services)
-                covered |= c
-                touched |= t
+        for p, parts, (candidates, _) in found:
+            c, t = self._pattern(p, parts, candidates, services)
+            covered |= c
+            touched |= t
         service, local = self.service, self.local
         cover: dict[str, int] = {}
         for fid in covered:
@@ -247,6 +253,8 @@ def statement_scope(catalog: Catalog, bits: int, resources: tuple[str, ...] | No
     if not bits:
         return 0, 0
     cover, touch = catalog.resource_index.scope(resources if resources is not None else not_resources, bits)  # type: ignore[arg-type]
+    if not touch:  # the list matches nothing of these actions (touch holds cover)
+        return (0, 0) if resources is not None else (bits, 0)
     if resources is not None:
         full = bits & cover
         return full, (bits & touch) ^ full
