@@ -331,7 +331,25 @@ def matcher(glob: str) -> Callable[[str], bool]:
 
 
 def glob_match(pattern: str, text: str) -> bool:
-    """Wildcard match of ``text`` (``*`` any run, ``?`` one character), no regex to compile."""
+    """Wildcard match of ``text`` (``*`` any run, ``?`` one character), no regex to compile.
+
+    Without ``?`` (most patterns) the literal pieces between stars are found in order with C searches
+    (the leftmost place of each is always the best one); with ``?``, one pass that backtracks to the
+    last star."""
+    if "?" not in pattern:
+        if "*" not in pattern:
+            return pattern == text
+        first, *middle, last = pattern.split("*")
+        if len(text) < len(first) + len(last) or not text.startswith(first) or not text.endswith(last):
+            return False
+        at, end = len(first), len(text) - len(last)
+        for piece in middle:
+            if piece:
+                at = text.find(piece, at, end)
+                if at < 0:
+                    return False
+                at += len(piece)
+        return True
     p = i = 0
     star, mark = -1, 0
     n, m = len(text), len(pattern)

@@ -158,7 +158,9 @@ def minified_size(doc: object) -> int:
     return len(minify(doc))
 
 
-def _strings(value: object, path: Path, problems: list[Problem], what: str) -> tuple[str, ...]:
+def _strings(value: object, statement: Path, problems: list[Problem], what: str) -> tuple[str, ...]:
+    """The element ``what`` of the statement at ``statement`` as strings (its path is made only for a
+    problem)."""
     if value.__class__ is list and value:  # the common case, checked in C: all non-empty strings
         out = tuple(value)
         try:
@@ -170,6 +172,7 @@ def _strings(value: object, path: Path, problems: list[Problem], what: str) -> t
                 return out
     elif value.__class__ is str and value:
         return (value,)
+    path = statement + (what,)
     items = value if isinstance(value, list) else [value]
     out: list[str] = []
     for j, item in enumerate(items):
@@ -192,7 +195,7 @@ def _value_text(v: object) -> str | None:
 
 
 def _conditions(block: object, path: Path, problems: list[Problem]) -> tuple[Condition, ...]:
-    if not isinstance(block, Mapping):
+    if block.__class__ is not dict and not isinstance(block, Mapping):
         problems.append(Problem(path, "Condition must be a mapping of operator to {key: values}"))
         return ()
     out: list[Condition] = []
@@ -201,7 +204,7 @@ def _conditions(block: object, path: Path, problems: list[Problem]) -> tuple[Con
         info = parse_operator(op)
         if info is None:
             problems.append(Problem(op_path, f"unknown condition operator {op!r}", "unknown-condition-operator"))
-        if not isinstance(body, Mapping) or not body:
+        if (body.__class__ is not dict and not isinstance(body, Mapping)) or not body:
             problems.append(Problem(op_path, f"condition {op!r} must map condition keys to values"))
             continue
         for key, raw in body.items():
@@ -251,17 +254,17 @@ def _statement(i: int, raw: object, path: Path, problems: list[Problem]) -> Stat
     get = raw.get
     actions = not_actions = resources = not_resources = None
     if (value := get("Action", _ABSENT)) is not _ABSENT:
-        actions = _strings(value, path + ("Action",), problems, "Action")
+        actions = _strings(value, path, problems, "Action")
     if (value := get("NotAction", _ABSENT)) is not _ABSENT:
-        not_actions = _strings(value, path + ("NotAction",), problems, "NotAction")
+        not_actions = _strings(value, path, problems, "NotAction")
     if actions is not None and not_actions is not None:
         problems.append(Problem(path + ("NotAction",), "a statement may have Action or NotAction, not both"))
     elif actions is None and not_actions is None:
         problems.append(Problem(path, "statement has neither Action nor NotAction"))
     if (value := get("Resource", _ABSENT)) is not _ABSENT:
-        resources = _strings(value, path + ("Resource",), problems, "Resource")
+        resources = _strings(value, path, problems, "Resource")
     if (value := get("NotResource", _ABSENT)) is not _ABSENT:
-        not_resources = _strings(value, path + ("NotResource",), problems, "NotResource")
+        not_resources = _strings(value, path, problems, "NotResource")
     if resources is not None and not_resources is not None:
         problems.append(Problem(path + ("NotResource",), "a statement may have Resource or NotResource, not both"))
     elif resources is None and not_resources is None:

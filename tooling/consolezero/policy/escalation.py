@@ -278,7 +278,8 @@ def escalations(access: Access, catalog: Catalog) -> tuple[EscalationHit, ...]:
     out = _BY_PROJECTION.get(key)
     if out is None:
         out = _BY_PROJECTION[key] = tuple([(allowed if certain & need == need else fenced)
-                                           for need, allowed, fenced in project.hits if possible & need == need])
+                                           for need, allowed, fenced in project.hits
+                                           if possible & need == need]) if possible else ()
     if len(_BY_ACCESS) > 200_000:
         _BY_ACCESS.clear()
     _BY_ACCESS[id(access)] = (access, out)

@@ -118,6 +118,11 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
         if covered:
             return bits_of(_fits(names, range(lo, hi), lead, tail, length, exact), ix.nbytes)
         return bits_of(_matching(act, names, range(lo, hi)), ix.nbytes)
+    if exact:  # ``?`` only: the few names of exactly that length (one bit set), each tested
+        few = [lo + k for k in iter_bits((range_mask(lo, hi) & ix.length_bits(length, True)) >> lo)]
+        if covered:
+            return bits_of(_fits(names, few, lead, tail, length, True), ix.nbytes)
+        return bits_of(_matching(act, names, few), ix.nbytes)
     candidates: list[int] | range = range(lo, hi)
     if tail:
         rlo, rhi = ix.sorted.ending(tail)
@@ -128,8 +133,6 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
             return bits_of(_fits(names, candidates, lead, tail, length, exact), ix.nbytes)
         bits = range_mask(lo, hi) & ix.length_bits(length, exact)
         return bits & ix.ending_bits(rlo, rhi) if tail else bits
-    if exact and len(candidates) > _FEW // 4:  # ``?`` only: few names have exactly that length
-        candidates = [lo + k for k in iter_bits((range_mask(lo, hi) & ix.length_bits(length, True)) >> lo)]
     if len(candidates) > 64:  # one regex over the joined names beats a Python loop
         return bits_of(ix.search_text(act, lo, hi), ix.nbytes)
     return bits_of(_matching(act, names, candidates), ix.nbytes)
@@ -176,27 +179,35 @@ def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
             bits |= _in_service(ix, act, info.start, info.end)
         return bits
     table = ix.sorted
+    every = svc == "*"  # every service: the mask holds every position, nothing to cut
     if _WILD.search(act) is None:  # one name, in any of the services
         lo = bisect_left(table.fwd, act)
         hi = bisect_left(table.fwd, act + "\0", lo)
-        return ix.starting_bits(lo, hi) & mask
+        bits = ix.starting_bits(lo, hi)
+        return bits if every else bits & mask
     lead, tail, length, exact, covered = split_glob(act)
     lo, hi = table.starting(lead) if lead else (0, ix.size)
     if act == lead + "*" or lo == hi:
-        return ix.starting_bits(lo, hi) & mask
+        bits = ix.starting_bits(lo, hi)
+        return bits if every else bits & mask
     rlo, rhi = table.ending(tail) if tail else (0, ix.size)
     few = min(hi - lo, rhi - rlo)
     if covered and few > _FEW:  # lead, tail and length decide, as bit sets
-        bits = ix.length_bits(length, exact) & mask
+        bits = ix.length_bits(length, exact)
+        if not every:
+            bits &= mask
         if lead:
             bits &= ix.starting_bits(lo, hi)
         return bits & ix.ending_bits(rlo, rhi) if tail else bits
     if few > 256:  # no literal lead or tail to go by (``*Policy*``): search the text
-        return bits_of(ix.search_text(act, 0, ix.size), ix.nbytes) & mask
-    candidates = table.fwd_pos[lo:hi] if hi - lo <= rhi - rlo else table.rev_pos[rlo:rhi]
-    if covered:
-        return bits_of(_fits(ix.names, candidates, lead, tail, length, exact), ix.nbytes) & mask
-    return bits_of(_matching(act, ix.names, candidates), ix.nbytes) & mask
+        bits = bits_of(ix.search_text(act, 0, ix.size), ix.nbytes)
+    else:
+        candidates = table.fwd_pos[lo:hi] if hi - lo <= rhi - rlo else table.rev_pos[rlo:rhi]
+        if covered:
+            bits = bits_of(_fits(ix.names, candidates, lead, tail, length, exact), ix.nbytes)
+        else:
+            bits = bits_of(_matching(act, ix.names, candidates), ix.nbytes)
+    return bits if every else bits & mask
 
 
 def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
