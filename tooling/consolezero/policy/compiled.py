@@ -42,13 +42,15 @@ def _arn_parts_used(cond: Condition) -> tuple[tuple[int, ...], bool] | None:
         return None
     arn = base in _ARN_OPS
     wild = base in _WILDCARD_OPS
-    used: set[int] = set()
+    used = [False] * 6
     for value in cond.values:
         parts = value.split(":", 5) if arn else value.split(":")
         if len(parts) != 6:
             return None
-        used.update(i for i, part in enumerate(parts) if not (wild and part and not part.strip("*")))
-    return tuple(sorted(used)), not arn
+        for i, part in enumerate(parts):
+            if not (wild and part and not part.strip("*")):
+                used[i] = True
+    return tuple([i for i in range(6) if used[i]]), not arn
 
 
 class _Stmt:

@@ -240,7 +240,10 @@ def _arn_match(value: str, pattern: str) -> bool:
     vp, pp = value.split(":", 5), pattern.split(":", 5)
     if len(vp) != 6 or len(pp) != 6:
         return value == pattern if "*" not in pattern and "?" not in pattern else False
-    return all(glob_match(p, v) for v, p in zip(vp, pp, strict=True))
+    for v, p in zip(vp, pp, strict=True):  # noqa: SIM110 - an equal part or a lone star matches at once
+        if p != v and p != "*" and not glob_match(p, v):
+            return False
+    return True
 
 
 def _number(text: str) -> float | None:

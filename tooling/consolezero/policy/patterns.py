@@ -126,8 +126,12 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
     candidates: list[int] | range = range(lo, hi)
     if tail:
         rlo, rhi = ix.sorted.ending(tail)
-        if rhi - rlo < hi - lo:
+        if rhi - rlo <= _FEW and rhi - rlo < hi - lo:  # few names anywhere end so: keep those in range
             candidates = [i for i in ix.sorted.rev_pos[rlo:rhi] if lo <= i < hi]
+        elif covered:  # many: lead, tail and length decide, as bit sets
+            return range_mask(lo, hi) & ix.length_bits(length, exact) & ix.ending_bits(rlo, rhi)
+        elif rhi - rlo < hi - lo:
+            candidates = [lo + k for k in iter_bits((range_mask(lo, hi) & ix.ending_bits(rlo, rhi)) >> lo)]
     if covered:  # lead, tail and length decide
         if len(candidates) <= _FEW:
             return bits_of(_fits(names, candidates, lead, tail, length, exact), ix.nbytes)
