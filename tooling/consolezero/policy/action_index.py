@@ -137,6 +137,7 @@ class ActionIndex:
         self._text: tuple[str, list[int]] | None = None
         self._lower: list[str] | None = None
         self._sorted_lower: tuple[list[str], list[int], list[int], list[tuple[int, int]]] | None = None
+        self._by_name: dict[str, tuple[int, ...]] | None = None
 
     def warm(self) -> ActionIndex:
         """Build every table now (they are otherwise built on first use), e.g. before forking; the
@@ -147,6 +148,7 @@ class ActionIndex:
         self.length_bits(0, True)
         self.text  # noqa: B018
         self.sorted_lower  # noqa: B018
+        self.by_name  # noqa: B018
         self.catalog.resource_index  # noqa: B018 - the ARN formats of the catalog (see .resources)
         return self
 
@@ -177,6 +179,21 @@ class ActionIndex:
             self._sorted_lower = (names, [s[0] for s in segments], [s[1] for s in segments],
                                   [(s[2], s[1] - s[0]) for s in segments])
         return self._sorted_lower
+
+    @property
+    def by_name(self) -> dict[str, tuple[int, ...]]:
+        """Each lower-case action name (without its service) with the positions of the actions so named,
+        ascending (``*:PassRole``: one look-up)."""
+        if self._by_name is None:
+            table: dict[str, list[int]] = {}
+            for i, name in enumerate(self.names):
+                found = table.get(name)
+                if found is None:
+                    table[name] = [i]
+                else:
+                    found.append(i)
+            self._by_name = {name: tuple(found) for name, found in table.items()}
+        return self._by_name
 
     @property
     def lower_actions(self) -> list[str]:

@@ -185,9 +185,7 @@ def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
     table = ix.sorted
     every = svc == "*"  # every service: the mask holds every position, nothing to cut
     if _WILD.search(act) is None:  # one name, in any of the services
-        lo = bisect_left(table.fwd, act)
-        hi = bisect_left(table.fwd, act + "\0", lo)
-        bits = ix.starting_bits(lo, hi)
+        bits = bits_of(ix.by_name.get(act, ()), ix.nbytes)
         return bits if every else bits & mask
     lead, tail, length, exact, covered = split_glob(act)
     lo, hi = table.starting(lead) if lead else (0, ix.size)
