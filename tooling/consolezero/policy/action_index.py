@@ -122,6 +122,7 @@ class ActionIndex:
         self.size = len(catalog.actions)
         self.nbytes = (self.size + 7) >> 3
         self.names: list[str] = [a[a.index(":") + 1 :].lower() for a in catalog.actions]
+        self.plain_names = not any("*" in a or "?" in a for a in catalog.actions)  # (AWS's never have one)
         self.infos: list[ServiceInfo] = list(catalog.services.values())
         self.prefix_names = [info.prefix for info in self.infos]
         self.prefixes = _Sorted(self.prefix_names)

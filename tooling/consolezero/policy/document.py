@@ -8,6 +8,7 @@ operator that IAM does not know has kind ``"unknown-condition-operator"``.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -33,12 +34,10 @@ OPERATORS: dict[str, str] = {
 }
 NEGATED = frozenset({"StringNotEquals", "StringNotEqualsIgnoreCase", "StringNotLike", "NumericNotEquals",
                      "DateNotEquals", "NotIpAddress", "ArnNotEquals", "ArnNotLike"})
-_BY_LOWER = {op.lower(): op for op in OPERATORS}
 _QUALIFIERS = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 _SID = re.compile(r"[A-Za-z0-9]*")
 _TOP_KEYS, _STATEMENT_KEYS = frozenset(TOP_KEYS), frozenset(STATEMENT_KEYS)
 _ABSENT = object()
-_OPERATOR_MEMO: dict[str, OperatorInfo | None] = {}
 
 Path = tuple[str | int, ...]
 
@@ -101,37 +100,26 @@ class Policy:
 
 
 def clear_caches() -> None:
-    """Forget the parsed condition operators."""
-    _OPERATOR_MEMO.clear()
+    """Nothing to forget: condition operators are read from a table of the IAM language (kept)."""
 
 
 def parse_operator(op: object) -> OperatorInfo | None:
     """Parse ``[ForAllValues:|ForAnyValue:]Base[IfExists]`` (names matched case-insensitively)."""
     if not isinstance(op, str) or not op:
         return None
-    info = _OPERATOR_MEMO.get(op, _ABSENT)
-    if info is _ABSENT:
-        info = _parse_operator(op)
-        if len(_OPERATOR_MEMO) < 4096:  # a handful in practice; bounded against odd inputs
-            _OPERATOR_MEMO[op] = info
-    return info  # type: ignore[return-value]
+    return _operators().get(op.lower())
 
 
-def _parse_operator(op: str) -> OperatorInfo | None:
-    qualifier = None
-    rest = op
-    if ":" in op:
-        head, _, rest = op.partition(":")
-        qualifier = _QUALIFIERS.get(head.lower())
-        if qualifier is None:
-            return None
-    low = rest.lower()
-    if_exists = low.endswith("ifexists")
-    base = _BY_LOWER.get(low[: -len("ifexists")] if if_exists else low)
-    if base is None or (if_exists and base == "Null"):
-        return None
-    canonical = (f"{qualifier}:" if qualifier else "") + base + ("IfExists" if if_exists else "")
-    return OperatorInfo(canonical, base, if_exists, qualifier, OPERATORS[base], base in NEGATED)
+@functools.cache
+def _operators() -> dict[str, OperatorInfo]:
+    """Every valid operator, lower-case, with what it means (made on first use)."""
+    table = {}
+    for qualifier in (None, *_QUALIFIERS.values()):
+        for base, kind in OPERATORS.items():
+            for if_exists in (False, True) if base != "Null" else (False,):
+                canonical = (f"{qualifier}:" if qualifier else "") + base + ("IfExists" if if_exists else "")
+                table[canonical.lower()] = OperatorInfo(canonical, base, if_exists, qualifier, kind, base in NEGATED)
+    return table
 
 
 def jsonable(value: Any) -> Any:

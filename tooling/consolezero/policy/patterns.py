@@ -220,9 +220,10 @@ def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
         hit = ix.compiled.get(p)
         if hit is not None:
             return hit
-    i = catalog.index.get(p)
-    if i is not None:  # an exact name, the commonest case
-        return 1 << i
+    if not (ix.plain_names and ("*" in p or "?" in p)):  # (a pattern with a wildcard is no name)
+        i = catalog.index.get(p)
+        if i is not None:  # an exact name, the commonest case
+            return 1 << i
     if p == "*":
         return catalog.all_mask
     if not _PATTERN.fullmatch(p):  # one colon, both parts non-empty, only the characters IAM allows
