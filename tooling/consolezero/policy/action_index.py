@@ -31,18 +31,30 @@ MEMO_LIMIT = 65536
 
 
 def bits_of(positions: Iterable[int], nbytes: int) -> int:
-    """A bit set from positions (each at most once); many go through one byte array, not many big ORs."""
+    """A bit set from positions (each at most once). A few close together (the names of one service):
+    a small int shifted into place once; many, or far apart: one byte array, not many big ORs."""
     kind = positions.__class__
-    if (kind is not list and kind is not tuple) or len(positions) > 12:  # type: ignore[arg-type]
-        buf = bytearray(nbytes)
-        bit = _BIT
-        for i in positions:
-            buf[i >> 3] |= bit[i & 7]
-        return int.from_bytes(buf, "little")
-    out = 0
+    if kind is list or kind is tuple:
+        n = len(positions)  # type: ignore[arg-type]
+        if not n:
+            return 0
+        if n <= 64:
+            low = min(positions)
+            if max(positions) - low < 2048:
+                out = 0
+                for i in positions:
+                    out |= 1 << (i - low)
+                return out << low
+            if n <= 12:
+                out = 0
+                for i in positions:
+                    out |= 1 << i
+                return out
+    buf = bytearray(nbytes)
+    bit = _BIT
     for i in positions:
-        out |= 1 << i
-    return out
+        buf[i >> 3] |= bit[i & 7]
+    return int.from_bytes(buf, "little")
 
 
 def range_mask(lo: int, hi: int) -> int:
@@ -188,11 +200,7 @@ class ActionIndex:
         if self._by_name is None:
             table: dict[str, list[int]] = {}
             for i, name in enumerate(self.names):
-                found = table.get(name)
-                if found is None:
-                    table[name] = [i]
-                else:
-                    found.append(i)
+                table.setdefault(name, []).append(i)
             self._by_name = {name: tuple(found) for name, found in table.items()}
         return self._by_name
 

@@ -119,7 +119,7 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
             return bits_of(_fits(names, range(lo, hi), lead, tail, length, exact), ix.nbytes)
         return bits_of(_matching(act, names, range(lo, hi)), ix.nbytes)
     if exact:  # ``?`` only: the few names of exactly that length (one bit set), each tested
-        few = [lo + k for k in iter_bits((range_mask(lo, hi) & ix.length_bits(length, True)) >> lo)]
+        few = [lo + k for k in iter_bits((ix.length_bits(length, True) >> lo) & ((1 << (hi - lo)) - 1))]
         if covered:
             return bits_of(_fits(names, few, lead, tail, length, True), ix.nbytes)
         return bits_of(_matching(act, names, few), ix.nbytes)
@@ -131,7 +131,7 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
         elif covered:  # many: lead, tail and length decide, as bit sets
             return range_mask(lo, hi) & ix.length_bits(length, exact) & ix.ending_bits(rlo, rhi)
         elif rhi - rlo < hi - lo:
-            candidates = [lo + k for k in iter_bits((range_mask(lo, hi) & ix.ending_bits(rlo, rhi)) >> lo)]
+            candidates = [lo + k for k in iter_bits((ix.ending_bits(rlo, rhi) >> lo) & ((1 << (hi - lo)) - 1))]
     if covered:  # lead, tail and length decide
         if len(candidates) <= _FEW:
             return bits_of(_fits(names, candidates, lead, tail, length, exact), ix.nbytes)
