@@ -7,7 +7,8 @@ otherwise). Each of the three is a bit set the tables give without looking at si
 - lead: within one service, a bisection over its sorted names (one contiguous run of bits); across
   services, a bisection over every name sorted, then :class:`_RangeBits`;
 - tail: the same over every name reversed and sorted (``*Policy`` is a prefix of the reversed names);
-- length: one bit set per length, and per minimum length.
+- length: one bit set per length, and per minimum length;
+- a whole name in any service (``*:PassRole``): a dict of the positions that bear it.
 
 When the lead and the tail hold every literal character of the pattern (``Get*``, ``*Policy``,
 ``Describe*s``, ``Pass?ole``, ``?etObject``) their intersection *is* the answer; otherwise it is a

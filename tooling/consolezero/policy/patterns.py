@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Iterator
+from bisect import bisect_left
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from .action_index import (
@@ -31,6 +31,9 @@ from .action_index import (
     regex_safe,
     split_glob,
 )
+from .bitsets import action_names as action_names  # re-exported: listing the names of a bit set
+from .bitsets import iter_bits
+from .bitsets import sorted_action_names as sorted_action_names
 from .catalog import Catalog
 from .document import Statement
 
@@ -182,34 +185,32 @@ def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
             info = ix.infos[n]
             bits |= _in_service(ix, act, info.start, info.end)
         return bits
+    bits = _in_any_service(ix, act)
+    return bits if svc == "*" else bits & mask  # every service: nothing to cut
+
+
+def _in_any_service(ix: ActionIndex, act: str) -> int:
+    """The actions, of any service, whose name ``act`` matches."""
     table = ix.sorted
-    every = svc == "*"  # every service: the mask holds every position, nothing to cut
-    if _WILD.search(act) is None:  # one name, in any of the services
-        bits = bits_of(ix.by_name.get(act, ()), ix.nbytes)
-        return bits if every else bits & mask
+    if _WILD.search(act) is None:  # one name
+        return bits_of(ix.by_name.get(act, ()), ix.nbytes)
     lead, tail, length, exact, covered = split_glob(act)
     lo, hi = table.starting(lead) if lead else (0, ix.size)
     if act == lead + "*" or lo == hi:
-        bits = ix.starting_bits(lo, hi)
-        return bits if every else bits & mask
+        return ix.starting_bits(lo, hi)
     rlo, rhi = table.ending(tail) if tail else (0, ix.size)
     few = min(hi - lo, rhi - rlo)
     if covered and few > _FEW:  # lead, tail and length decide, as bit sets
         bits = ix.length_bits(length, exact)
-        if not every:
-            bits &= mask
         if lead:
             bits &= ix.starting_bits(lo, hi)
         return bits & ix.ending_bits(rlo, rhi) if tail else bits
     if few > 256:  # no literal lead or tail to go by (``*Policy*``): search the text
-        bits = bits_of(ix.search_text(act, 0, ix.size), ix.nbytes)
-    else:
-        candidates = table.fwd_pos[lo:hi] if hi - lo <= rhi - rlo else table.rev_pos[rlo:rhi]
-        if covered:
-            bits = bits_of(_fits(ix.names, candidates, lead, tail, length, exact), ix.nbytes)
-        else:
-            bits = bits_of(_matching(act, ix.names, candidates), ix.nbytes)
-    return bits if every else bits & mask
+        return bits_of(ix.search_text(act, 0, ix.size), ix.nbytes)
+    candidates = table.fwd_pos[lo:hi] if hi - lo <= rhi - rlo else table.rev_pos[rlo:rhi]
+    if covered:
+        return bits_of(_fits(ix.names, candidates, lead, tail, length, exact), ix.nbytes)
+    return bits_of(_matching(act, ix.names, candidates), ix.nbytes)
 
 
 def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
@@ -278,99 +279,6 @@ def statement_bits(catalog: Catalog, statement: Statement) -> int:
     if statement.not_actions is not None:
         return catalog.all_mask ^ compile_actions(catalog, statement.not_actions)  # a subset: ^ is "but"
     return 0
-
-
-def iter_bits(bits: int) -> Iterator[int]:
-    """The positions of the set bits of ``bits``, ascending."""
-    if bits <= 0:
-        return
-    text = bin(bits)[:1:-1]
-    i = text.find("1")
-    while i >= 0:
-        yield i
-        i = text.find("1", i + 1)
-
-
-def _runs(bits: int) -> list[tuple[int, int]]:
-    """The runs ``[a, b)`` of consecutive set bits of ``bits``, descending (C-speed jumps over the
-    binary text: one step per run, not per bit)."""
-    text = bin(bits)
-    top = len(text)  # text[j] is bit top - 1 - j; text[:2] is "0b"
-    runs = []
-    j = 2
-    while j >= 0:
-        k = text.find("0", j)
-        if k < 0:
-            runs.append((0, top - j))
-            break
-        runs.append((top - k, top - j))
-        j = text.find("1", k)
-    return runs
-
-
-def action_names(catalog: Catalog, bits: int, lower: bool = False) -> list[str]:
-    """Canonical ``service:Action`` names (``lower``: lower-case) of the actions in ``bits``, in
-    catalog order."""
-    names = catalog.action_index.lower_actions if lower else catalog.actions
-    if bits <= 0:
-        return []
-    out: list[str] = []
-    for a, b in reversed(_runs(bits)):
-        out += names[a:b]
-    return out
-
-
-def _ranked(ix: ActionIndex, bits: int) -> list[tuple[int, int]]:
-    """``bits`` as (rank, size) pieces of the sorted name list, in rank order."""
-    _, starts, ends, whole = ix.sorted_lower
-    pieces: list[tuple[int, int]] = []
-    for a, b in _runs(bits):  # split each run where the sorted order jumps (a service sorted elsewhere)
-        k, last = bisect_right(starts, a) - 1, bisect_right(starts, b - 1) - 1
-        if k == last:
-            pieces.append((whole[k][0] + a - starts[k], b - a))
-            continue
-        pieces.append((whole[k][0] + a - starts[k], ends[k] - a))
-        pieces += whole[k + 1 : last]  # segments the run covers whole
-        pieces.append((whole[last][0], b - starts[last]))
-    pieces.sort()
-    return pieces
-
-
-def sorted_action_names(catalog: Catalog, bits: int) -> list[str]:
-    """Lower-case ``service:action`` names of the actions in ``bits``, sorted as strings (catalog order
-    but for whole services: ``s3-object-lambda:x`` sorts before ``s3:x``)."""
-    if bits <= 0:
-        return []
-    ix = catalog.action_index
-    table = ix.sorted_lower[0]
-    spans = []
-    if bits.bit_count() * 2 > ix.size:  # dense: cut the few missing stretches out of the whole list
-        holes = _ranked(ix, catalog.all_mask ^ bits)
-        if len(holes) <= 32:  # one copy, then close the gaps (memmoves, no reference counting)
-            out = table[:]
-            for rank, size in reversed(holes):
-                del out[rank : rank + size]
-            return out
-        at = 0
-        for rank, size in holes:
-            if rank > at:
-                spans.append((at, rank))
-            at = rank + size
-        if at < len(table):
-            spans.append((at, len(table)))
-    else:
-        pieces = _ranked(ix, bits)
-        at = end = pieces[0][0]
-        for rank, size in pieces:  # adjacent pieces: one slice
-            if rank != end:
-                spans.append((at, end))
-                at = rank
-            end = rank + size
-        spans.append((at, end))
-    out = table[spans[0][0] : spans[0][1]]
-    for at, end in spans[1:]:
-        out += table[at:end]
-    return out
 
 
 def _check(catalog: Catalog, pattern: str) -> PatternIssue | None:
