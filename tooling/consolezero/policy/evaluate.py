@@ -143,7 +143,6 @@ class Evaluator:
         self._policies: dict[tuple[int, str], tuple[Policy, tuple[_Stmt, ...]]] = {}
         self._identities: dict[tuple[object, ...], IdentityHandle] = {}
         self._chains: dict[tuple[object, ...], _Chain] = {}
-        self._paths: dict[tuple[int, ...], tuple[tuple[ScpLevel, ...], ChainHandle]] = {}
         self._access: dict[tuple[_Pair, _Pair | None], Access] = {}
 
     def compile(self, labeled: Labeled[Policy]) -> tuple[_Stmt, ...]:
@@ -175,10 +174,6 @@ class Evaluator:
 
     def chain(self, scp_levels: Sequence[ScpLevel | Sequence[Labeled[Policy]]]) -> ChainHandle:
         """Compile (once per distinct set of policies) the SCP path, root first."""
-        # the same ScpLevel objects again (immutable): the handle made for them
-        seen = self._paths.get(tuple(map(id, scp_levels)))
-        if seen is not None and all(a is b for a, b in zip(seen[0], scp_levels, strict=True)):
-            return seen[1]
         levels: list[tuple[Labeled[Policy], ...]] = []
         labels: list[str] = []
         for n, level in enumerate(scp_levels):
@@ -192,10 +187,7 @@ class Evaluator:
         core = self._chains.get(key)
         if core is None:
             core = self._chains[key] = _Chain([self._group(lv) for lv in levels], self.catalog.all_mask)
-        handle = ChainHandle(core, tuple(labels))
-        if all(isinstance(level, ScpLevel) for level in scp_levels) and len(self._paths) < 65536:
-            self._paths[tuple(map(id, scp_levels))] = (tuple(scp_levels), handle)
-        return handle
+        return ChainHandle(core, tuple(labels))
 
     def run(self, identity: IdentityHandle, chain: ChainHandle | None, context: Context | None = None
             ) -> Evaluation:
