@@ -10,6 +10,7 @@ from consolezero.apply.executor import StepFailed, Timeouts, execute
 from consolezero.integrations.aws.boto import BotoPort
 from consolezero.integrations.aws.port import AsyncStatus, AwsError, AwsTimeout
 from consolezero.integrations.aws.waiter import wait_for
+from consolezero.plan.actions import Assign, DetachScp, Target
 from consolezero.plan.types import P_ASSIGN, P_DETACH, Change, Plan
 
 ROOT_ID = "r-ab12"
@@ -43,7 +44,8 @@ def summary(pid: str, name: str, aws_managed: bool = False) -> dict:
 
 def detach_plan(target: str = "ou:Workloads") -> Plan:
     change = Change("detach", "attachment", "DenyS3", target, P_DETACH, f"detach DenyS3 from {target}",
-                    action={"policy": "DenyS3", "policy_id": POLICY_ID, "target": target, "target_id": OU_ID})
+                    action=DetachScp(policy="DenyS3", policy_id=POLICY_ID, target=Target.parse(target),
+                                     target_id=OU_ID))
     return Plan("f" * 64, (change,), context={"root_id": ROOT_ID, "policy_ids": {"DenyS3": POLICY_ID}})
 
 
@@ -112,8 +114,8 @@ def test_detach_attaches_full_aws_access_first_when_nothing_else_allows(stubbed)
 def test_full_aws_access_is_kept_when_it_is_the_only_allow(stubbed) -> None:
     port, org, _, _ = stubbed
     change = Change("detach", "attachment", "FullAWSAccess", "ou:Workloads", P_DETACH, "detach FullAWSAccess",
-                    action={"policy": "FullAWSAccess", "policy_id": "p-FullAWSAccess", "target": "ou:Workloads",
-                            "target_id": OU_ID})
+                    action=DetachScp(policy="FullAWSAccess", policy_id="p-FullAWSAccess", target=Target.ou("Workloads"),
+                                     target_id=OU_ID))
     org.add_response("list_policies_for_target", {"Policies": [summary("p-FullAWSAccess", "FullAWSAccess", True)]})
     notes = []
     execute(Plan("f" * 64, (change,), context={"root_id": ROOT_ID}), port, lambda p: notes.append(p.message))
@@ -123,9 +125,9 @@ def test_full_aws_access_is_kept_when_it_is_the_only_allow(stubbed) -> None:
 def assign_plan() -> Plan:
     change = Change("assign", "assignment", "ReadOnly", "account:prod-app", P_ASSIGN, "assign ReadOnly",
                     details={"principal": "group:everyone"},
-                    action={"permission_set": "ReadOnly", "arn": PS_ARN, "account": "prod-app",
-                            "account_id": "333333333333", "principal_type": "GROUP", "principal_id": "g-1",
-                            "principal": "group:everyone"})
+                    action=Assign(permission_set="ReadOnly", arn=PS_ARN, account="prod-app",
+                                  account_id="333333333333", principal_type="GROUP", principal_id="g-1",
+                                  principal="group:everyone"))
     return Plan("f" * 64, (change,), context={"root_id": ROOT_ID, "instance_arn": INSTANCE})
 
 

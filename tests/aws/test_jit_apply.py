@@ -15,6 +15,7 @@ from consolezero.apply.service import run_apply
 from consolezero.devtools.gitrepo import init_main, merge_branch
 from consolezero.jit.grants import Grants, Window, repository_grants
 from consolezero.jit.sessions import INLINE_POLICY_MAX_BYTES, ROLE_POLICY_MAX_CHARS, session_statement
+from consolezero.plan.actions import TicketRef
 from consolezero.plan.build import build_plan
 from consolezero.plan.live import read_live
 
@@ -228,7 +229,7 @@ def test_a_grant_under_the_ticket_fallback_alerts_before_it_is_assigned(aws: Aws
     merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z")
     plan = plan_at(org, "2026-11-20T10:05:00Z")
     assign = next(c for c in plan.changes if c.op == "assign")
-    assert assign.action["ticket_fallback"] == [{"file": ALICE, "ticket": "OPS-1234"}]
+    assert assign.action.ticket_fallback == (TicketRef(file=ALICE, ticket="OPS-1234"),)
     apply_at(org, "2026-11-20T10:05:00Z")
     assert alice_assignments(org) != []
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])

@@ -154,7 +154,7 @@ def test_permission_set_changes_are_listed_by_field_and_reprovisioned(example_or
     change = plan.changes[0]
     assert change.details["fields"] == ["session_duration", "managed_policies"]
     assert change.details["session_duration"] == ["PT8H", "PT4H"]
-    assert change.action["provision"] is True
+    assert change.action.provision is True
     notes = []
     apply(example_org, progress=lambda p: notes.append(p.message))
     assert "provisioning permission set ReadOnly to its accounts" in notes
@@ -170,7 +170,7 @@ def test_aws_managed_policies_are_attached_by_their_arn_with_its_path(example_or
                                  "AmazonBedrockFullAccess]"), encoding="utf-8")
     plan = plan_of(example_org)
     change = next(c for c in plan.changes if c.kind == "permission_set" and c.name == "Developer")
-    assert change.action["managed_policies"] == [
+    assert list(change.action.managed_policies) == [
         "arn:aws:iam::aws:policy/AmazonBedrockFullAccess", "arn:aws:iam::aws:policy/PowerUserAccess",
         "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
     # applied: the emulator takes the real ARN with its path (aws/emulator.py mends moto's "path"/"Path" lookup)
