@@ -51,12 +51,25 @@ def client_config() -> Config:
                   connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
 
 
-def _no_more_connection_retries(attempts: int, caught_exception: Exception | None = None, **_: Any) -> bool | None:
-    """botocore's needs-retry hook: False (do not retry) once a connection error or timeout has been tried enough."""
+def _no_more_connection_retries(attempts: int, caught_exception: Exception | None = None, response: Any = None,
+                                **_: Any) -> bool | None:
+    """botocore's needs-retry hook: False (do not retry) once a connection error or timeout has been tried enough,
+    and at once for an HTTP 500 that is a web page, not an AWS error (an emulator lacking the API answers so, and
+    asking again cannot help: botocore's 10 adaptive attempts took 20 to 40 s before the message)."""
     network = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
     if isinstance(caught_exception, network) and attempts >= CONNECTION_ATTEMPTS:
         return False
+    if response is not None and _is_web_page_error(response[0]):
+        return False
     return None  # let botocore's retry handler decide
+
+
+def _is_web_page_error(http: Any) -> bool:
+    """An HTTP 5xx whose body is an HTML page: AWS APIs answer errors in JSON or XML, never HTML."""
+    if getattr(http, "status_code", 200) < 500:
+        return False
+    head = (getattr(http, "content", b"") or b"")[:64].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 _LOADER: Any = None
