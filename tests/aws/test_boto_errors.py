@@ -289,3 +289,16 @@ def test_an_html_500_page_is_asked_once_not_ten_times() -> None:
     assert _no_more_connection_retries(1, None, response=(json_500, {})) is None  # botocore decides: retried
     assert _no_more_connection_retries(1, None, response=(Http(500, body), {})) is False
     assert _no_more_connection_retries(1, None, response=(Http(200, b"<html>"), {})) is None
+
+
+@pytest.mark.parametrize(("endpoint", "rate"), [
+    (None, 20.0),  # AWS: the parallel scan stays under Identity Center's read quota
+    ("https://sso.eu-west-1.amazonaws.com", 20.0),  # any endpoint that is not this machine is treated as AWS
+    ("http://10.0.0.5:5000", 20.0),
+    ("http://127.0.0.1:5000", 0.0),  # a local emulator has no quota: no client-side limit
+    ("http://localhost:4566", 0.0),
+])
+def test_parallel_reads_are_paced_for_aws_not_for_a_local_emulator(endpoint: str | None, rate: float,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLEZERO_ENDPOINT_URL", raising=False)
+    assert BotoPort(endpoint_url=endpoint).read_rate() == rate

@@ -44,6 +44,7 @@ ORG_PAGE = 20  # the largest MaxResults Organizations accepts
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 20
 CONNECTION_ATTEMPTS = 2
+READ_RATE = 20.0  # calls per second for parallel reads: conservative for Identity Center's read APIs
 
 
 def client_config() -> Config:
@@ -111,6 +112,13 @@ def _error_message(code: str, message: str, endpoint: str | None, api: str = "")
     return text if len(text) <= 500 else text[:500] + "..."
 
 
+def _is_loopback(endpoint: str | None) -> bool:
+    from urllib.parse import urlparse
+
+    host = urlparse(endpoint).hostname if endpoint else None
+    return host in ("localhost", "127.0.0.1", "::1")
+
+
 def endpoint_from_env(endpoint_url: str | None) -> str | None:
     return endpoint_url or os.environ.get(ENDPOINT_ENV) or None
 
@@ -132,6 +140,11 @@ class BotoPort(AlertCalls, IdentityCenterCalls, MemberIamCalls):
         self._lock = threading.Lock()
 
     # --- plumbing -------------------------------------------------------------------------
+    def read_rate(self) -> float:
+        """AWS's read APIs get :data:`READ_RATE` calls per second from the parallel scan; an emulator on this
+        machine (a loopback endpoint) has no quota to protect, so it gets no limit."""
+        return 0.0 if _is_loopback(self._endpoint) else READ_RATE
+
     @property
     def session(self) -> Any:
         if self._session is None:
