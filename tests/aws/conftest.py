@@ -6,22 +6,14 @@ instant async steps): the tests check the rules themselves (aws_helpers.check_ev
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
 import pytest
 from aws_helpers import Aws, Org, copy_example, seed_for
 
-from consolezero.devtools.emulator import Emulator, start_emulator
+from consolezero.devtools.emulator import Emulator
 from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS
-
-
-@pytest.fixture(scope="session")
-def emulator() -> Iterator[Emulator]:
-    emu = start_emulator()
-    yield emu
-    emu.stop()
 
 
 @pytest.fixture(scope="session")

@@ -46,7 +46,7 @@ def test_apply_example_to_empty_organization_then_plan_is_empty(example_org: Org
     assert plan_of(example_org).changes == ()
     again = apply(example_org)  # idempotent: nothing left to do
     assert again.applied == [] and again.summary().startswith("No changes")
-    check_every_target_has_an_allow(example_org.aws.client("organizations"))
+    check_every_target_has_an_allow(example_org.port())
 
 
 def test_policies_are_minified_and_tagged(example_org: Org) -> None:
@@ -140,7 +140,7 @@ def test_removed_scp_and_role_are_detached_unassigned_and_deleted(example_org: O
         ("delete", "scp", "DenyLeaveOrganization", ""))
     apply(example_org)
     assert plan_of(example_org).changes == ()
-    check_every_target_has_an_allow(example_org.aws.client("organizations"))
+    check_every_target_has_an_allow(example_org.port())
 
 
 def test_permission_set_changes_are_listed_by_field_and_reprovisioned(example_org: Org) -> None:
