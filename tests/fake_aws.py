@@ -41,6 +41,7 @@ inspection go through the port's own methods (``update_scp``, ``detach_scp``, ``
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -211,7 +212,7 @@ class FakeAws:
             return self._n
 
     def _token(self, width: int) -> str:
-        n, out = self._next() * 7_919 + 1_000, ""
+        n, out = int(hashlib.sha256(str(self._next()).encode()).hexdigest(), 16), ""
         for _ in range(width):
             n, r = divmod(n, 36)
             out = _B36[r] + out
