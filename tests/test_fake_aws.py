@@ -5,11 +5,14 @@ from __future__ import annotations
 import inspect
 import json
 import re
+from pathlib import Path
 
 import pytest
 
+from consolezero.apply.service import make_plan, run_apply
 from consolezero.integrations.aws.port import FULL_AWS_ACCESS_ID, AwsError, AwsPort, BoundaryRef
-from fake_aws import FakeAws, FakeOrg
+from fake_aws import FakeAws, FakeOrg, seed_repository
+from support import AWS_EXAMPLE_PARTS, copy_example
 
 DENY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]})
 
@@ -176,3 +179,14 @@ def test_email_subscriptions_wait_for_confirmation(fake: FakeAws) -> None:
     assert topic is not None and [s.arn.startswith("arn:") for s in topic.subscriptions] == [False, True]
     fake.confirm_subscriptions()
     assert all(s.arn.startswith(arn + ":") for s in fake.topic("", "us-east-1", "alerts").subscriptions)
+
+
+@pytest.mark.parametrize("polls", [0, 2])
+def test_apply_converges_on_the_fake_whatever_the_async_steps_take(tmp_path: Path, polls: int) -> None:
+    fake = FakeAws(polls=polls)
+    org = seed_repository(fake, copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS))
+    sleeps: list[float] = []
+    result = run_apply(org.repo(), fake, sleep=sleeps.append)
+    assert result.summary().startswith("Apply complete: ")
+    assert bool(sleeps) == bool(polls)  # apply waited for each step when it took polls
+    assert make_plan(org.repo(), fake).changes == ()

@@ -12,7 +12,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
 from aws_helpers import Aws, copy_example, seed_for
 
 from consolezero.apply.service import make_plan, run_apply
@@ -234,14 +233,3 @@ def test_where_moto_and_aws_differ_the_fake_follows_aws(aws: Aws) -> None:
     # the permission set ARN: AWS's arn:aws:sso:::permissionSet/ssoins-.../ps-...; moto writes instance/ for it
     assert both(lambda p, s: p.create_permission_set(s.instance_arn, "Arn", "", "PT1H", {}).split("/")[0]) == (
         "arn:aws:sso:::instance", "arn:aws:sso:::permissionSet")
-
-
-@pytest.mark.parametrize("polls", [0, 2])
-def test_apply_converges_on_the_fake_whatever_the_async_steps_take(tmp_path: Path, polls: int) -> None:
-    fake = FakeAws(polls=polls)
-    org = seed_repository(fake, copy_example(tmp_path / "repo"))
-    sleeps: list[float] = []
-    result = run_apply(org.repo(), fake, sleep=sleeps.append)
-    assert result.summary().startswith("Apply complete: ")
-    assert bool(sleeps) == bool(polls)  # apply waited for each step when it took polls
-    assert make_plan(org.repo(), fake).changes == ()
