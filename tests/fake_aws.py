@@ -224,9 +224,13 @@ class FakeAws:
     def _uuid(self) -> str:
         return f"{self._next():08x}-fa4e-4a0e-8000-{self._next():012x}"
 
-    # --- credentials -------------------------------------------------------------------------
+    # --- credentials and pace ----------------------------------------------------------------
     def access_key_id(self) -> str | None:
         return self.access_key
+
+    def read_rate(self) -> float:
+        """No client-side rate limit for the parallel reads: no API to protect (as a local emulator)."""
+        return 0.0
 
     def caller_arn(self) -> str | None:
         return self.caller
