@@ -65,5 +65,4 @@ def backend(request: pytest.FixtureRequest) -> FakeBackend | EmulatorBackend:
     """The fake, then the emulator (one moto server per session, reset here)."""
     if request.param == "fake":
         return FakeBackend(request.getfixturevalue("fake"))
-    request.getfixturevalue("monkeypatch").setattr("consolezero.plan.assignment_scan.RATE", 0.0)  # as ``fake``
     return EmulatorBackend(request.getfixturevalue("emulator"))
