@@ -29,8 +29,7 @@ def example(tmp_path: Path) -> Path:
 @pytest.fixture
 def fake() -> FakeAws:
     """An empty organization in memory: the root, FullAWSAccess, the management account, an Identity Center
-    instance with an empty identity store. Seed it with its seed_* / add_* methods or seed_repository().
-    Its ``read_rate()`` is 0: the complete assignment scan gets no client-side rate limit (no API to protect)."""
+    instance with an empty identity store. Seed it with its seed_* / add_* methods or seed_repository()."""
     return FakeAws()
 
 

@@ -169,8 +169,10 @@ class FakeAws:
     def __init__(self, *, polls: int = 0, scp_max_chars: int = 10_240, max_attachments: int = 10,
                  management_id: str = MANAGEMENT_ID, management_name: str = "master",
                  management_email: str = "master@example.com", access_key_id: str = "ASIAFAKEEXAMPLE00001",
-                 caller_arn: str | None = None, now: datetime = datetime(2026, 11, 1, tzinfo=UTC)) -> None:
+                 caller_arn: str | None = None, now: datetime = datetime(2026, 11, 1, tzinfo=UTC),
+                 read_rate: float = 0.0) -> None:
         self.polls = polls
+        self.rate = read_rate  # parallel reads per second; 0: no limit (nothing to protect in memory)
         self.scp_max_chars = scp_max_chars
         self.max_attachments = max_attachments
         self.now = now
@@ -229,8 +231,7 @@ class FakeAws:
         return self.access_key
 
     def read_rate(self) -> float:
-        """No client-side rate limit for the parallel reads: no API to protect (as a local emulator)."""
-        return 0.0
+        return self.rate
 
     def caller_arn(self) -> str | None:
         return self.caller

@@ -35,7 +35,6 @@ def boto_session() -> object:
 
 @pytest.fixture
 def aws(emulator: Emulator, boto_session: object) -> Aws:
-    """The emulator, reset (a loopback endpoint: BotoPort.read_rate() sets no client-side rate limit)."""
     emulator.reset()
     return Aws(url=emulator.url, session=boto_session)
 
