@@ -101,5 +101,4 @@ def make_backend(request: pytest.FixtureRequest) -> FakeBackend | EmulatorBacken
     """The fake, or the emulator (one moto server per session, reset here)."""
     if request.param == "fake":
         return FakeBackend(request.getfixturevalue("fake"))
-    request.getfixturevalue("monkeypatch").setattr("consolezero.plan.assignment_scan.RATE", 0.0)  # as ``fake``
     return EmulatorBackend(request.getfixturevalue("emulator"))

@@ -29,13 +29,9 @@ def example(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def fake(monkeypatch: pytest.MonkeyPatch) -> FakeAws:
+def fake() -> FakeAws:
     """An empty organization in memory: the root, FullAWSAccess, the management account, an Identity Center
-    instance with an empty identity store. Seed it with its seed_* / add_* methods or seed_repository().
-
-    The complete assignment scan's client-side rate limit (plan/assignment_scan.py RATE, 20 calls/s, which
-    protects AWS's API) is lifted: the fake has no API to protect, and the limit alone cost ~0.5 s per apply."""
-    monkeypatch.setattr("consolezero.plan.assignment_scan.RATE", 0.0)
+    instance with an empty identity store. Seed it with its seed_* / add_* methods or seed_repository()."""
     return FakeAws()
 
 

@@ -169,8 +169,10 @@ class FakeAws:
     def __init__(self, *, polls: int = 0, scp_max_chars: int = 10_240, max_attachments: int = 10,
                  management_id: str = MANAGEMENT_ID, management_name: str = "master",
                  management_email: str = "master@example.com", access_key_id: str = "ASIAFAKEEXAMPLE00001",
-                 caller_arn: str | None = None, now: datetime = datetime(2026, 11, 1, tzinfo=UTC)) -> None:
+                 caller_arn: str | None = None, now: datetime = datetime(2026, 11, 1, tzinfo=UTC),
+                 read_rate: float = 0.0) -> None:
         self.polls = polls
+        self.rate = read_rate  # parallel reads per second; 0: no limit (nothing to protect in memory)
         self.scp_max_chars = scp_max_chars
         self.max_attachments = max_attachments
         self.now = now
@@ -224,9 +226,12 @@ class FakeAws:
     def _uuid(self) -> str:
         return f"{self._next():08x}-fa4e-4a0e-8000-{self._next():012x}"
 
-    # --- credentials -------------------------------------------------------------------------
+    # --- credentials and pace ----------------------------------------------------------------
     def access_key_id(self) -> str | None:
         return self.access_key
+
+    def read_rate(self) -> float:
+        return self.rate
 
     def caller_arn(self) -> str | None:
         return self.caller

@@ -35,10 +35,8 @@ def boto_session() -> object:
 
 
 @pytest.fixture
-def aws(emulator: Emulator, boto_session: object, monkeypatch: pytest.MonkeyPatch) -> Aws:
-    """The emulator, reset; the assignment scan's client-side rate limit (there for AWS's API) lifted."""
+def aws(emulator: Emulator, boto_session: object) -> Aws:
     emulator.reset()
-    monkeypatch.setattr("consolezero.plan.assignment_scan.RATE", 0.0)
     return Aws(url=emulator.url, session=boto_session)
 
 

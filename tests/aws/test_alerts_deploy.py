@@ -123,11 +123,9 @@ def _alert_writes(parts: tuple[str, ...], dest: Path) -> list[str]:
     return calls
 
 
-def test_a_fault_at_alert_writes_then_a_rerun_converges(aws: Aws, emulator, tmp_path: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_fault_at_alert_writes_then_a_rerun_converges(aws: Aws, emulator, tmp_path: Path) -> None:
     # where to inject: ALERTS_PARTS writes the example's alerts, the same calls in the same order (on the fake;
     # the emulator round with a fault at the last of them, ``total``, shows the emulator makes them all)
-    monkeypatch.setattr("consolezero.plan.assignment_scan.RATE", 0.0)
     writes = _alert_writes(ALERTS_PARTS, tmp_path / "alerts")
     assert writes == _alert_writes(EXAMPLE_PARTS, tmp_path / "example")
     total = len(writes)
