@@ -6,6 +6,7 @@ AWS in the tests (what runs where):
 - ``emulator`` (one moto server per session) and, in tests/aws/, ``aws`` / ``example_org``: real boto3 over
   HTTP. For what only the emulator can show -- BotoPort itself, the CLI's endpoint handling, fault
   injection, the demo -- and the contract tests that keep the fake honest (tests/aws/test_fake_contract.py).
+- ``backend``: the fake, then the emulator (tests/backends.py), for the few tests that run on both.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from backends import EmulatorBackend, FakeBackend, make_backend
 from fake_aws import FakeAws, FakeOrg, seed_repository
 from support import AWS_EXAMPLE_PARTS, copy_example
 
@@ -51,6 +53,12 @@ def fake_cli(fake: FakeAws, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "no-credentials"))
     monkeypatch.delenv("CONSOLEZERO_ENDPOINT_URL", raising=False)
     return fake
+
+
+@pytest.fixture(params=["fake", pytest.param("emulator", marks=pytest.mark.slow)])
+def backend(request: pytest.FixtureRequest) -> FakeBackend | EmulatorBackend:
+    """The fake, then the emulator: for the few tests that keep the fake honest (see tests/backends.py)."""
+    return make_backend(request)
 
 
 @pytest.fixture(scope="session")

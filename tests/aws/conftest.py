@@ -3,10 +3,11 @@ between tests (the ``emulator`` fixture lives in tests/conftest.py; ``aws`` and 
 
 What runs where:
 - here (tests/aws/): what only real boto3 over HTTP can show -- BotoPort and its error handling, the CLI
-  with --endpoint-url, fault injection on the emulator's memory, the census, alerts delivery, the demo's
-  paths -- and test_fake_contract.py, the same scenarios on BotoPort(moto) and on the fake;
-- tests/apply/ (and any test taking ``fake`` / ``fake_org`` / ``fake_cli``): plan and apply logic on
-  tests/fake_aws.py's FakeAws, in memory; a few also run on the emulator (their ``backend`` fixture).
+  with --endpoint-url, fault injection on the emulator's memory, alerts delivery (EventBridge -> SNS -> SQS),
+  the demo's paths -- and test_fake_contract.py, the same scenarios on BotoPort(moto) and on the fake;
+- tests/apply/, tests/jit/, tests/alerts/, tests/census/ (any test taking ``fake`` / ``fake_org`` /
+  ``fake_cli``): plan, apply, JIT, alerts and census logic on tests/fake_aws.py's FakeAws, in memory; a few
+  also run on the emulator (their ``backend`` fixture, tests/backends.py).
 
 moto enforces none of AWS's rules (no SCP size limit, no last-policy rule, any session duration,
 instant async steps): the tests check the rules themselves (support.check_every_target_has_an_allow);
