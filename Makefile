@@ -20,7 +20,7 @@ demo: $(STAMP)
 test: $(STAMP) check-workflows
 	$(BIN)/ruff check tooling tests benchmarks
 	$(BIN)/consolezero rules --check-docs docs/rules
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 ## check-workflows: the GitHub workflows, offline: zizmor and GitHub's workflow schema
 check-workflows: $(STAMP)

@@ -126,12 +126,19 @@ class Counter:
 def counted_port(url: str) -> tuple[object, Counter]:
     import boto3
 
-    from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, BotoPort
+    from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS, READ_RATE, BotoPort
+
+    class PacedAsAws(BotoPort):
+        """Paced as against AWS (a local emulator gets no limit), so the wall times show what the scan's
+        client-side rate limit costs on a real organization."""
+
+        def read_rate(self) -> float:
+            return READ_RATE
 
     session = boto3.session.Session(region_name="us-east-1", **EMULATOR_CREDENTIALS)
     counter = Counter()
     session.events.register("before-call.*.*", counter)
-    return BotoPort(session=session, endpoint_url=url, sso_region=REGION), counter
+    return PacedAsAws(session=session, endpoint_url=url, sso_region=REGION), counter
 
 
 def measure(emulator: object, size: int, by_operation: bool, scan_all: bool) -> dict[str, object]:

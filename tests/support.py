@@ -1,4 +1,6 @@
-"""Test helpers: a copy of the example repository, overlays with `# expect:` markers, lint runs."""
+"""Test helpers: a copy of the example repository, overlays with `# expect:` markers, lint runs, and what
+the AWS tests share whichever AWS they talk to (the in-memory fake or the emulator): account ids written
+into a repository, AWS's SCP invariant checked through the port."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from consolezero.devtools import demo
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml", ".github", "bootstrap")
+AWS_EXAMPLE_PARTS = ("accounts", "roles", "scps", "requests", ".consolezero.yaml")  # what plan and apply read
 MAIN_OVERLAY = "_main"  # a fixture's folder of files committed on main before the rest of the overlay
 EXPECT = re.compile(r"#\s*expect:\s*([a-z0-9,\s-]+?)\s*$")
 CONTEXT_FILE = "lint-context.json"  # in a fixture case: the pull request and ticket states lint is given
@@ -19,6 +22,46 @@ CONTEXT_FILE = "lint-context.json"  # in a fixture case: the pull request and ti
 def copy_example(dest: Path, parts: tuple[str, ...] = EXAMPLE_PARTS) -> Path:
     """The example organization (its YAML, workflows and bootstrap template), copied to ``dest``."""
     return demo.copy_example(ROOT, dest, parts)
+
+
+def set_account_ids(root: Path, ids: dict[str, str]) -> None:
+    """Rewrite each account file's id (by account name) to the id the organization (fake or emulator) assigned."""
+    for path in (root / "accounts").rglob("*.yaml"):
+        name = path.stem
+        if name in ids:
+            text = path.read_text(encoding="utf-8")
+            path.write_text(re.sub(r'^id:\s*"?\d+"?', f'id: "{ids[name]}"', text, count=1, flags=re.M),
+                            encoding="utf-8")
+
+
+def all_targets(port) -> list[str]:
+    """The root, every OU and every account, read through an AWS port (FakeAws or BotoPort)."""
+    root = port.root_id()
+    targets, queue = [root], [root]
+    while queue:
+        parent = queue.pop()
+        for ou in port.child_ous(parent):
+            targets.append(ou.id)
+            queue.append(ou.id)
+        targets += [a.id for a in port.child_accounts(parent)]
+    return targets
+
+
+def check_every_target_has_an_allow(port) -> None:
+    """Every root, OU and account keeps >= 1 SCP, and one that allows: AWS's rule (the first half; the fake
+    enforces it, moto does not) and consolezero's (the second), read through any AWS port."""
+    import json
+
+    allows: dict[str, bool] = {}
+    for target in all_targets(port):
+        policies = port.policies_for_target(target)
+        assert policies, f"{target} was left with no SCP attached"
+        for p in policies:
+            if p.id not in allows:
+                doc = json.loads(port.policy_content(p.id))
+                statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
+                allows[p.id] = any(s.get("Effect") == "Allow" for s in statements)
+        assert any(allows[p.id] for p in policies), f"{target} was left with no SCP that allows anything"
 
 
 def apply_overlay(repo: Path, overlay: Path) -> list[str]:

@@ -97,6 +97,18 @@ def _saved_plan() -> dict:
     (lambda c: c.pop("action"), "changes[0] (create scp DenyUser): missing field 'action'"),
     (lambda c: c.update(phase="10"), "changes[0] (create scp DenyUser): 'phase' is a string, expected an integer"),
     (lambda c: c.update(action=["x"]), "changes[0] (create scp DenyUser): 'action' is a list, expected an object"),
+    # the action is read back as its typed class (plan/actions.py), field by field
+    (lambda c: c.update(op="attach"), "changes[0] (attach scp DenyUser): attach scp is not a change consolezero makes"),
+    (lambda c: c["action"].pop("content"), "changes[0] (create scp DenyUser): action.content is missing"),
+    (lambda c: c["action"].update(tags=["a"]), "changes[0] (create scp DenyUser): action.tags is a list, expected an "
+                                               "object"),
+    (lambda c: c["action"].update(tags={"team": 7}), "changes[0] (create scp DenyUser): action.tags.team is an "
+                                                     "integer, expected a string"),
+    (lambda c: c["action"].update(content=None), "changes[0] (create scp DenyUser): action.content is null, "
+                                                 "expected a string"),
+    # an unknown field is refused, never ignored: a misspelling, or a field only another version would act on
+    (lambda c: c["action"].update(contents="{}"), "changes[0] (create scp DenyUser): action.contents is not a field "
+                                                  "of create scp (its fields: name, description, content, tags)"),
 ])
 def test_a_malformed_plan_file_is_one_line_naming_the_entry(tmp_path: Path, edit, message: str) -> None:
     from consolezero.plan.planfile import PlanFileError, load_plan
@@ -117,12 +129,23 @@ def test_a_malformed_plan_file_is_one_line_naming_the_entry(tmp_path: Path, edit
 
 def test_apply_dispatches_every_change_the_planner_makes_through_its_table() -> None:
     from consolezero.apply.executor import HANDLERS
+    from consolezero.plan.action_codec import ACTION_TYPES
+    from consolezero.plan.actions import CreateScp, DeleteScp
     from consolezero.plan.types import Change, Kind, Op
 
-    assert all(isinstance(op, Op) and isinstance(kind, Kind) for op, kind in HANDLERS)
+    every_action = {cls for classes in ACTION_TYPES.values() for cls in classes}
+    assert set(HANDLERS) == every_action  # one step per action type, and no step for anything else
+    assert all(isinstance(cls.OP, Op) and isinstance(cls.KIND, Kind) for cls in HANDLERS)
     with pytest.raises(ValueError):
         Change("explode", "scp", "x")  # type: ignore[arg-type]
     assert json.dumps({"op": Change("create", "scp", "x").op}) == '{"op": "create"}'  # the contract stays strings
+    create = CreateScp(name="x", description="x", content="{}", tags={})
+    assert Change("create", "scp", "x", action=create).action is create
+    with pytest.raises(TypeError, match="a delete scp change cannot carry a create scp action"):
+        Change("delete", "scp", "x", action=create)  # the pair and the action's class agree
+    with pytest.raises(TypeError, match="cannot carry dict"):
+        Change("delete", "scp", "x", action={"policy_id": "p-1"})  # type: ignore[arg-type]
+    assert Change("delete", "scp", "x", action=DeleteScp(policy_id="p-1")).action == DeleteScp(policy_id="p-1")
 
 
 # --- files stay inside the repository -------------------------------------------------------------

@@ -25,7 +25,7 @@ def test_nothing_live_creates_everything_in_order() -> None:
     kinds = [c.kind for c in sorted(changes, key=lambda c: c.phase)]
     assert kinds[:2] == ["alert_bus", "alert_topic"] and kinds.count("alert_rule") == 12
     bus = changes[0]
-    assert '"aws:PrincipalOrgID": "o-x"' in bus.action["policy"] and bus.action["tags"] == OWNED
+    assert '"aws:PrincipalOrgID": "o-x"' in bus.action.policy and bus.action.tags == OWNED
 
 
 def test_an_unmanaged_bus_or_topic_is_a_name_clash() -> None:

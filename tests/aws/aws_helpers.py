@@ -1,12 +1,12 @@
 """Helpers for the AWS tests: emulator access, seeding, the AWS invariants moto does not enforce, fault injection.
 
 moto enforces none of AWS's rules (no SCP size limit, no last-policy rule, any session duration,
-instant async steps): these tests check the rules themselves (see FaultyPort's invariant check).
+instant async steps): these tests check the rules themselves (support.check_every_target_has_an_allow,
+FaultyPort's invariant check). The in-memory fake (tests/fake_aws.py) enforces them.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +17,7 @@ from consolezero.devtools import demo
 from consolezero.devtools.seed import SeededOrganization, seed_break_glass_user, seed_emulator
 from consolezero.integrations.aws.boto import BotoPort
 from consolezero.integrations.aws.port import MUTATING, AwsError
+from support import check_every_target_has_an_allow, set_account_ids  # noqa: F401 - shared with the fake's tests
 
 REGION = "eu-west-1"
 ROOT = Path(__file__).resolve().parents[2]
@@ -39,16 +40,6 @@ class Aws:
 
     def port(self, **kwargs: Any) -> BotoPort:
         return BotoPort(session=self.session, endpoint_url=self.url, sso_region=REGION, **kwargs)
-
-
-def set_account_ids(root: Path, ids: dict[str, str]) -> None:
-    """Rewrite each account file's id (by account name) to the id the emulator assigned."""
-    for path in (root / "accounts").rglob("*.yaml"):
-        name = path.stem
-        if name in ids:
-            text = path.read_text(encoding="utf-8")
-            path.write_text(re.sub(r'^id:\s*"?\d+"?', f'id: "{ids[name]}"', text, count=1, flags=re.M),
-                            encoding="utf-8")
 
 
 @dataclass
@@ -78,34 +69,6 @@ def seed_for(aws: Aws, root: Path, users: tuple[str, ...] = (), break_glass_mfa:
         for glass in org.break_glass:
             seed_break_glass_user(aws.url, ids[glass.account], glass.user, glass.path, mfa=break_glass_mfa)
     return Org(aws=aws, root=root, seed=seed, ids=ids)
-
-
-def all_targets(org_client: Any) -> list[str]:
-    root = org_client.list_roots()["Roots"][0]["Id"]
-    targets, queue = [root], [root]
-    while queue:
-        parent = queue.pop()
-        for ou in org_client.list_organizational_units_for_parent(ParentId=parent)["OrganizationalUnits"]:
-            targets.append(ou["Id"])
-            queue.append(ou["Id"])
-    targets += [a["Id"] for a in org_client.list_accounts()["Accounts"]]
-    return targets
-
-
-def check_every_target_has_an_allow(org_client: Any) -> None:
-    """AWS's rule that moto does not enforce: every root, OU and account keeps >= 1 SCP, one that allows."""
-    import json
-
-    contents: dict[str, bool] = {}
-    for target in all_targets(org_client):
-        policies = org_client.list_policies_for_target(TargetId=target, Filter="SERVICE_CONTROL_POLICY")["Policies"]
-        assert policies, f"{target} was left with no SCP attached"
-        for p in policies:
-            if p["Id"] not in contents:
-                doc = json.loads(org_client.describe_policy(PolicyId=p["Id"])["Policy"]["Content"])
-                statements = doc["Statement"] if isinstance(doc["Statement"], list) else [doc["Statement"]]
-                contents[p["Id"]] = any(s.get("Effect") == "Allow" for s in statements)
-        assert any(contents[p["Id"]] for p in policies), f"{target} was left with no SCP that allows anything"
 
 
 class InjectedFault(AwsError):

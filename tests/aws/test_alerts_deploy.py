@@ -1,5 +1,11 @@
-"""Alert deployment against the emulator: plan shows each resource, apply creates them, a second plan is empty,
-and a denied CloudTrail event put on the central bus reaches the topic's subscriber with its message."""
+"""Alerts against the emulator: a denied CloudTrail event put on the central bus reaches the topic's subscriber
+with its message (EventBridge -> SNS -> SQS delivery, which the in-memory fake does not have), and a fault after
+any alert write, then a re-run, converges. Plan and apply of the deployment itself run on the in-memory fake:
+tests/alerts/test_alerts_apply.py.
+
+Both seed ALERTS_PARTS: the example without roles and requests, whose alert writes are the example's, in the
+same order (test_the_alerts_repository_writes_the_alerts_of_the_example checks it on the fake), at half the
+emulator calls of an apply."""
 
 from __future__ import annotations
 
@@ -7,15 +13,17 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_helpers import Org
+from aws_helpers import EXAMPLE_PARTS, ROOT, Aws, Org, seed_for
 
 from consolezero.alerts.cloudtrail import as_eventbridge_event
-from consolezero.alerts.forwarding import BUS_NAME, FORWARD_RULE, STACK_SET
+from consolezero.alerts.forwarding import BUS_NAME
 from consolezero.apply.executor import StepFailed
 from consolezero.apply.service import make_plan as fresh_plan
 from consolezero.apply.service import run_apply
+from consolezero.devtools import demo
 from consolezero.integrations.aws.port import AwsError
 
+ALERTS_PARTS = ("accounts", "scps", ".consolezero.yaml")  # what the alerts are made of: no roles, no requests
 CLOUDTRAIL = Path(__file__).resolve().parents[1] / "fixtures" / "cloudtrail"
 
 
@@ -23,46 +31,20 @@ def _alert_changes(plan):
     return [(c.op, c.kind, c.name) for c in plan.changes if c.kind.startswith("alert_")]
 
 
-def test_apply_creates_the_alert_resources_and_a_second_plan_is_empty(example_org: Org) -> None:
-    plan = fresh_plan(example_org.repo(), example_org.port())
-    changes = _alert_changes(plan)
-    assert ("create", "alert_bus", BUS_NAME) in changes
-    assert ("create", "alert_topic", "guardrail-alerts") in changes
-    assert ("create", "alert_subscription", "mailto:cloud-security@example.com") in changes
-    assert ("create", "alert_rule", "consolezero-DenyUser-DenyIamUsers") in changes
-    assert ("create", "alert_rule", "consolezero-always-break-glass") in changes
-    assert ("create", "alert_stackset", STACK_SET) in changes
-    assert ("create", "alert_forwarder", FORWARD_RULE) in changes
-    assert not plan.errors, plan.errors
-
-    result = run_apply(example_org.repo(), example_org.port())
-    assert len(result.applied) == len(plan.changes)
-    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
-
-    security = example_org.ids["security"]
-    port = example_org.port()
-    bus = port.event_bus(security, "us-east-1", BUS_NAME)
-    assert bus is not None and bus.tags.get("managed-by") == "consolezero"
-    assert "aws:PrincipalOrgID" in (bus.policy or "")
-    rules = {r.name: r for r in port.event_rules(security, "us-east-1", BUS_NAME, "consolezero-")}
-    assert len(rules) == 12
-    deny_user = rules["consolezero-DenyUser-DenyIamUsers"]
-    assert deny_user.targets[0].arn.endswith(":guardrail-alerts")
-    assert "<principal>" in (deny_user.targets[0].input_template or "")
-    topic = port.topic(security, "us-east-1", "guardrail-alerts")
-    assert topic is not None and [(s.protocol, s.endpoint) for s in topic.subscriptions] == [
-        ("email", "cloud-security@example.com")]
-    stack_set = port.stack_set("us-east-1", STACK_SET)
-    assert stack_set is not None and set(stack_set.regions) == {"us-east-1", "eu-west-1"}
-
-    again = run_apply(example_org.repo(), example_org.port())
-    assert again.applied == []  # idempotent: nothing left to do
+@pytest.fixture
+def alerts_org(aws: Aws, tmp_path: Path) -> Org:
+    """ALERTS_PARTS of the example in the emulator (accounts, SCPs, organization.yaml's alerts)."""
+    return seed_for(aws, alerts_repo(tmp_path / "repo"))
 
 
-def test_a_denied_event_on_the_bus_reaches_a_subscriber(example_org: Org) -> None:
-    run_apply(example_org.repo(), example_org.port())
-    security = example_org.ids["security"]
-    port = example_org.port()
+def alerts_repo(dest: Path) -> Path:
+    return demo.copy_example(ROOT, dest, ALERTS_PARTS)
+
+
+def test_a_denied_event_on_the_bus_reaches_a_subscriber(alerts_org: Org) -> None:
+    run_apply(alerts_org.repo(), alerts_org.port())
+    security = alerts_org.ids["security"]
+    port = alerts_org.port()
     sqs = port.client(port._at("sqs", security, "us-east-1"))
     queue = sqs.create_queue(QueueName="alerts-demo")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -84,36 +66,7 @@ def test_a_denied_event_on_the_bus_reaches_a_subscriber(example_org: Org) -> Non
     assert "iam.amazonaws.com CreateUser (AccessDenied)" in text
     assert "IAM users, access keys and console passwords are not allowed" in text
     # the undeclared SQS subscription is left alone: the next plan is still empty
-    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
-
-
-def test_a_new_region_and_a_new_subscriber_update_the_deployment(example_org: Org) -> None:
-    run_apply(example_org.repo(), example_org.port())
-    org = example_org.root / "accounts" / "organization.yaml"
-    org.write_text(org.read_text(encoding="utf-8").replace(
-        'subscribers: ["mailto:cloud-security@example.com"]}',
-        'subscribers: ["mailto:cloud-security@example.com", "mailto:oncall@example.com"],\n'
-        '         regions: [eu-central-1]}'), encoding="utf-8")
-    plan = fresh_plan(example_org.repo(), example_org.port())
-    assert _alert_changes(plan) == [("create", "alert_subscription", "mailto:oncall@example.com"),
-                                    ("update", "alert_stackset", STACK_SET)]
-    run_apply(example_org.repo(), example_org.port())
-    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
-    stack_set = example_org.port().stack_set("us-east-1", STACK_SET)
-    assert set(stack_set.regions) == {"us-east-1", "eu-west-1", "eu-central-1"}
-    # a second break-glass user: the forwarding template (a new ARN to forward) and the always-on rule change
-    text = org.read_text(encoding="utf-8")
-    org.write_text(text.replace("  - {account: security, user: break-glass-admin, path: /break-glass/}",
-                                "  - {account: security, user: break-glass-admin, path: /break-glass/}\n"
-                                "  - {account: log-archive, user: break-glass-logs, path: /break-glass/}"),
-                   encoding="utf-8")
-    plan = fresh_plan(example_org.repo(), example_org.port())
-    assert _alert_changes(plan) == [("update", "alert_rule", "consolezero-always-break-glass"),
-                                    ("update", "alert_forwarder", FORWARD_RULE),
-                                    ("update", "alert_stackset", STACK_SET)]
-    run_apply(example_org.repo(), example_org.port())
-    assert _alert_changes(fresh_plan(example_org.repo(), example_org.port())) == []
-    assert "break-glass-logs" in example_org.port().stack_set("us-east-1", STACK_SET).template
+    assert _alert_changes(fresh_plan(alerts_org.repo(), alerts_org.port())) == []
 
 
 ALERT_WRITES = ("create_event_bus", "put_event_bus_policy", "tag_event_resource", "put_event_rule",
@@ -142,19 +95,46 @@ class _FailAlertCall:
         return wrapped
 
 
-def test_a_fault_at_alert_writes_then_a_rerun_converges(aws, emulator, tmp_path: Path) -> None:
-    from aws_helpers import copy_example, seed_for
+def _alert_writes(parts: tuple[str, ...], dest: Path) -> list[str]:
+    """The alert writes (in order, named by call and rule) of a first apply of the example's ``parts`` on the
+    in-memory fake."""
+    from fake_aws import FakeAws, seed_repository
 
-    counting = _FailAlertCall(None, None)
-    org = seed_for(aws, copy_example(tmp_path / "count"))
-    counting._inner = org.port()
-    run_apply(org.repo(), counting)
-    total = counting.calls
+    calls: list[str] = []
+
+    class Recording:
+        def __init__(self, inner: FakeAws) -> None:
+            self._inner = inner
+
+        def __getattr__(self, name: str):
+            attr = getattr(self._inner, name)
+            if name not in ALERT_WRITES:
+                return attr
+
+            def wrapped(*args, **kwargs):
+                calls.append(f"{name} {args[3]}" if name in ("put_event_rule", "put_event_targets") else name)
+                return attr(*args, **kwargs)
+
+            return wrapped
+
+    fake = FakeAws()
+    org = seed_repository(fake, demo.copy_example(ROOT, dest, parts))
+    run_apply(org.repo(), Recording(fake))
+    return calls
+
+
+def test_a_fault_at_alert_writes_then_a_rerun_converges(aws: Aws, emulator, tmp_path: Path) -> None:
+    # where to inject: ALERTS_PARTS writes the example's alerts, the same calls in the same order (on the fake;
+    # the emulator round with a fault at the last of them, ``total``, shows the emulator makes them all)
+    writes = _alert_writes(ALERTS_PARTS, tmp_path / "alerts")
+    assert writes == _alert_writes(EXAMPLE_PARTS, tmp_path / "example")
+    total = len(writes)
     assert total >= 30  # bus, policy, topic, policy, 12 rules x 2, subscription, forwarder x 2, StackSet x 2
     for n, fail_at in enumerate(sorted({1, 2, 3, 4, 5, total // 2, total - 3, total - 1, total})):
         emulator.reset()
-        org = seed_for(aws, copy_example(tmp_path / f"run{n}"))
-        with pytest.raises(StepFailed):
-            run_apply(org.repo(), _FailAlertCall(org.port(), fail_at))
-        run_apply(org.repo(), org.port())  # the re-run finishes the job
-        assert fresh_plan(org.repo(), org.port()).changes == (), fail_at
+        org = seed_for(aws, alerts_repo(tmp_path / f"run{n}"))
+        port = org.port()  # one per round: a BotoPort keeps clients, never answers (so it reads as a new one)
+        with pytest.raises(StepFailed, match=f"fault after alert write #{fail_at} "):
+            run_apply(org.repo(), _FailAlertCall(port, fail_at))
+        run_apply(org.repo(), port)  # the re-run finishes the job
+        assert fresh_plan(org.repo(), port).changes == (), fail_at

@@ -10,6 +10,7 @@ from consolezero.apply.executor import StepFailed, Timeouts, execute
 from consolezero.integrations.aws.boto import BotoPort
 from consolezero.integrations.aws.port import AsyncStatus, AwsError, AwsTimeout
 from consolezero.integrations.aws.waiter import wait_for
+from consolezero.plan.actions import Assign, DetachScp, Target
 from consolezero.plan.types import P_ASSIGN, P_DETACH, Change, Plan
 
 ROOT_ID = "r-ab12"
@@ -43,7 +44,8 @@ def summary(pid: str, name: str, aws_managed: bool = False) -> dict:
 
 def detach_plan(target: str = "ou:Workloads") -> Plan:
     change = Change("detach", "attachment", "DenyS3", target, P_DETACH, f"detach DenyS3 from {target}",
-                    action={"policy": "DenyS3", "policy_id": POLICY_ID, "target": target, "target_id": OU_ID})
+                    action=DetachScp(policy="DenyS3", policy_id=POLICY_ID, target=Target.parse(target),
+                                     target_id=OU_ID))
     return Plan("f" * 64, (change,), context={"root_id": ROOT_ID, "policy_ids": {"DenyS3": POLICY_ID}})
 
 
@@ -112,8 +114,8 @@ def test_detach_attaches_full_aws_access_first_when_nothing_else_allows(stubbed)
 def test_full_aws_access_is_kept_when_it_is_the_only_allow(stubbed) -> None:
     port, org, _, _ = stubbed
     change = Change("detach", "attachment", "FullAWSAccess", "ou:Workloads", P_DETACH, "detach FullAWSAccess",
-                    action={"policy": "FullAWSAccess", "policy_id": "p-FullAWSAccess", "target": "ou:Workloads",
-                            "target_id": OU_ID})
+                    action=DetachScp(policy="FullAWSAccess", policy_id="p-FullAWSAccess", target=Target.ou("Workloads"),
+                                     target_id=OU_ID))
     org.add_response("list_policies_for_target", {"Policies": [summary("p-FullAWSAccess", "FullAWSAccess", True)]})
     notes = []
     execute(Plan("f" * 64, (change,), context={"root_id": ROOT_ID}), port, lambda p: notes.append(p.message))
@@ -123,9 +125,9 @@ def test_full_aws_access_is_kept_when_it_is_the_only_allow(stubbed) -> None:
 def assign_plan() -> Plan:
     change = Change("assign", "assignment", "ReadOnly", "account:prod-app", P_ASSIGN, "assign ReadOnly",
                     details={"principal": "group:everyone"},
-                    action={"permission_set": "ReadOnly", "arn": PS_ARN, "account": "prod-app",
-                            "account_id": "333333333333", "principal_type": "GROUP", "principal_id": "g-1",
-                            "principal": "group:everyone"})
+                    action=Assign(permission_set="ReadOnly", arn=PS_ARN, account="prod-app",
+                                  account_id="333333333333", principal_type="GROUP", principal_id="g-1",
+                                  principal="group:everyone"))
     return Plan("f" * 64, (change,), context={"root_id": ROOT_ID, "instance_arn": INSTANCE})
 
 
@@ -257,3 +259,48 @@ def test_an_html_error_page_becomes_one_line_with_a_hint() -> None:
         sock.close()
     assert str(caught.value) == (f"501: HTTP 501 from {url}, which did not answer as an AWS API does "
                                  "(is --endpoint-url / CONSOLEZERO_ENDPOINT_URL right?)")
+
+
+def test_an_html_500_page_is_asked_once_not_ten_times() -> None:
+    """An emulator lacking an API answers HTTP 500 with a web page: asking again cannot help, so the message comes
+    at once (botocore's adaptive retries used to take 20 to 40 s); an AWS 500 in JSON is still retried."""
+    body = b"<!doctype html>\n<html lang=en>\n<title>500 Internal Server Error</title>\n"
+
+    def answer(conn) -> None:
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 500 INTERNAL SERVER ERROR\r\nContent-Type: text/html\r\nConnection: close\r\n"
+                     b"Content-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body)
+        conn.close()
+
+    url, connections, sock = _server(answer)
+    try:
+        with pytest.raises(AwsError) as caught:
+            _port(url).root_id()
+    finally:
+        sock.close()
+    assert connections[0] == 1
+    assert caught.value.code == "500"
+
+    from consolezero.integrations.aws.boto import _no_more_connection_retries
+
+    class Http:
+        def __init__(self, status: int, content: bytes) -> None:
+            self.status_code, self.content = status, content
+
+    json_500 = Http(500, b'{"__type":"InternalServerException","message":"try again"}')
+    assert _no_more_connection_retries(1, None, response=(json_500, {})) is None  # botocore decides: retried
+    assert _no_more_connection_retries(1, None, response=(Http(500, body), {})) is False
+    assert _no_more_connection_retries(1, None, response=(Http(200, b"<html>"), {})) is None
+
+
+@pytest.mark.parametrize(("endpoint", "rate"), [
+    (None, 20.0),  # AWS: the parallel scan stays under Identity Center's read quota
+    ("https://sso.eu-west-1.amazonaws.com", 20.0),  # any endpoint that is not this machine is treated as AWS
+    ("http://10.0.0.5:5000", 20.0),
+    ("http://127.0.0.1:5000", 0.0),  # a local emulator has no quota: no client-side limit
+    ("http://localhost:4566", 0.0),
+])
+def test_parallel_reads_are_paced_for_aws_not_for_a_local_emulator(endpoint: str | None, rate: float,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CONSOLEZERO_ENDPOINT_URL", raising=False)
+    assert BotoPort(endpoint_url=endpoint).read_rate() == rate

@@ -197,7 +197,7 @@ def test_transition_plan_shape(emulator, tmp_path: Path) -> None:
     assert got[-1] == ("delete", "Old", "")
     converge(aws, root, None)
     assert_converged(aws, root)
-    check_every_target_has_an_allow(aws.client("organizations"))  # the same invariant, over HTTP
+    check_every_target_has_an_allow(aws.port())  # the same invariant, over HTTP
 
 
 def test_full_aws_access_stays_where_nothing_else_would_allow(emulator, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from consolezero.alerts import cloudtrail as ct
 from consolezero.alerts.rules import (
@@ -31,6 +31,9 @@ from consolezero.alerts.rules import (
     rule_name,
 )
 from consolezero.core.model import Model, Request
+
+if TYPE_CHECKING:
+    from consolezero.plan.actions import Assign
 
 RUNBOOK = "docs/runbooks/break-glass.md"
 
@@ -118,13 +121,13 @@ def fallback_grant_entry(detail: Mapping[str, Any], bus_arn: str, when: datetime
     return entry
 
 
-def fallback_grant_entries(assignment: Mapping[str, Any], bus_arn: str) -> list[dict[str, Any]]:
+def fallback_grant_entries(assignment: Assign, bus_arn: str) -> list[dict[str, Any]]:
     """The entries for a planned assignment whose grant used the ticket fallback (its ``ticket_fallback``:
     the requests' files and tickets); apply puts them on the bus before it creates the assignment."""
-    user = str(assignment.get("principal", "")).removeprefix("user:")
-    return [fallback_grant_entry({"user": user, "role": assignment["permission_set"], "account": assignment["account"],
-                                  "ticket": r.get("ticket") or "(none)", "file": r.get("file")}, bus_arn)
-            for r in assignment.get("ticket_fallback") or ()]
+    user = assignment.principal.removeprefix("user:")
+    return [fallback_grant_entry({"user": user, "role": assignment.permission_set, "account": assignment.account,
+                                  "ticket": r.ticket or "(none)", "file": r.file}, bus_arn)
+            for r in assignment.ticket_fallback or ()]
 
 
 def alert_rules(model: Model, catalog: Any) -> RuleSet:

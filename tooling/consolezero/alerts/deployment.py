@@ -46,8 +46,9 @@ from consolezero.integrations.aws.port import (
     LiveTopic,
     is_managed,
 )
+from consolezero.plan import alert_actions as act
 from consolezero.plan.documents import document_diff, owned_tags
-from consolezero.plan.types import Change, Kind, Op
+from consolezero.plan.types import Change
 
 P_ALERT_DEFINE, P_ALERT_RULES, P_ALERT_FORWARD, P_ALERT_DELETE = 91, 92, 93, 94
 KINDS = ("alert_bus", "alert_topic", "alert_subscription", "alert_rule", "alert_stackset", "alert_forwarder")
@@ -156,13 +157,12 @@ class _Diff:
         self.changes: list[Change] = []
         self.errors: list[str] = []
         self.warnings: list[str] = []
-        self.where = {"account_id": self.account_id, "region": self.region}
         self.label = f"account {model.organization.alerts.account} ({self.region})"  # type: ignore[union-attr]
 
-    def add(self, op: str, kind: str, name: str, phase: int, summary: str, action: Mapping[str, Any],
+    def add(self, action: act.AlertAction, name: str, phase: int, summary: str,
             details: Mapping[str, Any] | None = None, target: str = "") -> None:
-        self.changes.append(Change(op, kind, name, target or self.label, phase, summary, dict(details or {}),
-                                   {**self.where, **action}))
+        self.changes.append(Change(action.OP, action.KIND, name, target or self.label, phase, summary,
+                                   dict(details or {}), action))
 
     def missing_tags(self, tags: Mapping[str, str]) -> dict[str, str]:
         return {k: v for k, v in self.tags.items() if tags.get(k) != v}
@@ -171,8 +171,8 @@ class _Diff:
         policy = bus_policy(self.bus_arn, self.live.org_id)
         bus = self.live.bus
         if bus is None:
-            self.add("create", "alert_bus", BUS_NAME, P_ALERT_DEFINE, f"create event bus {BUS_NAME}",
-                     {"name": BUS_NAME, "tags": self.tags, "policy": policy},
+            self.add(act.CreateAlertBus(account_id=self.account_id, region=self.region, name=BUS_NAME, tags=self.tags,
+                                        policy=policy), BUS_NAME, P_ALERT_DEFINE, f"create event bus {BUS_NAME}",
                      {"document": document_diff(None, json.loads(policy), f"{BUS_NAME} policy")})
             return
         if not is_managed(bus.tags):
@@ -180,54 +180,52 @@ class _Diff:
                                "managed-by tag; consolezero never changes it (tag it managed-by=consolezero to "
                                "adopt it)")
             return
-        fields, action = [], {"name": BUS_NAME, "arn": bus.arn}
-        if not policy_equal(bus.policy, policy):
-            fields.append("policy")
-            action["policy"] = policy
-        if self.missing_tags(bus.tags):
-            fields.append("tags")
-            action["tags"] = self.tags
+        fields = [name for name, differs in (("policy", not policy_equal(bus.policy, policy)),
+                                             ("tags", bool(self.missing_tags(bus.tags)))) if differs]
         if fields:
-            self.add("update", "alert_bus", BUS_NAME, P_ALERT_DEFINE, f"update event bus {BUS_NAME}: "
-                     f"{', '.join(fields)}", action, {"fields": fields})
+            self.add(act.UpdateAlertBus(account_id=self.account_id, region=self.region, name=BUS_NAME, arn=bus.arn,
+                                        policy=policy if "policy" in fields else None,
+                                        tags=self.tags if "tags" in fields else None),
+                     BUS_NAME, P_ALERT_DEFINE, f"update event bus {BUS_NAME}: {', '.join(fields)}", {"fields": fields})
 
     def topic(self) -> None:
         policy = topic_policy(self.topic_arn, self.account_id, self.region)
         topic = self.live.topic
         if topic is None:
-            self.add("create", "alert_topic", self.topic_name, P_ALERT_DEFINE, f"create SNS topic {self.topic_name}",
-                     {"name": self.topic_name, "tags": self.tags, "policy": policy})
+            self.add(act.CreateAlertTopic(account_id=self.account_id, region=self.region, name=self.topic_name,
+                                          tags=self.tags, policy=policy),
+                     self.topic_name, P_ALERT_DEFINE, f"create SNS topic {self.topic_name}")
         elif not is_managed(topic.tags):
             self.errors.append(f"name clash: the alerts account already has an SNS topic {self.topic_name} without "
                                "the managed-by tag; tag it managed-by=consolezero to adopt it, or rename alerts.topic")
             return
         else:
-            fields, action = [], {"arn": topic.arn}
-            if not policy_equal(topic.policy, policy):
-                fields.append("policy")
-                action["policy"] = policy
-            if self.missing_tags(topic.tags):
-                fields.append("tags")
-                action["tags"] = self.tags
+            fields = [name for name, differs in (("policy", not policy_equal(topic.policy, policy)),
+                                                 ("tags", bool(self.missing_tags(topic.tags)))) if differs]
             if fields:
-                self.add("update", "alert_topic", self.topic_name, P_ALERT_DEFINE,
-                         f"update SNS topic {self.topic_name}: {', '.join(fields)}", action, {"fields": fields})
+                self.add(act.UpdateAlertTopic(account_id=self.account_id, region=self.region, arn=topic.arn,
+                                              policy=policy if "policy" in fields else None,
+                                              tags=self.tags if "tags" in fields else None),
+                         self.topic_name, P_ALERT_DEFINE, f"update SNS topic {self.topic_name}: {', '.join(fields)}",
+                         {"fields": fields})
         subscribers = self.model.organization.alerts.subscribers  # type: ignore[union-attr]
         live = {(s.protocol, s.endpoint): s for s in (topic.subscriptions if topic else ())}
         for subscriber in subscribers:
             protocol, endpoint = split_endpoint(subscriber)
             if (protocol, endpoint) not in live:
-                self.add("create", "alert_subscription", subscriber, P_ALERT_RULES,
-                         f"subscribe {subscriber} to {self.topic_name}",
-                         {"arn": self.topic_arn, "protocol": protocol, "endpoint": endpoint}, target=self.topic_name)
+                self.add(act.CreateAlertSubscription(account_id=self.account_id, region=self.region, arn=self.topic_arn,
+                                                     protocol=protocol, endpoint=endpoint),
+                         subscriber, P_ALERT_RULES, f"subscribe {subscriber} to {self.topic_name}",
+                         target=self.topic_name)
         wanted = {split_endpoint(s) for s in subscribers}
         for (protocol, endpoint), sub in sorted(live.items()):
             if (protocol, endpoint) in wanted or protocol not in _DECLARABLE:
                 continue
             if sub.arn.startswith("arn:"):
-                self.add("delete", "alert_subscription", f"{protocol}:{endpoint}", P_ALERT_DELETE,
-                         f"unsubscribe {protocol}:{endpoint} from {self.topic_name}", {"subscription_arn": sub.arn},
-                         target=self.topic_name)
+                self.add(act.DeleteAlertSubscription(account_id=self.account_id, region=self.region,
+                                                     subscription_arn=sub.arn),
+                         f"{protocol}:{endpoint}", P_ALERT_DELETE, f"unsubscribe {protocol}:{endpoint} from "
+                         f"{self.topic_name}", target=self.topic_name)
             else:
                 self.warnings.append(f"{protocol}:{endpoint} is subscribed to {self.topic_name} but not declared; "
                                      "it is still pending confirmation, so it cannot be removed yet")
@@ -239,11 +237,12 @@ class _Diff:
             wanted.add(rule.name)
             targets = rule_targets(rule, self.topic_arn)
             description = f"consolezero: {rule.scp} {rule.sid} ({rule.file})"
-            action = {"name": rule.name, "pattern": json.dumps(rule.event_pattern, sort_keys=True),
-                      "description": description, "tags": self.tags, "targets": targets}
+            definition = {"account_id": self.account_id, "region": self.region, "name": rule.name,
+                          "pattern": json.dumps(rule.event_pattern, sort_keys=True), "description": description,
+                          "tags": self.tags, "targets": tuple(targets)}
             found = live.get(rule.name)
             if found is None:
-                self.add("create", "alert_rule", rule.name, P_ALERT_RULES, f"create alert rule {rule.name}", action,
+                self.add(act.CreateAlertRule(**definition), rule.name, P_ALERT_RULES, f"create alert rule {rule.name}",
                          {"document": document_diff(None, rule.event_pattern, rule.name)})
                 continue
             if not is_managed(found.tags):
@@ -262,39 +261,37 @@ class _Diff:
                                  t["InputTransformer"]["InputTemplate"]) for t in targets]:
                 fields.append("target")
             if fields:
-                self.add("update", "alert_rule", rule.name, P_ALERT_RULES,
-                         f"update alert rule {rule.name}: {', '.join(fields)}", action,
+                self.add(act.UpdateAlertRule(**definition), rule.name, P_ALERT_RULES,
+                         f"update alert rule {rule.name}: {', '.join(fields)}",
                          {"fields": fields, "document": document_diff(_pattern(found.pattern), rule.event_pattern,
                                                                       rule.name)})
         for name, found in sorted(live.items()):
             if name not in wanted and is_managed(found.tags):
-                self.add("delete", "alert_rule", name, P_ALERT_DELETE, f"delete alert rule {name}", {"name": name})
+                self.add(act.DeleteAlertRule(account_id=self.account_id, region=self.region, name=name), name,
+                         P_ALERT_DELETE, f"delete alert rule {name}")
 
     def forwarding(self) -> None:
         template = template_body(self.model, self.bus_arn)
         regions = regions_in_use(self.model)
         found = self.live.stack_set
-        here = {"account_id": "", "region": self.region}
-        if found is None:
-            self.add("create", "alert_stackset", STACK_SET, P_ALERT_FORWARD,
-                     f"create StackSet {STACK_SET} (forwarding rules in {', '.join(regions)})",
-                     {**here, "name": STACK_SET, "template": template, "tags": self.tags,
-                      "ou_ids": [self.live.root_id], "regions": regions}, target="management account")
+        if found is None:  # in the management account (account_id "": the caller)
+            self.add(act.CreateAlertStackSet(account_id="", region=self.region, name=STACK_SET, template=template,
+                                             tags=self.tags, ou_ids=(self.live.root_id,), regions=tuple(regions)),
+                     STACK_SET, P_ALERT_FORWARD, f"create StackSet {STACK_SET} (forwarding rules in "
+                     f"{', '.join(regions)})", target="management account")
         elif not is_managed(found.tags):
             self.errors.append(f"name clash: a StackSet {STACK_SET} exists without the managed-by tag")
         else:
-            fields, action = [], {**here, "name": STACK_SET}
-            if _pattern(found.template) != json.loads(template):
-                fields.append("template")
-                action["template"] = template
-            add = [r for r in regions if r not in found.regions]
-            if add:
-                fields.append("regions")
-                action.update(ou_ids=[self.live.root_id], regions=add)
+            add = tuple(r for r in regions if r not in found.regions)
+            fields = [name for name, differs in (("template", _pattern(found.template) != json.loads(template)),
+                                                 ("regions", bool(add))) if differs]
             if fields:
-                self.add("update", "alert_stackset", STACK_SET, P_ALERT_FORWARD,
-                         f"update StackSet {STACK_SET}: {', '.join(fields)}", action, {"fields": fields},
-                         target="management account")
+                self.add(act.UpdateAlertStackSet(account_id="", region=self.region, name=STACK_SET,
+                                                 template=template if "template" in fields else None,
+                                                 ou_ids=(self.live.root_id,) if add else None,
+                                                 regions=add if add else None),
+                         STACK_SET, P_ALERT_FORWARD, f"update StackSet {STACK_SET}: {', '.join(fields)}",
+                         {"fields": fields}, target="management account")
         pattern = forward_pattern(self.model)
         target = [{"Id": "central-bus", "Arn": self.bus_arn}]
         if self.region != FORWARD_REGION:
@@ -303,18 +300,17 @@ class _Diff:
                                  "template there as a stack instead")
             return
         live = next((r for r in self.live.forwarder if r.name == FORWARD_RULE), None)
-        action = {"account_id": "", "region": FORWARD_REGION, "name": FORWARD_RULE,
-                  "pattern": json.dumps(pattern, sort_keys=True), "tags": self.tags, "targets": target,
-                  "description": "consolezero: guardrail alert events to the central bus"}
+        definition = {"account_id": "", "region": FORWARD_REGION, "name": FORWARD_RULE,
+                      "pattern": json.dumps(pattern, sort_keys=True), "tags": self.tags, "targets": tuple(target),
+                      "description": "consolezero: guardrail alert events to the central bus"}
         if live is None:
-            self.add("create", "alert_forwarder", FORWARD_RULE, P_ALERT_FORWARD,
-                     f"create forwarding rule {FORWARD_RULE} in the management account ({FORWARD_REGION})", action,
+            self.add(act.CreateAlertForwarder(**definition), FORWARD_RULE, P_ALERT_FORWARD,
+                     f"create forwarding rule {FORWARD_RULE} in the management account ({FORWARD_REGION})",
                      target="management account")
         elif is_managed(live.tags) and (_pattern(live.pattern) != pattern or
                                         [(t.id, t.arn) for t in live.targets] != [("central-bus", self.bus_arn)]):
-            self.add("update", "alert_forwarder", FORWARD_RULE, P_ALERT_FORWARD,
-                     f"update forwarding rule {FORWARD_RULE} in the management account", action,
-                     target="management account")
+            self.add(act.UpdateAlertForwarder(**definition), FORWARD_RULE, P_ALERT_FORWARD,
+                     f"update forwarding rule {FORWARD_RULE} in the management account", target="management account")
 
 
 def alert_changes(model: Model, live: LiveAlerts | None, catalog: Any
@@ -331,52 +327,3 @@ def alert_changes(model: Model, live: LiveAlerts | None, catalog: Any
     diff.rules_()
     diff.forwarding()
     return diff.changes, diff.errors, diff.warnings
-
-
-# --- apply ----------------------------------------------------------------------------------------
-# the (op, kind) pairs apply's executor hands to :func:`execute_change`
-ALERT_STEPS = ((Op.CREATE, Kind.ALERT_BUS), (Op.UPDATE, Kind.ALERT_BUS), (Op.CREATE, Kind.ALERT_TOPIC),
-               (Op.UPDATE, Kind.ALERT_TOPIC), (Op.CREATE, Kind.ALERT_SUBSCRIPTION),
-               (Op.DELETE, Kind.ALERT_SUBSCRIPTION), (Op.CREATE, Kind.ALERT_RULE), (Op.UPDATE, Kind.ALERT_RULE),
-               (Op.DELETE, Kind.ALERT_RULE), (Op.CREATE, Kind.ALERT_STACKSET), (Op.UPDATE, Kind.ALERT_STACKSET),
-               (Op.CREATE, Kind.ALERT_FORWARDER), (Op.UPDATE, Kind.ALERT_FORWARDER))
-
-
-def execute_change(port: AwsPort, change: Change) -> None:
-    """Run one alert change; every step reaches its goal state, so re-running converges."""
-    a, op, kind = change.action, change.op, change.kind
-    acct, region = a.get("account_id", ""), a["region"]
-    if kind == "alert_bus":
-        arn = a.get("arn") or port.create_event_bus(acct, region, a["name"], a.get("tags") or {})
-        if a.get("policy"):
-            port.put_event_bus_policy(acct, region, a["name"], a["policy"])
-        if op == "update" and a.get("tags"):
-            port.tag_event_resource(acct, region, arn, a["tags"])
-    elif kind == "alert_topic":
-        arn = a.get("arn") or port.create_topic(acct, region, a["name"], a.get("tags") or {})
-        if a.get("policy"):
-            port.set_topic_policy(acct, region, arn, a["policy"])
-        if op == "update" and a.get("tags"):
-            port.tag_topic(acct, region, arn, a["tags"])
-    elif kind == "alert_subscription":
-        if op == "create":
-            port.subscribe(acct, region, a["arn"], a["protocol"], a["endpoint"])
-        else:
-            port.unsubscribe(acct, region, a["subscription_arn"])
-    elif kind in ("alert_rule", "alert_forwarder"):
-        bus = BUS_NAME if kind == "alert_rule" else "default"
-        if op == "delete":
-            port.delete_event_rule(acct, region, bus, a["name"])
-            return
-        port.put_event_rule(acct, region, bus, a["name"], a["pattern"], a["description"], a["tags"])
-        port.put_event_targets(acct, region, bus, a["name"], list(a["targets"]))
-    elif kind == "alert_stackset":
-        if op == "create":
-            port.create_stack_set(region, a["name"], "consolezero guardrail alerts: forwarding rules",
-                                  a["template"], a["tags"])
-        elif a.get("template"):
-            port.update_stack_set(region, a["name"], a["template"])
-        if a.get("regions"):
-            port.create_stack_instances(region, a["name"], list(a["ou_ids"]), list(a["regions"]))
-    else:  # pragma: no cover - the plan only makes the kinds above
-        raise ValueError(f"unknown alert change kind {kind}")

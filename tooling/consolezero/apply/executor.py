@@ -13,7 +13,8 @@
   refuse it: that, and re-planning to confirm it, is composed in :mod:`consolezero.apply.service`.
 - It knows only the plan: the checks before it (lint, credentials, a saved plan confirmed by re-planning)
   are composed in :mod:`consolezero.apply.service` and the CLI.
-- Dispatch is the explicit table :data:`HANDLERS`, (op, kind) -> step.
+- Dispatch is the explicit table :data:`HANDLERS`: a change's typed action (one class per (op, kind)
+  pair, :mod:`consolezero.plan.actions`) -> the step that carries it out.
 
 No printing here: progress goes to a callback, confirmation is a callback; the CLI owns the screen.
 """
@@ -22,64 +23,45 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
-from consolezero.alerts.deployment import ALERT_STEPS
-from consolezero.alerts.deployment import execute_change as execute_alert_change
-from consolezero.integrations.aws.port import (
-    FULL_AWS_ACCESS,
-    FULL_AWS_ACCESS_ID,
-    AwsError,
-    AwsPort,
-    BoundaryRef,
-    PolicySummary,
+from consolezero.alerts import steps as alert_steps
+from consolezero.apply.errors import (
+    ApplyDeclined,
+    ApplyError,
+    LintFailed,
+    PlanErrors,
+    SavedPlanRejected,
+    StalePlanError,
+    StepFailed,
 )
+from consolezero.integrations.aws.port import FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID, AwsError, AwsPort, PolicySummary
 from consolezero.integrations.aws.waiter import wait_for
+from consolezero.plan import alert_actions as alerts
+from consolezero.plan.actions import (
+    Assign,
+    AttachScp,
+    CreateAccount,
+    CreateOu,
+    CreatePermissionSet,
+    CreateScp,
+    DeletePermissionSet,
+    DeleteScp,
+    DetachScp,
+    MoveAccount,
+    Target,
+    Unassign,
+    UpdatePermissionSet,
+    UpdateScp,
+    UpdateSessionStatements,
+)
 from consolezero.plan.documents import has_allow
-from consolezero.plan.types import P_DELETE_PS, Change, Kind, Op, Plan
+from consolezero.plan.types import P_DELETE_PS, Action, Change, Plan
 
-if TYPE_CHECKING:
-    from consolezero.core.findings import Finding
-
-
-class ApplyError(Exception):
-    """Apply could not run or stopped; the message is one clear line."""
-
-
-class SavedPlanRejected(ApplyError):
-    """A saved plan that is not what apply would do now (another revision, a doctored entry)."""
-
-
-class StalePlanError(SavedPlanRejected):
-    """A saved plan made from live state that has moved since."""
-
-
-class LintFailed(ApplyError):
-    """Raised where the command is composed (the CLI): the executor itself knows only the plan."""
-
-    def __init__(self, findings: list[Finding]) -> None:
-        super().__init__(f"lint found {len(findings)} error(s); apply refuses to run until they are fixed")
-        self.findings = findings
-
-
-class PlanErrors(ApplyError):
-    def __init__(self, plan: Plan) -> None:
-        super().__init__("the plan has errors: " + "; ".join(plan.errors))
-        self.plan = plan
-
-
-class ApplyDeclined(ApplyError):
-    pass
-
-
-class StepFailed(ApplyError):
-    def __init__(self, change: Change, cause: Exception, applied: list[Change]) -> None:
-        super().__init__(f"{change.summary or change.name}: {cause}")
-        self.change = change
-        self.cause = cause
-        self.applied = applied
+__all__ = ["HANDLERS", "ApplyDeclined", "ApplyError", "ApplyResult", "LintFailed", "PlanErrors", "Progress",
+           "SavedPlanRejected", "StalePlanError", "StepFailed", "Timeouts", "execute", "run_apply"]
 
 
 @dataclass(frozen=True)
@@ -159,10 +141,10 @@ class _Executor:
                 provisioned = True
             self.report(Progress("start", change.summary, change, index, total))
             try:
-                handler = HANDLERS.get((change.op, change.kind))
+                handler = HANDLERS.get(type(change.action))
                 if handler is None:
                     raise ApplyError(f"apply has no step for {change.op} {change.kind} ({change.name})")
-                handler(self, change, change.action)
+                handler(self, change, change.action)  # type: ignore[arg-type]
             except AwsError as exc:
                 raise StepFailed(change, _explain(change, exc), list(self.result.applied)) from exc
             except ApplyError as exc:
@@ -174,15 +156,15 @@ class _Executor:
         return self.result
 
     # --- resolution ----------------------------------------------------------------------
-    def target(self, label: str, known: str | None) -> str:
+    def resolve(self, target: Target, known: str | None) -> str:
+        """A target's id: ``known`` (planned), else made earlier in this apply."""
         if known:
             return known
-        if label == "root":
-            return self.root
-        kind, _, name = label.partition(":")
-        found = self.ou_ids.get(name) if kind == "ou" else self.account_ids.get(name) if kind == "account" else None
+        if target.kind in ("root", "id"):
+            return self.root if target.kind == "root" else target.name
+        found = (self.ou_ids if target.kind == "ou" else self.account_ids).get(target.name)
         if not found:
-            raise ApplyError(f"{label} does not exist (it should have been created earlier in this apply)")
+            raise ApplyError(f"{target} does not exist (it should have been created earlier in this apply)")
         return found
 
     def policy_id(self, name: str, known: str | None) -> str:
@@ -195,28 +177,27 @@ class _Executor:
         return wait_for(start, poll, what, timeout=timeout, interval=self.timeouts.poll_interval, sleep=self.sleep)
 
     # --- SCPs ----------------------------------------------------------------------------
-    def do_create_scp(self, change: Change, a: Mapping[str, Any]) -> None:
-        self.policy_ids[a["name"]] = self.port.create_scp(a["name"], a["description"], a["content"], a["tags"])
-        self.docs[a["name"]] = a["content"]
+    def do_create_scp(self, change: Change, a: CreateScp) -> None:
+        self.policy_ids[a.name] = self.port.create_scp(a.name, a.description, a.content, a.tags)
+        self.docs[a.name] = a.content
 
-    def do_update_scp(self, change: Change, a: Mapping[str, Any]) -> None:
-        if "content" in a or "description" in a:
-            self.port.update_scp(a["policy_id"], a.get("description"), a.get("content"))
-        if a.get("tags_add"):
-            self.port.tag_policy(a["policy_id"], a["tags_add"])
-        if a.get("tags_remove"):
-            self.port.untag_policy(a["policy_id"], list(a["tags_remove"]))
-        if "content" in a:
-            self.docs[a["name"]] = a["content"]
-            self.allow_cache.pop(a["policy_id"], None)
+    def do_update_scp(self, change: Change, a: UpdateScp) -> None:
+        if a.content is not None or a.description is not None:
+            self.port.update_scp(a.policy_id, a.description, a.content)
+        if a.tags_add:
+            self.port.tag_policy(a.policy_id, a.tags_add)
+        if a.tags_remove:
+            self.port.untag_policy(a.policy_id, list(a.tags_remove))
+        if a.content is not None:
+            self.docs[a.name] = a.content
+            self.allow_cache.pop(a.policy_id, None)
 
-    def do_delete_scp(self, change: Change, a: Mapping[str, Any]) -> None:
-        self.port.delete_scp(a["policy_id"])
+    def do_delete_scp(self, change: Change, a: DeleteScp) -> None:
+        self.port.delete_scp(a.policy_id)
 
-    def do_attach_attachment(self, change: Change, a: Mapping[str, Any]) -> None:
-        if not self.port.attach_scp(self.policy_id(a["policy"], a.get("policy_id")),
-                                    self.target(a["target"], a.get("target_id"))):
-            self.note(f"{a['policy']} was already attached to {a['target']}", change)
+    def do_attach_scp(self, change: Change, a: AttachScp) -> None:
+        if not self.port.attach_scp(self.policy_id(a.policy, a.policy_id), self.resolve(a.target, a.target_id)):
+            self.note(f"{a.policy} was already attached to {a.target}", change)
 
     def allows(self, policy: PolicySummary) -> bool:
         if policy.aws_managed and policy.name == FULL_AWS_ACCESS:
@@ -231,89 +212,95 @@ class _Executor:
                 self.allow_cache[policy.id] = False
         return self.allow_cache[policy.id]
 
-    def do_detach_attachment(self, change: Change, a: Mapping[str, Any]) -> None:
-        policy_id = self.policy_id(a["policy"], a.get("policy_id"))
-        target_id = self.target(a["target"], a.get("target_id"))
+    def do_detach_scp(self, change: Change, a: DetachScp) -> None:
+        policy_id = self.policy_id(a.policy, a.policy_id)
+        target_id = self.resolve(a.target, a.target_id)
         current = self.port.policies_for_target(target_id)
         if not any(p.id == policy_id for p in current):
-            self.note(f"{a['policy']} was not attached to {a['target']}", change)
+            self.note(f"{a.policy} was not attached to {a.target}", change)
             return
         remaining = [p for p in current if p.id != policy_id]
         if not any(self.allows(p) for p in remaining):
             full_access = self.policy_ids.get(FULL_AWS_ACCESS, FULL_AWS_ACCESS_ID)
             if policy_id == full_access:
-                self.note(f"kept FullAWSAccess on {a['target']}: no other SCP there allows anything", change)
+                self.note(f"kept FullAWSAccess on {a.target}: no other SCP there allows anything", change)
                 return
             self.port.attach_scp(full_access, target_id)
-            self.note(f"safety: attached FullAWSAccess to {a['target']} before detaching {a['policy']} "
+            self.note(f"safety: attached FullAWSAccess to {a.target} before detaching {a.policy} "
                       "(it would have had no SCP that allows anything)", change)
         self.port.detach_scp(policy_id, target_id)
 
     # --- OUs and accounts ----------------------------------------------------------------
-    def do_create_ou(self, change: Change, a: Mapping[str, Any]) -> None:
-        parent = a.get("parent_id") or self.target(a["parent"], None)
-        self.ou_ids[a["path"]] = self.port.create_ou(parent, a["name"], a["tags"])
+    def do_create_ou(self, change: Change, a: CreateOu) -> None:
+        self.ou_ids[a.path] = self.port.create_ou(self.resolve(a.parent, a.parent_id), a.name, a.tags)
 
-    def do_move_account(self, change: Change, a: Mapping[str, Any]) -> None:
-        destination = self.target(a["destination"], a.get("destination_id"))
-        self.port.move_account(a["account_id"], a["source_parent_id"], destination)
+    def do_move_account(self, change: Change, a: MoveAccount) -> None:
+        self.port.move_account(a.account_id, a.source_parent_id, self.resolve(a.destination, a.destination_id))
 
-    def do_create_account(self, change: Change, a: Mapping[str, Any]) -> None:
-        start = self.port.start_create_account(a["name"], a["email"], a["tags"])
-        status = self.wait(start, self.port.create_account_status, f"creating account {a['name']}",
+    def do_create_account(self, change: Change, a: CreateAccount) -> None:
+        start = self.port.start_create_account(a.name, a.email, a.tags)
+        status = self.wait(start, self.port.create_account_status, f"creating account {a.name}",
                            self.timeouts.account)
         account_id = status.result_id or ""
         if not account_id:
-            raise ApplyError(f"account {a['name']} was created but AWS did not return its id")
-        self.account_ids[a["name"]] = account_id
-        self.note(f"account {a['name']} created with id {account_id}: write this id into its account file", change)
-        if a["destination"] != "root":
-            self.port.move_account(account_id, self.root, self.target(a["destination"], None))
+            raise ApplyError(f"account {a.name} was created but AWS did not return its id")
+        self.account_ids[a.name] = account_id
+        self.note(f"account {a.name} created with id {account_id}: write this id into its account file", change)
+        if a.destination.kind != "root":
+            self.port.move_account(account_id, self.root, self.resolve(a.destination, None))
 
     # --- permission sets -----------------------------------------------------------------
-    def do_create_permission_set(self, change: Change, a: Mapping[str, Any]) -> None:
-        arn = self.port.create_permission_set(self.instance, a["name"], a["description"], a["session_duration"],
-                                              a["tags"])
-        self.ps_arns[a["name"]] = arn
-        for policy_arn in a["managed_policies"]:
+    def do_create_permission_set(self, change: Change, a: CreatePermissionSet) -> None:
+        arn = self.port.create_permission_set(self.instance, a.name, a.description, a.session_duration, a.tags)
+        self.ps_arns[a.name] = arn
+        for policy_arn in a.managed_policies:
             self.port.attach_managed_policy(self.instance, arn, policy_arn)
-        for name, path in a["customer_policies"]:
+        for name, path in a.customer_policies:
             self.port.attach_customer_policy(self.instance, arn, name, path)
-        if a.get("inline_policy"):
-            self.port.put_inline_policy(self.instance, arn, a["inline_policy"])
-        if a.get("boundary"):
-            self.port.put_boundary(self.instance, arn, BoundaryRef(**a["boundary"]))
+        if a.inline_policy:
+            self.port.put_inline_policy(self.instance, arn, a.inline_policy)
+        if a.boundary:
+            self.port.put_boundary(self.instance, arn, a.boundary)
 
-    def do_update_permission_set(self, change: Change, a: Mapping[str, Any]) -> None:
-        arn = a["arn"]
-        if a.get("update_settings"):
-            self.port.update_permission_set(self.instance, arn, a["description"], a["session_duration"])
-        if a.get("tags_add"):
-            self.port.tag_permission_set(self.instance, arn, a["tags_add"])
-        if a.get("tags_remove"):
-            self.port.untag_permission_set(self.instance, arn, list(a["tags_remove"]))
-        for policy_arn in a.get("managed_remove", ()):
+    def do_update_permission_set(self, change: Change, a: UpdatePermissionSet) -> None:
+        arn = a.arn
+        if a.update_settings:
+            self.port.update_permission_set(self.instance, arn, a.description, a.session_duration)
+        if a.tags_add:
+            self.port.tag_permission_set(self.instance, arn, a.tags_add)
+        if a.tags_remove:
+            self.port.untag_permission_set(self.instance, arn, list(a.tags_remove))
+        for policy_arn in a.managed_remove:
             self.port.detach_managed_policy(self.instance, arn, policy_arn)
-        for policy_arn in a.get("managed_add", ()):
+        for policy_arn in a.managed_add:
             self.port.attach_managed_policy(self.instance, arn, policy_arn)
-        for name, path in a.get("customer_remove", ()):
+        for name, path in a.customer_remove:
             self.port.detach_customer_policy(self.instance, arn, name, path)
-        for name, path in a.get("customer_add", ()):
+        for name, path in a.customer_add:
             self.port.attach_customer_policy(self.instance, arn, name, path)
-        if a.get("inline_changed"):
-            if a.get("inline_policy"):
-                self.port.put_inline_policy(self.instance, arn, a["inline_policy"])
-            else:
-                self.port.delete_inline_policy(self.instance, arn)
-        if a.get("boundary_changed"):
-            if a.get("boundary"):
-                self.port.put_boundary(self.instance, arn, BoundaryRef(**a["boundary"]))
+        if a.inline_changed:
+            self.put_inline(arn, a.inline_policy)
+        if a.boundary_changed:
+            if a.boundary:
+                self.port.put_boundary(self.instance, arn, a.boundary)
             else:
                 self.port.delete_boundary(self.instance, arn)
-        if a.get("provision"):
-            self.to_provision[arn] = a["name"]
-        if a.get("provision_now"):  # sessions end: the Deny reaches the accounts before the assignment goes
+        if a.provision:
+            self.to_provision[arn] = a.name
+
+    def do_update_session_statements(self, change: Change, a: UpdateSessionStatements) -> None:
+        if a.inline_changed:
+            self.put_inline(a.arn, a.inline_policy)
+        if a.provision:
+            self.to_provision[a.arn] = a.name
+        if a.provision_now:  # sessions end: the Deny reaches the accounts before the assignment goes
             self.provision_all(change)
+
+    def put_inline(self, arn: str, policy: str | None) -> None:
+        if policy:
+            self.port.put_inline_policy(self.instance, arn, policy)
+        else:
+            self.port.delete_inline_policy(self.instance, arn)
 
     def provision_all(self, before: Change | None) -> None:
         for arn, name in sorted(self.to_provision.items(), key=lambda item: item[1]):
@@ -327,24 +314,22 @@ class _Executor:
                 raise StepFailed(stub, exc, list(self.result.applied)) from exc
         self.to_provision.clear()
 
-    def do_delete_permission_set(self, change: Change, a: Mapping[str, Any]) -> None:
-        self.port.delete_permission_set(self.instance, a["arn"])
+    def do_delete_permission_set(self, change: Change, a: DeletePermissionSet) -> None:
+        self.port.delete_permission_set(self.instance, a.arn)
 
     # --- assignments ---------------------------------------------------------------------
-    def do_assign_assignment(self, change: Change, a: Mapping[str, Any]) -> None:
-        arn = a.get("arn") or self.ps_arns.get(a["permission_set"])
+    def do_assign(self, change: Change, a: Assign) -> None:
+        arn = a.arn or self.ps_arns.get(a.permission_set)
         if not arn:
-            raise ApplyError(f"permission set {a['permission_set']} does not exist")
-        account_id = a.get("account_id") or self.target(f"account:{a['account']}", None)
-        if a.get("ticket_fallback"):
+            raise ApplyError(f"permission set {a.permission_set} does not exist")
+        account_id = self.resolve(Target.account(a.account), a.account_id)
+        if a.ticket_fallback:
             self.alert_fallback_grant(change, a)
-        start = self.port.start_create_assignment(self.instance, account_id, arn, a["principal_type"],
-                                                  a["principal_id"])
+        start = self.port.start_create_assignment(self.instance, account_id, arn, a.principal_type, a.principal_id)
         self.wait(start, lambda rid: self.port.assignment_creation_status(self.instance, rid),
-                  f"assigning {a['permission_set']} to {a['principal']} on account:{a['account']}",
-                  self.timeouts.assignment)
+                  f"assigning {a.permission_set} to {a.principal} on account:{a.account}", self.timeouts.assignment)
 
-    def alert_fallback_grant(self, change: Change, a: Mapping[str, Any]) -> None:
+    def alert_fallback_grant(self, change: Change, a: Assign) -> None:
         """A ticket-fallback grant alerts before the access exists (a failed alert fails the step)."""
         from consolezero.alerts.always import fallback_grant_entries
 
@@ -355,33 +340,50 @@ class _Executor:
             return
         self.port.put_events(alerts["account_id"], alerts["region"], fallback_grant_entries(a, alerts["bus_arn"]))
 
-    def do_unassign_assignment(self, change: Change, a: Mapping[str, Any]) -> None:
-        start = self.port.start_delete_assignment(self.instance, a["account_id"], a["arn"], a["principal_type"],
-                                                  a["principal_id"])
+    def do_unassign(self, change: Change, a: Unassign) -> None:
+        start = self.port.start_delete_assignment(self.instance, a.account_id, a.arn, a.principal_type,
+                                                  a.principal_id)
         self.wait(start, lambda rid: self.port.assignment_deletion_status(self.instance, rid),
-                  f"removing {a['permission_set']} from {a['principal']} on {a['account']}",
-                  self.timeouts.assignment)
+                  f"removing {a.permission_set} from {a.principal} on {a.account}", self.timeouts.assignment)
 
 
-Handler = Callable[[_Executor, Change, Mapping[str, Any]], None]
+Handler = Callable[[_Executor, Change, Any], None]
 
-# (op, kind) -> the step that carries it out: the only way a change reaches AWS (a saved plan's entry
-# with any other pair is refused when the file is read, and here again)
-HANDLERS: dict[tuple[Op, Kind], Handler] = {
-    (Op.CREATE, Kind.SCP): _Executor.do_create_scp,
-    (Op.UPDATE, Kind.SCP): _Executor.do_update_scp,
-    (Op.DELETE, Kind.SCP): _Executor.do_delete_scp,
-    (Op.ATTACH, Kind.ATTACHMENT): _Executor.do_attach_attachment,
-    (Op.DETACH, Kind.ATTACHMENT): _Executor.do_detach_attachment,
-    (Op.CREATE, Kind.OU): _Executor.do_create_ou,
-    (Op.MOVE, Kind.ACCOUNT): _Executor.do_move_account,
-    (Op.CREATE, Kind.ACCOUNT): _Executor.do_create_account,
-    (Op.CREATE, Kind.PERMISSION_SET): _Executor.do_create_permission_set,
-    (Op.UPDATE, Kind.PERMISSION_SET): _Executor.do_update_permission_set,
-    (Op.DELETE, Kind.PERMISSION_SET): _Executor.do_delete_permission_set,
-    (Op.ASSIGN, Kind.ASSIGNMENT): _Executor.do_assign_assignment,
-    (Op.UNASSIGN, Kind.ASSIGNMENT): _Executor.do_unassign_assignment,
-    **{pair: lambda ex, change, action: execute_alert_change(ex.port, change) for pair in ALERT_STEPS},
+
+def _alert(step: Callable[[AwsPort, Any], None]) -> Handler:
+    return lambda executor, change, action: step(executor.port, action)
+
+
+# an action's class -> the step that carries it out: the only way a change reaches AWS (a saved plan's
+# entry is read back as one of these classes, or refused; each class names its (op, kind) pair)
+HANDLERS: dict[type[Action], Handler] = {
+    CreateScp: _Executor.do_create_scp,
+    UpdateScp: _Executor.do_update_scp,
+    DeleteScp: _Executor.do_delete_scp,
+    AttachScp: _Executor.do_attach_scp,
+    DetachScp: _Executor.do_detach_scp,
+    CreateOu: _Executor.do_create_ou,
+    MoveAccount: _Executor.do_move_account,
+    CreateAccount: _Executor.do_create_account,
+    CreatePermissionSet: _Executor.do_create_permission_set,
+    UpdatePermissionSet: _Executor.do_update_permission_set,
+    UpdateSessionStatements: _Executor.do_update_session_statements,
+    DeletePermissionSet: _Executor.do_delete_permission_set,
+    Assign: _Executor.do_assign,
+    Unassign: _Executor.do_unassign,
+    alerts.CreateAlertBus: _alert(alert_steps.create_bus),
+    alerts.UpdateAlertBus: _alert(alert_steps.update_bus),
+    alerts.CreateAlertTopic: _alert(alert_steps.create_topic),
+    alerts.UpdateAlertTopic: _alert(alert_steps.update_topic),
+    alerts.CreateAlertSubscription: _alert(alert_steps.subscribe),
+    alerts.DeleteAlertSubscription: _alert(alert_steps.unsubscribe),
+    alerts.CreateAlertRule: _alert(alert_steps.put_rule),
+    alerts.UpdateAlertRule: _alert(alert_steps.put_rule),
+    alerts.DeleteAlertRule: _alert(alert_steps.delete_rule),
+    alerts.CreateAlertStackSet: _alert(alert_steps.create_stack_set),
+    alerts.UpdateAlertStackSet: _alert(alert_steps.update_stack_set),
+    alerts.CreateAlertForwarder: _alert(alert_steps.put_forwarder),
+    alerts.UpdateAlertForwarder: _alert(alert_steps.put_forwarder),
 }
 
 

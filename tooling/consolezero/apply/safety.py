@@ -30,6 +30,7 @@ from typing import Any
 
 from consolezero.breakglass.preflight import BreakGlassState, Preflight, judge
 from consolezero.core.model import Model
+from consolezero.plan.actions import CreateScp, UpdateScp
 from consolezero.plan.build import build_plan
 from consolezero.plan.types import Change, Plan
 from consolezero.policy.document import Policy, parse_policy
@@ -116,8 +117,8 @@ class _Org:
 
     def step(self, change: Change) -> None:
         a = change.action
-        if change.kind == "scp" and change.op in ("create", "update") and "content" in a:
-            self.docs[change.name] = self.parse(a["content"])
+        if isinstance(a, CreateScp | UpdateScp) and a.content is not None:
+            self.docs[change.name] = self.parse(a.content)
         elif change.kind == "scp" and change.op == "delete":
             self.docs.pop(change.name, None)
         elif change.kind == "attachment":
@@ -177,7 +178,7 @@ def _without_content(change: Change) -> Change | None:
         return None
     details = {k: v for k, v in change.details.items() if k != "document"}
     details["fields"] = fields
-    action = {k: v for k, v in change.action.items() if k != "content"}
+    action = replace(change.action, content=None) if isinstance(change.action, UpdateScp) else change.action
     return replace(change, summary=f"update SCP {change.name}: {', '.join(fields)}", details=details, action=action)
 
 

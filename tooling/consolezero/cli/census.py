@@ -15,7 +15,6 @@ def register(app: typer.Typer) -> None:
         OutputOpt,
         PathArg,
         _aws_now,
-        _aws_port,
         _endpoint,
         _load,
         emit,
@@ -39,13 +38,14 @@ def register(app: typer.Typer) -> None:
         --fail-on-users), 2 error."""
         from consolezero.breakglass.census import take_census
         from consolezero.breakglass.render import render_json, render_markdown, render_text
+        from consolezero.cli import app as cli_app  # its _aws_port looked up per call (tests point it elsewhere)
         from consolezero.integrations.aws.port import AwsError
 
         repo = _load(path)
         when = _aws_now(now)
         endpoint = _endpoint(endpoint_url, 2)
         try:
-            census = take_census(_aws_port(repo, endpoint), repo.model, now=when, workers=parallel)
+            census = take_census(cli_app._aws_port(repo, endpoint), repo.model, now=when, workers=parallel)
         except AwsError as exc:
             fail(f"cannot read the organization: {exc}")
         render = {"json": render_json, "markdown": render_markdown}.get(format.value, render_text)

@@ -15,8 +15,9 @@ Two complete ways exist; the scan takes the cheaper one:
 The first step of the first way is always taken (it sizes the second). When it finds more pairs than
 :data:`LIST_PRINCIPALS_ABOVE`, the identity store is listed and the way with fewer calls is used; the
 listing also names every principal, so a hand-made assignment shows as `user:jane@example.com`, not an
-opaque id. Reads run in parallel (:data:`WORKERS` in flight) under a client-side rate limit
-(:data:`RATE` calls per second), with botocore's adaptive retries for any throttling beyond it.
+opaque id. Reads run in parallel (:data:`WORKERS` in flight) under the port's client-side rate limit
+(``port.read_rate()`` calls per second: 20 against AWS, none against a local emulator), with botocore's
+adaptive retries for any throttling beyond it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,6 @@ from typing import TypeVar
 from consolezero.integrations.aws.port import AwsPort, LiveAssignment, LivePermissionSet, SsoInstance
 
 WORKERS = 8
-RATE = 20.0  # calls per second, for the whole scan: conservative for Identity Center's read APIs
 LIST_PRINCIPALS_ABOVE = 100  # provisioned (account, set) pairs above which listing the identity store may pay
 
 T = TypeVar("T")
@@ -81,7 +81,7 @@ def scan_assignments(port: AwsPort, sso: SsoInstance, permission_sets: Iterable[
                      already_read: set[tuple[str, str]], throttle: Throttle | None = None) -> ScanResult:
     """Every assignment of the managed ``permission_sets``; ``already_read``: principals (type, id) whose
     assignments the caller has read (their assignments need no second read)."""
-    throttle = throttle or Throttle(RATE)
+    throttle = throttle or Throttle(port.read_rate())
     managed = [ps.arn for ps in permission_sets if ps.managed]
     result = ScanResult()
     provisioned = parallel(lambda arn: port.accounts_for_permission_set(sso.instance_arn, arn), managed, throttle)

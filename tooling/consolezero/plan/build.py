@@ -15,7 +15,20 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from consolezero.core.model import Model, Target
+from consolezero.core import model as declared
+from consolezero.core.model import Model
+from consolezero.plan.actions import (
+    ROOT,
+    AttachScp,
+    CreateAccount,
+    CreateOu,
+    CreateScp,
+    DeleteScp,
+    DetachScp,
+    MoveAccount,
+    Target,
+    UpdateScp,
+)
 from consolezero.plan.documents import document_diff, has_allow, jsonable, minify, owned_tags, parse_document
 from consolezero.plan.identity_center import (
     IdentityCenterDiff,
@@ -38,6 +51,15 @@ if TYPE_CHECKING:
     from consolezero.jit.grants import Grants
 
 
+# (policy, its id, target, its id, attach? (else detach)); an id is None when created in this apply
+_Attachment = tuple[str, str | None, Target, str | None, bool]
+
+
+def _target(target: declared.Target) -> Target:
+    """A target the repository declares, as the plan's Target."""
+    return Target(target.kind, target.name)
+
+
 # --- the diff -----------------------------------------------------------------------------
 class _PlanBuilder(IdentityCenterDiff):
     def __init__(self, model: Model, live: LiveState, create_accounts: bool, grants: Grants | None = None) -> None:
@@ -55,8 +77,8 @@ class _PlanBuilder(IdentityCenterDiff):
         self.new_ous: set[str] = set()
         self.new_accounts: set[str] = set()
 
-    # targets: "root" | "ou:PATH" | "account:NAME" <-> live ids
-    def target_id(self, target: Target) -> str | None:
+    # targets: root | OU by path | account by name <-> live ids
+    def target_id(self, target: declared.Target) -> str | None:
         if target.kind == "root":
             return self.live.root_id
         if target.kind == "ou":
@@ -65,20 +87,20 @@ class _PlanBuilder(IdentityCenterDiff):
         account = self.model.accounts.get(target.name)
         return account.id if account and account.id in self.live_accounts else None
 
-    def target_label(self, target_id: str) -> str:
+    def target_of(self, target_id: str) -> Target:
         if target_id == self.live.root_id:
-            return "root"
+            return ROOT
         if target_id in self.ou_by_id:
-            return f"ou:{self.ou_by_id[target_id].path}"
+            return Target.ou(self.ou_by_id[target_id].path)
         account = self.model_accounts_by_id.get(target_id)
         if account is not None:
-            return f"account:{account.name}"
+            return Target.account(account.name)
         live = self.live_accounts.get(target_id)
-        return f"account:{live.name} ({target_id})" if live else f"{target_id}"
+        return Target.account(f"{live.name} ({target_id})") if live else Target.by_id(target_id)
 
-    def parent_label(self, parent_id: str) -> str:
-        return "root" if parent_id == self.live.root_id else f"ou:{self.ou_by_id[parent_id].path}" \
-            if parent_id in self.ou_by_id else parent_id
+    def parent_of(self, parent_id: str) -> Target:
+        return ROOT if parent_id == self.live.root_id else Target.ou(self.ou_by_id[parent_id].path) \
+            if parent_id in self.ou_by_id else Target.by_id(parent_id)
 
     def add(self, change: Change) -> None:
         self.changes.append(change)
@@ -88,20 +110,20 @@ class _PlanBuilder(IdentityCenterDiff):
         for ou in sorted(self.model.ous.values(), key=lambda o: (o.depth, o.path)):
             if ou.path in self.ou_by_path:
                 continue
-            parent = f"ou:{ou.parent}" if ou.parent else "root"
+            parent = Target.ou(ou.parent) if ou.parent else ROOT
             parent_ou = self.ou_by_path.get(ou.parent) if ou.parent else None
             parent_id = self.live.root_id if not ou.parent else (parent_ou.id if parent_ou else None)
             self.new_ous.add(ou.path)
-            self.add(Change("create", "ou", ou.path, parent, P_OU, f"create OU {ou.path} in {parent}",
-                            action={"path": ou.path, "name": ou.name, "parent": parent, "parent_id": parent_id,
-                                    "tags": owned_tags(ou.tags)}))
+            self.add(Change("create", "ou", ou.path, parent.label, P_OU, f"create OU {ou.path} in {parent.label}",
+                            action=CreateOu(path=ou.path, name=ou.name, parent=parent, parent_id=parent_id,
+                                            tags=owned_tags(ou.tags))))
         for path in sorted(set(self.ou_by_path) - set(self.model.ous)):
             self.warnings.append(f"OU {path} is in the organization but not declared under accounts/ (left alone)")
 
     def plan_accounts(self) -> None:
         by_email = {a.email.lower(): a for a in self.live.accounts if a.email}
         for account in self.model.accounts.values():
-            destination = f"ou:{account.ou}" if account.ou else "root"
+            destination = Target.ou(account.ou) if account.ou else ROOT
             live = self.live_accounts.get(account.id)
             if live is None:
                 other = by_email.get(account.email.lower()) if account.email else None
@@ -110,23 +132,23 @@ class _PlanBuilder(IdentityCenterDiff):
                                        f"the organization has {account.email} as account {other.id}; fix the id")
                 elif self.create_accounts:
                     self.new_accounts.add(account.name)
-                    self.add(Change("create", "account", account.name, destination, P_ACCOUNT,
-                                    f"create account {account.name} ({account.email}) in {destination}",
-                                    action={"name": account.name, "email": account.email, "destination": destination,
-                                            "tags": owned_tags(account.tags)}))
+                    self.add(Change("create", "account", account.name, destination.label, P_ACCOUNT,
+                                    f"create account {account.name} ({account.email}) in {destination.label}",
+                                    action=CreateAccount(name=account.name, email=account.email,
+                                                         destination=destination, tags=owned_tags(account.tags))))
                 else:
                     self.errors.append(f"{account.file}: account {account.name} ({account.id or 'no id'}) is not in "
                                        "the organization; fix its id, or run apply --create-accounts to create it")
                 continue
-            current = self.parent_label(live.parent_id)
+            current = self.parent_of(live.parent_id)
             if current != destination:
                 dest_id = self.live.root_id if not account.ou else (
                     self.ou_by_path[account.ou].id if account.ou in self.ou_by_path else None)
-                self.add(Change("move", "account", account.name, destination, P_ACCOUNT,
-                                f"move account {account.name} from {current} to {destination}",
-                                details={"from": current, "to": destination},
-                                action={"account_id": account.id, "source_parent_id": live.parent_id,
-                                        "destination": destination, "destination_id": dest_id}))
+                self.add(Change("move", "account", account.name, destination.label, P_ACCOUNT,
+                                f"move account {account.name} from {current.label} to {destination.label}",
+                                details={"from": current.label, "to": destination.label},
+                                action=MoveAccount(account_id=account.id or "", source_parent_id=live.parent_id,
+                                                   destination=destination, destination_id=dest_id)))
         declared = {a.id for a in self.model.accounts.values()}
         for live in self.live.accounts:
             if live.id not in declared:
@@ -137,7 +159,7 @@ class _PlanBuilder(IdentityCenterDiff):
     def plan_scps(self) -> None:
         live_by_name: dict[str, LivePolicy] = {p.name: p for p in self.live.policies}
         declared = {s.name: s for s in self.model.scps.values() if not s.aws_managed}
-        attachments: list[tuple[str, str | None, str, str | None, bool]] = []  # policy, pid, target, tid, attach?
+        attachments: list[_Attachment] = []
         allow_docs: dict[str, bool] = {}
         for scp in declared.values():
             if scp.policy is None:
@@ -155,13 +177,13 @@ class _PlanBuilder(IdentityCenterDiff):
             if live is None:
                 self.add(Change("create", "scp", scp.name, "", P_DEFINE, f"create SCP {scp.name}",
                                 details={"document": document_diff(None, jsonable(scp.policy), scp.name)},
-                                action={"name": scp.name, "description": scp.description or scp.name,
-                                        "content": content, "tags": tags}))
-                live_targets: dict[str, str] = {}
+                                action=CreateScp(name=scp.name, description=scp.description or scp.name,
+                                                 content=content, tags=tags)))
+                live_targets: dict[Target, str] = {}
             else:
-                live_targets = {self.target_label(t): t for t in live.targets or ()}
+                live_targets = {self.target_of(t): t for t in live.targets or ()}
                 self._update_scp(scp.name, scp.description or scp.name, content, tags, live)
-            desired_targets = {str(t): self.target_id(t) for t in scp.targets}
+            desired_targets = {_target(t): self.target_id(t) for t in scp.targets}
             for label, tid in desired_targets.items():
                 if label not in live_targets:
                     attachments.append((scp.name, live.id if live else None, label, tid, True))
@@ -171,10 +193,10 @@ class _PlanBuilder(IdentityCenterDiff):
         for live in self.live.policies:
             if live.managed and live.name not in declared:
                 for tid in live.targets or ():
-                    attachments.append((live.name, live.id, self.target_label(tid), tid, False))
+                    attachments.append((live.name, live.id, self.target_of(tid), tid, False))
                 self.add(Change("delete", "scp", live.name, "", P_DELETE_SCP, f"delete SCP {live.name}",
                                 details={"document": document_diff(parse_document(live.content), None, live.name)},
-                                action={"policy_id": live.id}))
+                                action=DeleteScp(policy_id=live.id)))
         attachments.extend(self._full_access_attachments(live_by_name))
         self._check_and_emit(attachments, allow_docs)
 
@@ -183,58 +205,59 @@ class _PlanBuilder(IdentityCenterDiff):
         live_doc, desired_doc = parse_document(live.content), json.loads(content)
         fields: list[str] = []
         details: dict[str, Any] = {}
-        action: dict[str, Any] = {"policy_id": live.id, "name": name}
         if live_doc != desired_doc:
             fields.append("content")
             details["document"] = document_diff(live_doc, desired_doc, name)
-            action["content"] = content
         if (live.description or "") != description:
             fields.append("description")
             details["description"] = [live.description, description]
-            action["description"] = description
         add = {k: v for k, v in tags.items() if live.tags.get(k) != v}
         remove = sorted(k for k in live.tags if k not in tags)
         if add or remove:
             fields.append("tags")
             details["tags"] = {"add": add, "remove": remove}
-            action["tags_add"], action["tags_remove"] = add, remove
         if fields:
             details["fields"] = fields
+            action = UpdateScp(policy_id=live.id, name=name, content=content if "content" in fields else None,
+                               description=description if "description" in fields else None,
+                               tags_add=add if "tags" in fields else None,
+                               tags_remove=tuple(remove) if "tags" in fields else None)
             self.add(Change("update", "scp", name, "", P_DEFINE, f"update SCP {name}: {', '.join(fields)}",
                             details=details, action=action))
 
-    def _full_access_attachments(self, live_by_name: Mapping[str, LivePolicy]) -> list[tuple]:
+    def _full_access_attachments(self, live_by_name: Mapping[str, LivePolicy]) -> list[_Attachment]:
         declared = full_access_scp(self.model)
         if declared is None:
             return []  # default strategy: FullAWSAccess stays wherever AWS put it
         live = live_by_name.get(FULL_AWS_ACCESS)
         pid = live.id if live else FULL_AWS_ACCESS_ID
-        live_targets = {self.target_label(t): t for t in (live.targets if live and live.targets else ())}
+        live_targets: dict[Target, str | None] = {
+            self.target_of(t): t for t in (live.targets if live and live.targets else ())}
         for path in self.new_ous:  # AWS attaches FullAWSAccess to every new OU and account
-            live_targets.setdefault(f"ou:{path}", None)  # type: ignore[arg-type]
+            live_targets.setdefault(Target.ou(path), None)
         for name in self.new_accounts:
-            live_targets.setdefault(f"account:{name}", None)  # type: ignore[arg-type]
-        desired = {str(t): self.target_id(t) for t in declared.targets}
+            live_targets.setdefault(Target.account(name), None)
+        desired = {_target(t): self.target_id(t) for t in declared.targets}
         found = [(FULL_AWS_ACCESS, pid, label, tid, True) for label, tid in desired.items()
                  if label not in live_targets]
         found += [(FULL_AWS_ACCESS, pid, label, tid, False) for label, tid in live_targets.items()
                   if label not in desired]
         return found
 
-    def _check_and_emit(self, attachments: list[tuple], allow_docs: Mapping[str, bool]) -> None:
+    def _check_and_emit(self, attachments: list[_Attachment], allow_docs: Mapping[str, bool]) -> None:
         """Never plan a target into zero SCPs or no Allow: keep (or re-attach) FullAWSAccess there."""
         def allows(policy: str) -> bool:
             return policy == FULL_AWS_ACCESS or allow_docs.get(policy, False)
 
-        result: dict[str, dict[str, bool]] = {}  # target label -> attached policy -> has an Allow
+        result: dict[Target, dict[str, bool]] = {}  # target -> attached policy -> has an Allow
         for policy in self.live.policies:
             for tid in policy.targets or ():
                 known = policy.is_full_access or policy.managed  # unmanaged content is not read: no Allow assumed
-                result.setdefault(self.target_label(tid), {})[policy.name] = known and allows(policy.name)
+                result.setdefault(self.target_of(tid), {})[policy.name] = known and allows(policy.name)
         if not self.live.allow_list:  # FullAWSAccess targets not read: AWS's default, everywhere
             for label in {a[2] for a in attachments}:
                 result.setdefault(label, {})[FULL_AWS_ACCESS] = True
-        for label in {f"ou:{p}" for p in self.new_ous} | {f"account:{n}" for n in self.new_accounts}:
+        for label in {Target.ou(p) for p in self.new_ous} | {Target.account(n) for n in self.new_accounts}:
             result.setdefault(label, {})[FULL_AWS_ACCESS] = True  # AWS attaches it to new OUs and accounts
         for policy, _pid, label, _tid, attach in attachments:
             if attach:
@@ -243,8 +266,8 @@ class _PlanBuilder(IdentityCenterDiff):
             if not attach:
                 result.setdefault(label, {}).pop(policy, None)
         kept: set[str] = set()
-        extra: list[tuple] = []
-        for label in sorted({a[2] for a in attachments if not a[4]}):
+        extra: list[_Attachment] = []
+        for label in sorted({a[2] for a in attachments if not a[4]}, key=lambda t: t.label):
             policies = result.get(label, {})
             if policies and any(policies.values()):
                 continue
@@ -260,10 +283,9 @@ class _PlanBuilder(IdentityCenterDiff):
         for policy, pid, label, tid, attach in attachments + extra:
             if not attach and policy == FULL_AWS_ACCESS and label in kept:
                 continue
-            op, prep = ("attach", "to") if attach else ("detach", "from")
-            self.add(Change(op, "attachment", policy, label, P_ATTACH if attach else P_DETACH,
-                            f"{op} {policy} {prep} {label}",
-                            action={"policy": policy, "policy_id": pid, "target": label, "target_id": tid}))
+            step = (AttachScp if attach else DetachScp)(policy=policy, policy_id=pid, target=label, target_id=tid)
+            self.add(Change(step.OP, step.KIND, policy, label.label, P_ATTACH if attach else P_DETACH,
+                            f"{step.OP} {policy} {'to' if attach else 'from'} {label.label}", action=step))
 
 
 def build_plan(model: Model, live: LiveState, now: datetime | None = None, create_accounts: bool = False,

@@ -16,6 +16,15 @@ from typing import TYPE_CHECKING, Any
 
 from consolezero.core.model import DEFAULT_SESSION_DURATION, Model, Role, format_duration, parse_duration
 from consolezero.integrations.aws.port import BoundaryRef, LivePermissionSet
+from consolezero.plan.actions import (
+    Assign,
+    CreatePermissionSet,
+    DeletePermissionSet,
+    Target,
+    TicketRef,
+    Unassign,
+    UpdatePermissionSet,
+)
 from consolezero.plan.documents import document_diff, managed_policy_arn, minify, owned_tags, parse_document
 from consolezero.plan.sessions import session_changes, size_error
 from consolezero.plan.types import P_ASSIGN, P_DEFINE, P_DELETE_PS, P_UNASSIGN, Change
@@ -101,13 +110,6 @@ def desired_permission_set(role: Role, session_statements: tuple[Mapping[str, An
         declared_inline=minify(role.inline_policy) if role.inline_policy else None)
 
 
-def _boundary_json(boundary: BoundaryRef | None) -> dict[str, Any] | None:
-    if boundary is None:
-        return None
-    return {"managed_arn": boundary.managed_arn, "customer_name": boundary.customer_name,
-            "customer_path": boundary.customer_path}
-
-
 class IdentityCenterDiff:
     """Permission sets and assignments, for plan's builder (which provides the attributes below)."""
 
@@ -122,7 +124,7 @@ class IdentityCenterDiff:
     def add(self, change: Change) -> None:  # pragma: no cover - provided by the builder
         raise NotImplementedError
 
-    def target_label(self, target_id: str) -> str:  # pragma: no cover - provided by the builder
+    def target_of(self, target_id: str) -> Target:  # pragma: no cover - provided by the builder
         raise NotImplementedError
 
     def plan_permission_sets(self) -> dict[str, LivePermissionSet]:
@@ -153,7 +155,7 @@ class IdentityCenterDiff:
                                 f"create permission set {role.name}",
                                 details={"session_duration": desired.session_duration,
                                          "managed_policies": list(desired.managed_policies)},
-                                action=_ps_action(desired, None)))
+                                action=CreatePermissionSet(**_definition(desired))))
             else:
                 problem = size_error(role.file, role.name, desired.inline_policy, len(statements))
                 if problem:
@@ -164,7 +166,7 @@ class IdentityCenterDiff:
         for live in self.live.permission_sets:
             if live.managed and live.name not in self.model.roles:
                 self.add(Change("delete", "permission_set", live.name, "", P_DELETE_PS,
-                                f"delete permission set {live.name}", action={"arn": live.arn}))
+                                f"delete permission set {live.name}", action=DeletePermissionSet(arn=live.arn)))
         return live_by_name
 
     def _session_ends(self) -> dict[str, list[Any]] | None:
@@ -227,10 +229,17 @@ class IdentityCenterDiff:
         if not fields:
             return
         details["fields"] = fields
-        action = _ps_action(desired, live)
-        action["provision"] = bool(live.outdated_accounts) or (definition_changed and assigned)
-        action["update_settings"] = "description" in fields or "session_duration" in fields
-        action["tags_add"], action["tags_remove"] = tags_add, tags_remove
+        action = UpdatePermissionSet(
+            **_definition(desired), arn=live.arn,
+            managed_add=tuple(sorted(set(desired.managed_policies) - set(live.managed_policies))),
+            managed_remove=tuple(sorted(set(live.managed_policies) - set(desired.managed_policies))),
+            customer_add=tuple(sorted(set(desired.customer_policies) - set(live.customer_policies))),
+            customer_remove=tuple(sorted(set(live.customer_policies) - set(desired.customer_policies))),
+            inline_changed=parse_document(live.inline_policy) != parse_document(desired.inline_policy),
+            boundary_changed=desired.boundary != live.boundary,
+            provision=bool(live.outdated_accounts) or (definition_changed and assigned),
+            update_settings="description" in fields or "session_duration" in fields,
+            tags_add=tags_add, tags_remove=tuple(tags_remove))
         self.add(Change("update", "permission_set", desired.name, "", P_DEFINE,
                         f"update permission set {desired.name}: {', '.join(fields)}", details=details, action=action))
 
@@ -274,41 +283,29 @@ class IdentityCenterDiff:
             label = f"{ptype.lower()}:{d.principal}"
             self.add(Change("assign", "assignment", role, f"account:{d.account}", P_ASSIGN,
                             f"assign {role} to {label} on account:{d.account}", details={"principal": label},
-                            action={"permission_set": role, "arn": live_set.arn if live_set else None,
-                                    "account": d.account,
-                                    "account_id": account_id if account_id in self.live_accounts else None,
-                                    "principal_type": ptype, "principal_id": pid, "principal": label,
-                                    **({"ticket_fallback": [{"file": r.file, "ticket": r.ticket}
-                                                            for r in self.model.requests
-                                                            if r.file in d.fallback_files]}
-                                       if d.fallback_files else {})}))
+                            action=Assign(permission_set=role, arn=live_set.arn if live_set else None,
+                                          account=d.account,
+                                          account_id=account_id if account_id in self.live_accounts else None,
+                                          principal_type=ptype, principal_id=pid, principal=label,
+                                          ticket_fallback=tuple(TicketRef(r.file, r.ticket) for r in self.model.requests
+                                                                if r.file in d.fallback_files)
+                                          if d.fallback_files else None)))
         for key, a in live_keys.items():
             if key in desired:
                 continue
             role = key[0]
             label = names_by_id.get((a.principal_type, a.principal_id), f"{a.principal_type.lower()}:{a.principal_id}")
-            target = self.target_label(a.account_id)
-            self.add(Change("unassign", "assignment", role, target, P_UNASSIGN,
-                            f"unassign {role} from {label} on {target}", details={"principal": label},
-                            action={"permission_set": role, "arn": a.permission_set_arn, "account": target,
-                                    "account_id": a.account_id, "principal_type": a.principal_type,
-                                    "principal_id": a.principal_id, "principal": label}))
+            target = self.target_of(a.account_id)
+            self.add(Change("unassign", "assignment", role, target.label, P_UNASSIGN,
+                            f"unassign {role} from {label} on {target.label}", details={"principal": label},
+                            action=Unassign(permission_set=role, arn=a.permission_set_arn, account=target,
+                                            account_id=a.account_id, principal_type=a.principal_type,
+                                            principal_id=a.principal_id, principal=label)))
 
 
-def _ps_action(desired: DesiredPermissionSet, live: LivePermissionSet | None) -> dict[str, Any]:
-    action: dict[str, Any] = {
-        "name": desired.name, "description": desired.description, "session_duration": desired.session_duration,
-        "tags": dict(desired.tags), "managed_policies": list(desired.managed_policies),
-        "customer_policies": [list(p) for p in desired.customer_policies], "inline_policy": desired.inline_policy,
-        "boundary": _boundary_json(desired.boundary),
-    }
-    if live is not None:
-        action["arn"] = live.arn
-        action["managed_add"] = sorted(set(desired.managed_policies) - set(live.managed_policies))
-        action["managed_remove"] = sorted(set(live.managed_policies) - set(desired.managed_policies))
-        action["customer_add"] = [list(p) for p in sorted(set(desired.customer_policies) - set(live.customer_policies))]
-        action["customer_remove"] = [list(p) for p in sorted(set(live.customer_policies)
-                                                             - set(desired.customer_policies))]
-        action["inline_changed"] = parse_document(live.inline_policy) != parse_document(desired.inline_policy)
-        action["boundary_changed"] = desired.boundary != live.boundary
-    return action
+def _definition(desired: DesiredPermissionSet) -> dict[str, Any]:
+    """The declared fields of a permission set's create or update action."""
+    return {"name": desired.name, "description": desired.description, "session_duration": desired.session_duration,
+            "tags": dict(desired.tags), "managed_policies": desired.managed_policies,
+            "customer_policies": desired.customer_policies, "inline_policy": desired.inline_policy,
+            "boundary": desired.boundary}

@@ -1,7 +1,9 @@
 """A saved plan (``plan --out plan.json``): written in full, read back checked.
 
 Reading never trusts the file: every entry must be an object with a known ``op`` and ``kind`` and
-fields of the right types, or the file is refused with one line naming the entry. Even a valid file
+fields of the right types, and its ``action`` the fields of its typed action
+(:mod:`consolezero.plan.action_codec`: none missing, none unknown, each of its type), or the file is
+refused with one line naming the entry and the field. Even a valid file
 is only a confirmation: ``apply --plan`` re-plans and refuses unless the result is the same
 (:func:`consolezero.plan.service.confirm_saved`).
 """
@@ -13,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from consolezero.core.contracts import VERSION, dump_json, versioned
+from consolezero.plan.action_codec import ActionError, action_json, read_action, type_name
 from consolezero.plan.types import Change, Kind, Op, Plan
 
 
@@ -31,7 +34,7 @@ def change_record(change: Change, full: bool = True) -> dict[str, Any]:
         data["details"] = dict(change.details)
     if full:
         data["phase"] = change.phase
-        data["action"] = dict(change.action)
+        data["action"] = action_json(change.action) if change.action is not None else {}
     return data
 
 
@@ -62,11 +65,6 @@ def _is(value: Any, kind: type) -> bool:
     return isinstance(value, kind)
 
 
-def _type_name(value: Any) -> str:
-    return {bool: "a boolean", type(None): "null", str: "a string", int: "an integer", float: "a number",
-            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
-
-
 def _label(i: int, raw: Any) -> str:
     if not isinstance(raw, Mapping):
         return f"changes[{i}]"
@@ -77,20 +75,24 @@ def _label(i: int, raw: Any) -> str:
 def _change(i: int, raw: Any) -> Change:
     where = _label(i, raw)
     if not isinstance(raw, Mapping):
-        raise PlanFileError(f"{where}: an entry must be an object, not {_type_name(raw)}")
+        raise PlanFileError(f"{where}: an entry must be an object, not {type_name(raw)}")
     for name, _ in _REQUIRED:
         if name not in raw:
             raise PlanFileError(f"{where}: missing field {name!r}")
     for name, kind in _REQUIRED + _OPTIONAL:
         if name in raw and not _is(raw[name], kind):
-            raise PlanFileError(f"{where}: {name!r} is {_type_name(raw[name])}, expected {_TYPES[kind]}")
+            raise PlanFileError(f"{where}: {name!r} is {type_name(raw[name])}, expected {_TYPES[kind]}")
     if raw["op"] not in Op.__members__.values():
         raise PlanFileError(f"{where}: unknown op {raw['op']!r} (one of {', '.join(Op)})")
     if raw["kind"] not in Kind.__members__.values():
         raise PlanFileError(f"{where}: unknown kind {raw['kind']!r} (one of {', '.join(Kind)})")
-    return Change(op=Op(raw["op"]), kind=Kind(raw["kind"]), name=raw["name"], target=raw.get("target", ""),
-                  phase=raw["phase"], summary=raw.get("summary", ""), details=dict(raw.get("details") or {}),
-                  action=dict(raw["action"]))
+    op, kind = Op(raw["op"]), Kind(raw["kind"])
+    try:
+        action = read_action(op, kind, raw["action"])
+    except ActionError as exc:
+        raise PlanFileError(f"{where}: {exc}") from None
+    return Change(op=op, kind=kind, name=raw["name"], target=raw.get("target", ""), phase=raw["phase"],
+                  summary=raw.get("summary", ""), details=dict(raw.get("details") or {}), action=action)
 
 
 def from_document(data: Any) -> Plan:
@@ -103,7 +105,7 @@ def from_document(data: Any) -> Plan:
         if name not in data:
             raise PlanFileError(f"{name!r} is missing: save the plan again with `consolezero plan --out FILE`")
         if not _is(data.get(name), kind):
-            raise PlanFileError(f"{name!r} is {_type_name(data.get(name))}, expected {_TYPES[kind]}")
+            raise PlanFileError(f"{name!r} is {type_name(data.get(name))}, expected {_TYPES[kind]}")
     for name in ("errors", "warnings"):
         value = data.get(name, [])
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):

@@ -11,11 +11,13 @@ set at once, before the assignment is removed, so the Deny reaches every account
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from consolezero.core.model import Model, format_duration
 from consolezero.jit.grants import iso, session_duration
 from consolezero.jit.sessions import SessionEnd, canonical, describe, size_problem
+from consolezero.plan.actions import Target, UpdateSessionStatements
 from consolezero.plan.types import P_DEFINE, Change
 
 
@@ -26,20 +28,21 @@ def session_changes(model: Model, role_name: str, arn: str, ends: Sequence[Sessi
     role = model.roles.get(role_name)
     session = format_duration(session_duration(role)) if role else "PT1H"
     account_names = {a.id: a.name for a in model.accounts.values() if a.id}
-    action = {"name": role_name, "arn": arn, "inline_changed": True, "inline_policy": merged_inline,
-              "provision": assigned, "provision_now": assigned}
+    action = UpdateSessionStatements(name=role_name, arn=arn, inline_changed=True, inline_policy=merged_inline,
+                                     provision=assigned, provision_now=assigned)
     changes: list[Change] = []
     wanted = {end.sid: end for end in ends}
     for sid, end in wanted.items():
         if sid in live_ends and canonical(live_ends[sid]) == canonical(end.statement()):
             continue
         summary = (f"end sessions of {end.user} in {role_name} on {end.account} issued before {iso(end.expiry)}")
-        changes.append(Change("update", "permission_set", role_name, f"account:{end.account}", P_DEFINE, summary,
+        changes.append(Change("update", "permission_set", role_name, Target.account(end.account).label, P_DEFINE,
+                              summary,
                               details={"end_sessions": {"user": end.user, "account": end.account,
                                                         "issued_before": iso(end.expiry), "until": iso(end.until),
                                                         "sid": sid, "requests": list(end.files)},
                                        "statement": end.statement()},
-                              action=dict(action)))
+                              action=action))
     for sid, statement in sorted(live_ends.items()):
         if sid in wanted:
             continue
@@ -48,10 +51,11 @@ def session_changes(model: Model, role_name: str, arn: str, ends: Sequence[Sessi
         account = account_names.get(account_id or "", account_id or "every account")
         summary = (f"stop ending sessions of {user} in {role_name} on {account} issued before {before} (its session "
                    f"duration, {session}, has passed)")
-        changes.append(Change("update", "permission_set", role_name, f"account:{account}", P_DEFINE, summary,
+        changes.append(Change("update", "permission_set", role_name, Target.account(account).label, P_DEFINE,
+                              summary,
                               details={"stop_ending_sessions": {"user": user, "account": account,
                                                                 "issued_before": before, "sid": sid}},
-                              action={**action, "provision_now": False}))
+                              action=replace(action, provision_now=False)))
     return changes
 
 

@@ -2,7 +2,9 @@
 
 ``Op`` and ``Kind`` are string enums: their values are the JSON contract (``"op": "create"``), and a
 Change built with plain strings is coerced to them (an unknown one is a ValueError, never a silent
-no-op). Apply dispatches on the pair (op, kind) through its explicit table.
+no-op). A change's ``action`` is a typed :class:`Action`, one frozen dataclass per (op, kind) pair
+(:mod:`consolezero.plan.actions`, :mod:`consolezero.plan.alert_actions`); the change refuses an
+action of another pair. Apply dispatches on the action's class through its explicit table.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import Any, ClassVar
 
 
 class Op(StrEnum):
@@ -50,6 +52,20 @@ P_DEFINE, P_OU, P_ACCOUNT, P_ATTACH, P_DETACH, P_DELETE_SCP, P_ASSIGN, P_UNASSIG
     10, 20, 30, 40, 50, 60, 70, 80, 90)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Action:
+    """What apply needs to carry out one change (ids, documents): the base of every action type.
+
+    Each subclass names its (op, kind) pair; its fields, in order, are the keys of the saved plan's
+    ``action`` object (:mod:`consolezero.plan.action_codec` writes and reads them)."""
+
+    OP: ClassVar[Op]
+    KIND: ClassVar[Kind]
+    # the pair's other action types differ by this key, present only in this one's JSON ("" : the default)
+    FORM: ClassVar[str] = ""
+    OMITTED: ClassVar[frozenset[str]] = frozenset()  # fields left out of the JSON when None (absent: unchanged)
+
+
 @dataclass(frozen=True)
 class Change:
     op: Op
@@ -59,11 +75,15 @@ class Change:
     phase: int = P_DEFINE
     summary: str = ""  # one readable line
     details: Mapping[str, Any] = field(default_factory=dict)  # for people: diffs, fields (JSON-safe)
-    action: Mapping[str, Any] = field(default_factory=dict)  # for apply: ids, documents (JSON-safe)
+    action: Action | None = None  # for apply: ids, documents (None only in a stub that apply never runs)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "op", Op(self.op))
         object.__setattr__(self, "kind", Kind(self.kind))
+        action = self.action
+        if action is not None and (not isinstance(action, Action) or (self.op, self.kind) != (action.OP, action.KIND)):
+            what = f"a {action.OP} {action.KIND} action" if isinstance(action, Action) else type(action).__name__
+            raise TypeError(f"a {self.op} {self.kind} change cannot carry {what} ({self.name})")
 
 
 @dataclass(frozen=True)

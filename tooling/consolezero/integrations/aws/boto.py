@@ -44,6 +44,7 @@ ORG_PAGE = 20  # the largest MaxResults Organizations accepts
 CONNECT_TIMEOUT = 5
 READ_TIMEOUT = 20
 CONNECTION_ATTEMPTS = 2
+READ_RATE = 20.0  # calls per second for parallel reads: conservative for Identity Center's read APIs
 
 
 def client_config() -> Config:
@@ -51,12 +52,25 @@ def client_config() -> Config:
                   connect_timeout=CONNECT_TIMEOUT, read_timeout=READ_TIMEOUT)
 
 
-def _no_more_connection_retries(attempts: int, caught_exception: Exception | None = None, **_: Any) -> bool | None:
-    """botocore's needs-retry hook: False (do not retry) once a connection error or timeout has been tried enough."""
+def _no_more_connection_retries(attempts: int, caught_exception: Exception | None = None, response: Any = None,
+                                **_: Any) -> bool | None:
+    """botocore's needs-retry hook: False (do not retry) once a connection error or timeout has been tried enough,
+    and at once for an HTTP 500 that is a web page, not an AWS error (an emulator lacking the API answers so, and
+    asking again cannot help: botocore's 10 adaptive attempts took 20 to 40 s before the message)."""
     network = (botocore.exceptions.ConnectionError, botocore.exceptions.HTTPClientError)
     if isinstance(caught_exception, network) and attempts >= CONNECTION_ATTEMPTS:
         return False
+    if response is not None and _is_web_page_error(response[0]):
+        return False
     return None  # let botocore's retry handler decide
+
+
+def _is_web_page_error(http: Any) -> bool:
+    """An HTTP 5xx whose body is an HTML page: AWS APIs answer errors in JSON or XML, never HTML."""
+    if getattr(http, "status_code", 200) < 500:
+        return False
+    head = (getattr(http, "content", b"") or b"")[:64].lstrip().lower()
+    return head.startswith((b"<!doctype html", b"<html"))
 
 
 _LOADER: Any = None
@@ -98,6 +112,13 @@ def _error_message(code: str, message: str, endpoint: str | None, api: str = "")
     return text if len(text) <= 500 else text[:500] + "..."
 
 
+def _is_loopback(endpoint: str | None) -> bool:
+    from urllib.parse import urlparse
+
+    host = urlparse(endpoint).hostname if endpoint else None
+    return host in ("localhost", "127.0.0.1", "::1")
+
+
 def endpoint_from_env(endpoint_url: str | None) -> str | None:
     return endpoint_url or os.environ.get(ENDPOINT_ENV) or None
 
@@ -119,6 +140,11 @@ class BotoPort(AlertCalls, IdentityCenterCalls, MemberIamCalls):
         self._lock = threading.Lock()
 
     # --- plumbing -------------------------------------------------------------------------
+    def read_rate(self) -> float:
+        """AWS's read APIs get :data:`READ_RATE` calls per second from the parallel scan; an emulator on this
+        machine (a loopback endpoint) has no quota to protect, so it gets no limit."""
+        return 0.0 if _is_loopback(self._endpoint) else READ_RATE
+
     @property
     def session(self) -> Any:
         if self._session is None:

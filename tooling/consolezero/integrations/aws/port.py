@@ -216,8 +216,10 @@ class LiveStackSet:
 class AwsPort(Protocol):
     """Everything plan and apply ask of AWS. Implemented by :class:`consolezero.integrations.aws.boto.BotoPort`."""
 
-    # --- credentials ---------------------------------------------------------------------
+    # --- credentials and pace -------------------------------------------------------------
     def access_key_id(self) -> str | None: ...
+    # calls per second that parallel reads (the complete assignment scan) may start; 0: no limit (an emulator)
+    def read_rate(self) -> float: ...
     def caller_arn(self) -> str | None: ...  # sts:GetCallerIdentity: who the credentials are
 
     # --- Organizations: read --------------------------------------------------------------

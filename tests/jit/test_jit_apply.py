@@ -1,5 +1,9 @@
-"""JIT grants against the emulator: apply creates the assignment, a reconcile after expiry removes it and adds the
-session-ending statement, a later reconcile drops it; the engine reads the statement; the flood limit."""
+"""JIT grants applied: apply creates the assignment, a reconcile after expiry removes it and adds the
+session-ending statement, a later reconcile drops it; the engine reads the statement; the flood limit.
+
+On the in-memory AWS port (tests/fake_aws.py); the lifecycle test runs on the emulator too (``backend``). The
+ticket-fallback alert's delivery (EventBridge -> SNS -> a queue) is tested on the emulator:
+tests/aws/test_jit_fallback_alert.py."""
 
 from __future__ import annotations
 
@@ -7,16 +11,21 @@ import json
 import shutil
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from aws_helpers import Aws, Org, cli_environment, copy_example, seed_for
 
+from consolezero.apply.executor import StepFailed
 from consolezero.apply.service import run_apply
 from consolezero.devtools.gitrepo import init_main, merge_branch
+from consolezero.integrations.aws.port import AwsError
 from consolezero.jit.grants import Grants, Window, repository_grants
 from consolezero.jit.sessions import INLINE_POLICY_MAX_BYTES, ROLE_POLICY_MAX_CHARS, session_statement
+from consolezero.plan.actions import TicketRef
 from consolezero.plan.build import build_plan
 from consolezero.plan.live import read_live
+from fake_aws import FakeAws, FakeOrg, seed_repository
+from support import AWS_EXAMPLE_PARTS, copy_example
 
 ALICE = "requests/admin/2026-11/alice-prod-app-OPS-1234.yaml"
 
@@ -25,26 +34,32 @@ def t(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-@pytest.fixture
-def jit_org(aws: Aws, tmp_path: Path) -> Org:
-    """The example in the emulator, with alice in the identity store; the repository is a git repository whose
-    main got the organization at 09:00 and alice's request (the example's) by a merge commit at 10:00."""
-    root = copy_example(tmp_path / "repo")
+def jit_repo(seed: Any, tmp_path: Path, users: tuple[str, ...] = ("alice@example.com", "bob@example.com"),
+             squash: bool = False) -> Any:
+    """The example seeded by ``seed(root, users)``, alice and bob in the identity store unless ``users`` says
+    otherwise; the repository is a git repository whose main got the organization at 09:00 and alice's request
+    (the example's) by a merge commit at 10:00."""
+    root = copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS)
     text = (root / ALICE).read_text(encoding="utf-8")
     shutil.rmtree(root / "requests")
-    org = seed_for(aws, root, users=("alice@example.com", "bob@example.com"))
+    org = seed(root, users)
     init_main(root, "2026-11-20T09:00:00Z")
-    merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z")
+    merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z", squash=squash)
     return org
 
 
-def plan_at(org: Org, now: str):
+@pytest.fixture
+def jit_org(fake: FakeAws, tmp_path: Path) -> FakeOrg:
+    return jit_repo(lambda root, users: seed_repository(fake, root, users), tmp_path)
+
+
+def plan_at(org: Any, now: str):
     repo = org.repo()
     grants = repository_grants(repo, t(now))
     return build_plan(repo.model, read_live(org.port(), repo.model), grants=grants)
 
 
-def apply_at(org: Org, now: str):
+def apply_at(org: Any, now: str):
     return run_apply(org.repo(), org.port(), now=t(now))  # plan, as apply composes it, reads the grants itself
 
 
@@ -52,27 +67,26 @@ def summaries(plan) -> list[str]:
     return [c.summary for c in plan.changes]
 
 
-def alice_assignments(org: Org) -> list[tuple[str, str]]:
-    sso, store = org.aws.client("sso-admin"), org.aws.client("identitystore")
-    user_id = store.get_user_id(IdentityStoreId=org.seed.identity_store_id, AlternateIdentifier={
-        "UniqueAttribute": {"AttributePath": "userName", "AttributeValue": "alice@example.com"}})["UserId"]
-    found = sso.list_account_assignments_for_principal(InstanceArn=org.seed.instance_arn, PrincipalId=user_id,
-                                                       PrincipalType="USER")["AccountAssignments"]
-    return [(a["AccountId"], a["PermissionSetArn"]) for a in found]
+def alice_assignments(org: Any) -> list[tuple[str, str]]:
+    port = org.port()
+    user_id = port.user_id(org.seed.identity_store_id, "alice@example.com")
+    found = port.assignments_for_principal(org.seed.instance_arn, "USER", user_id)
+    return [(a.account_id, a.permission_set_arn) for a in found]
 
 
-def admin_inline(org: Org) -> dict | None:
-    sso = org.aws.client("sso-admin")
-    arns = sso.list_permission_sets(InstanceArn=org.seed.instance_arn)["PermissionSets"]
-    arn = next(a for a in arns if sso.describe_permission_set(InstanceArn=org.seed.instance_arn, PermissionSetArn=a)[
-        "PermissionSet"]["Name"] == "Admin")
-    text = sso.get_inline_policy_for_permission_set(InstanceArn=org.seed.instance_arn, PermissionSetArn=arn)
-    return json.loads(text["InlinePolicy"]) if text.get("InlinePolicy") else None
+def admin_inline(org: Any) -> dict | None:
+    port, instance = org.port(), org.seed.instance_arn
+    arn = next(a for a in port.list_permission_sets(instance)
+               if port.describe_permission_set(instance, a).name == "Admin")
+    text = port.permission_set_inline_policy(instance, arn)
+    return json.loads(text) if text else None
 
 
-def test_grant_applied_then_expired_sessions_ended_then_statement_dropped(jit_org: Org) -> None:
+def test_grant_applied_then_expired_sessions_ended_then_statement_dropped(backend, tmp_path: Path) -> None:
     from consolezero.access.matrix import AccessMatrix
     from consolezero.access.query import matrix_entries, select
+
+    jit_org = jit_repo(backend.seed, tmp_path)
 
     def matrix() -> list:
         m = AccessMatrix(jit_org.repo().model)
@@ -117,13 +131,9 @@ def test_grant_applied_then_expired_sessions_ended_then_statement_dropped(jit_or
     assert matrix() == before  # lint and access read the repository only: the role is what it was
 
 
-def test_unknown_user_is_a_plan_error_naming_the_request(aws: Aws, tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "repo")
-    text = (root / ALICE).read_text(encoding="utf-8")
-    shutil.rmtree(root / "requests")
-    org = seed_for(aws, root)  # nobody in the identity store
-    init_main(root, "2026-11-20T09:00:00Z")
-    merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z", squash=True)
+def test_unknown_user_is_a_plan_error_naming_the_request(fake: FakeAws, tmp_path: Path) -> None:
+    org = jit_repo(lambda root, users: seed_repository(fake, root, users), tmp_path, users=(),  # nobody there
+                   squash=True)
     plan = plan_at(org, "2026-11-20T10:05:00Z")
     assert plan.errors == (f"{ALICE}: user alice@example.com is not in the IAM Identity Center identity store, so the "
                            "grant of Admin on prod-app cannot be assigned; fix the user field (the Identity Center "
@@ -135,13 +145,12 @@ def test_unknown_user_is_a_plan_error_naming_the_request(aws: Aws, tmp_path: Pat
         "Center identity store"]
 
 
-def test_cli_now_overrides_the_clock_for_plan_and_apply(jit_org: Org, monkeypatch: pytest.MonkeyPatch,
-                                                       tmp_path: Path) -> None:
+def test_cli_now_overrides_the_clock_for_plan_and_apply(jit_org: FakeOrg, fake_cli: FakeAws,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from typer.testing import CliRunner
 
     from consolezero.cli.app import app
 
-    cli_environment(monkeypatch, tmp_path, jit_org.aws.url)
     runner = CliRunner()
     root = str(jit_org.root)
     assert runner.invoke(app, ["apply", root, "--auto-approve", "--now", "2026-11-20T10:05:00Z"]).exit_code == 0
@@ -187,7 +196,7 @@ def test_the_engine_reads_the_statement_the_role_stays_what_it_was_for_everyone_
     assert alice.certain == 0 and alice.possible == plain.possible  # (the issue time is not known offline)
 
 
-def test_a_flood_of_expiries_over_the_inline_policy_limit_is_a_plan_error_with_the_count(jit_org: Org) -> None:
+def test_a_flood_of_expiries_over_the_inline_policy_limit_is_a_plan_error_with_the_count(jit_org: FakeOrg) -> None:
     repo = jit_org.repo()
     apply_at(jit_org, "2026-11-20T09:30:00Z")
     live = read_live(jit_org.port(), repo.model)
@@ -211,27 +220,49 @@ def test_a_flood_of_expiries_over_the_inline_policy_limit_is_a_plan_error_with_t
     assert not few.errors and len([c for c in few.changes if c.details.get("end_sessions")]) == 20
 
 
-def test_a_grant_under_the_ticket_fallback_alerts_before_it_is_assigned(aws: Aws, tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "repo")
+class _Recording:
+    """The port, its calls named in order; ``put_events`` refused when ``refuse_events``."""
+
+    def __init__(self, inner: FakeAws, refuse_events: bool = False) -> None:
+        self._inner, self.refuse_events, self.calls = inner, refuse_events, []
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._inner, name)
+
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            self.calls.append(name)
+            if name == "put_events" and self.refuse_events:
+                raise AwsError("AccessDeniedException", "not authorized to perform: events:PutEvents", "put_events")
+            return attr(*args, **kwargs)
+
+        return wrapped if callable(attr) else attr
+
+
+def test_a_fallback_grant_is_alerted_before_it_is_assigned_and_not_assigned_unalerted(fake: FakeAws,
+                                                                                      tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS)
     text = (root / ALICE).read_text(encoding="utf-8") + "ticket_fallback: true\n"
     shutil.rmtree(root / "requests")
-    org = seed_for(aws, root, users=("alice@example.com",))
+    org = seed_repository(fake, root, ("alice@example.com",))
     init_main(root, "2026-11-20T09:00:00Z")
-    run_apply(org.repo(), org.port(), now=t("2026-11-20T09:30:00Z"))  # the alerts exist before any grant
-    security = org.ids["security"]
-    port = org.port()
-    sqs = port.client(port._at("sqs", security, "us-east-1"))
-    queue = sqs.create_queue(QueueName="fallback-alerts")["QueueUrl"]
-    queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
-    port.subscribe(security, "us-east-1", port.topic(security, "us-east-1", "guardrail-alerts").arn, "sqs", queue_arn)
-
+    apply_at(org, "2026-11-20T09:30:00Z")  # the alerts exist before any grant
     merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z")
     plan = plan_at(org, "2026-11-20T10:05:00Z")
     assign = next(c for c in plan.changes if c.op == "assign")
-    assert assign.action["ticket_fallback"] == [{"file": ALICE, "ticket": "OPS-1234"}]
-    apply_at(org, "2026-11-20T10:05:00Z")
+    assert assign.action.ticket_fallback == (TicketRef(file=ALICE, ticket="OPS-1234"),)
+    refused = _Recording(fake, refuse_events=True)
+    with pytest.raises(StepFailed, match="events:PutEvents"):
+        run_apply(org.repo(), refused, now=t("2026-11-20T10:05:00Z"))
+    assert "start_create_assignment" not in refused.calls and alice_assignments(org) == []  # no alert, no grant
+    assert fake.events == []
+
+    recording = _Recording(fake)
+    run_apply(org.repo(), recording, now=t("2026-11-20T10:05:00Z"))  # a re-run sends it, then grants
+    assert recording.calls.index("put_events") < recording.calls.index("start_create_assignment")
     assert alice_assignments(org) != []
-    messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
-    bodies = [json.loads(m["Body"])["Message"] for m in messages]
-    assert len(bodies) == 1, bodies
-    assert "alice@example.com" in bodies[0] and "Admin" in bodies[0] and ALICE in bodies[0], bodies[0]
+    [(account, region, entry)] = fake.events
+    assert (account, region) == (org.ids["security"], "us-east-1")
+    assert entry["EventBusName"] == f"arn:aws:events:us-east-1:{org.ids['security']}:event-bus/consolezero-alerts"
+    assert (entry["Source"], entry["DetailType"]) == ("consolezero", "JIT grant via ticket fallback")
+    assert json.loads(str(entry["Detail"])) == {"user": "alice@example.com", "role": "Admin", "account": "prod-app",
+                                                "ticket": "OPS-1234", "file": ALICE, "ticket_fallback": True}

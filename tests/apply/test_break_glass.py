@@ -1,5 +1,6 @@
-"""The way out, against the emulator: apply's break-glass preflight, held-back changes and their exit code,
-and the invariants apply judges on the organization as it will be (whatever lint's configuration says)."""
+"""The way out: apply's break-glass preflight, held-back changes and their exit code, and the invariants
+apply judges on the organization as it will be (whatever lint's configuration says). On the in-memory AWS
+port (tests/fake_aws.py); the CLI reaches it through the ``fake_cli`` fixture."""
 
 from __future__ import annotations
 
@@ -7,23 +8,23 @@ import json
 from pathlib import Path
 
 import pytest
-from aws_helpers import ROOT, Aws, Org, cli_environment, copy_example, seed_for
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from consolezero.apply.executor import PlanErrors, run_apply
 from consolezero.apply.safety import guarded_plan as build_plan
 from consolezero.cli.app import app
-from consolezero.devtools.seed import enable_break_glass_mfa, member_iam
 from consolezero.plan.live import read_live
+from fake_aws import FakeAws, FakeOrg, seed_repository
+from support import AWS_EXAMPLE_PARTS, ROOT, copy_example
 
 USER, PATH = "break-glass-admin", "/break-glass/"
+Org = FakeOrg
 
 
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, aws: Aws, tmp_path: Path) -> Aws:
-    cli_environment(monkeypatch, tmp_path, aws.url)
-    return aws
+def seeded(fake: FakeAws, tmp_path: Path, break_glass_mfa: bool | None, root: Path | None = None) -> FakeOrg:
+    return seed_repository(fake, root or copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS),
+                           break_glass_mfa=break_glass_mfa)
 
 
 def run(*args: str):
@@ -36,30 +37,24 @@ def plan_of(org: Org):
 
 
 def attached_at_root(org: Org) -> set[str]:
-    client = org.aws.client("organizations")
-    root = client.list_roots()["Roots"][0]["Id"]
-    return {p["Name"] for p in client.list_policies_for_target(TargetId=root, Filter="SERVICE_CONTROL_POLICY")[
-        "Policies"]}
+    port = org.port()
+    return {p.name for p in port.policies_for_target(port.root_id())}
 
 
 def last_line(result) -> str:
     return result.stderr.strip().splitlines()[-1]
 
 
-def iam(org: Org):
-    return member_iam(org.aws.url, org.ids["security"])
-
-
 def break_glass(org: Org, state: str) -> str:
-    """Put the break-glass user into ``state``; returns what its fix is."""
-    client = iam(org)
+    """Put the break-glass user into ``state`` (as the JIT account's admins would); returns its access key's id."""
+    fake, security = org.fake, org.ids["security"]
     if state == "missing":
         return "create-user"
-    client.create_user(UserName=USER, Path="/admins/" if state == "wrong-path" else PATH)
+    fake.create_iam_user(security, USER, "/admins/" if state == "wrong-path" else PATH)
     if state != "no-mfa":
-        enable_break_glass_mfa(org.aws.url, org.ids["security"], USER, hardware=True)
+        fake.enable_break_glass_mfa(security, USER, hardware=True)
     if state == "active-key":
-        return client.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
+        return fake.create_access_key(security, USER)
     return ""
 
 
@@ -79,21 +74,22 @@ FIX = {
 
 
 def repair(org: Org, state: str, key: str) -> None:
-    client = iam(org)
+    fake, security = org.fake, org.ids["security"]
     if state == "missing":
-        client.create_user(UserName=USER, Path=PATH)
-        enable_break_glass_mfa(org.aws.url, org.ids["security"], USER, hardware=True)
+        fake.create_iam_user(security, USER, PATH)
+        fake.enable_break_glass_mfa(security, USER, hardware=True)
     elif state == "no-mfa":
-        enable_break_glass_mfa(org.aws.url, org.ids["security"], USER, hardware=True)
+        fake.enable_break_glass_mfa(security, USER, hardware=True)
     elif state == "active-key":
-        client.delete_access_key(UserName=USER, AccessKeyId=key)
+        fake.delete_access_key(security, USER, key)
     elif state == "wrong-path":
-        client.update_user(UserName=USER, NewPath=PATH)
+        fake.update_iam_user_path(security, USER, PATH)
 
 
 @pytest.mark.parametrize("state", ["missing", "no-mfa", "active-key", "wrong-path"])
-def test_unready_break_glass_user_holds_deny_user_back_and_apply_exits_1(cli: Aws, tmp_path: Path, state: str) -> None:
-    org = seed_for(cli, copy_example(tmp_path / "repo"), break_glass_mfa=None)
+def test_unready_break_glass_user_holds_deny_user_back_and_apply_exits_1(fake_cli: FakeAws, tmp_path: Path,
+                                                                        state: str) -> None:
+    org = seeded(fake_cli, tmp_path, break_glass_mfa=None)
     key = break_glass(org, state)
     result = run("apply", str(org.root), "--auto-approve")
     assert result.exit_code == 1, result.output
@@ -120,8 +116,8 @@ def test_unready_break_glass_user_holds_deny_user_back_and_apply_exits_1(cli: Aw
     assert run("plan", str(org.root), "--detailed-exitcode").exit_code == 0
 
 
-def test_a_ready_break_glass_user_lets_deny_user_through(cli: Aws, tmp_path: Path) -> None:
-    org = seed_for(cli, copy_example(tmp_path / "repo"), break_glass_mfa=None)
+def test_a_ready_break_glass_user_lets_deny_user_through(fake_cli: FakeAws, tmp_path: Path) -> None:
+    org = seeded(fake_cli, tmp_path, break_glass_mfa=None)
     break_glass(org, "ready")
     result = run("apply", str(org.root), "--auto-approve")
     assert result.exit_code == 0, result.output
@@ -134,8 +130,8 @@ def test_a_ready_break_glass_user_lets_deny_user_through(cli: Aws, tmp_path: Pat
     assert data["held"] == [] and data["changes"] == []
 
 
-def test_a_virtual_mfa_device_passes_with_a_warning(aws: Aws, tmp_path: Path) -> None:
-    org = seed_for(aws, copy_example(tmp_path / "repo"), break_glass_mfa=True)  # a virtual device
+def test_a_virtual_mfa_device_passes_with_a_warning(fake: FakeAws, tmp_path: Path) -> None:
+    org = seeded(fake, tmp_path, break_glass_mfa=True)  # a virtual device
     plan = plan_of(org)
     assert ("attach", "DenyUser", "root") in [(c.op, c.name, c.target) for c in plan.changes]
     assert [p["warnings"] for p in plan.preflight] == [
@@ -154,19 +150,21 @@ def _edit_deny_user(root: Path, condition: str, action: str = "[iam:CreateUser, 
     path.write_text(text, encoding="utf-8")
 
 
+def _content(org: Org, name: str) -> dict:
+    port = org.port()
+    return json.loads(port.policy_content(next(p.id for p in port.list_scps() if p.name == name)))
+
+
 def _deny_user_content(org: Org) -> dict:
-    client = org.aws.client("organizations")
-    policy = next(p for p in client.list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
-                  if p["Name"] == "DenyUser")
-    return json.loads(client.describe_policy(PolicyId=policy["Id"])["Policy"]["Content"])
+    return _content(org, "DenyUser")
 
 
-def test_deny_user_edited_to_deny_every_user_waits_for_the_preflight(aws: Aws, tmp_path: Path) -> None:
-    org = seed_for(aws, copy_example(tmp_path / "repo"), break_glass_mfa=None)
+def test_deny_user_edited_to_deny_every_user_waits_for_the_preflight(fake: FakeAws, tmp_path: Path) -> None:
+    org = seeded(fake, tmp_path, break_glass_mfa=None)
     break_glass(org, "ready")
     run_apply(org.repo(), org.port())
-    serial = iam(org).list_mfa_devices(UserName=USER)["MFADevices"][0]["SerialNumber"]
-    iam(org).deactivate_mfa_device(UserName=USER, SerialNumber=serial)  # the way out broke since
+    serial = fake.mfa_devices(org.ids["security"], USER)[0]
+    fake.deactivate_mfa_device(org.ids["security"], USER, serial)  # the way out broke since
     before = _deny_user_content(org)
     _edit_deny_user(org.root, 'Condition: {ArnLike: {aws:PrincipalArn: "arn:aws:iam::*:user/*"}}')
     plan = plan_of(org)
@@ -175,7 +173,7 @@ def test_deny_user_edited_to_deny_every_user_waits_for_the_preflight(aws: Aws, t
     assert "no MFA device" in plan.held[0]["missing"]
     result = run_apply(org.repo(), org.port())  # lint would say break-glass-not-exempt
     assert result.plan.held and _deny_user_content(org) == before
-    enable_break_glass_mfa(org.aws.url, org.ids["security"], USER, hardware=True)
+    fake.enable_break_glass_mfa(org.ids["security"], USER, hardware=True)
     plan = plan_of(org)  # verified now, but the edit still denies the break-glass user: still held
     assert [h["missing"] for h in plan.held] == [
         f"DenyUser's conditions do not exempt the break-glass user arn:aws:iam::{org.ids['security']}:user"
@@ -183,9 +181,9 @@ def test_deny_user_edited_to_deny_every_user_waits_for_the_preflight(aws: Aws, t
 
 
 @pytest.mark.parametrize("ready", [False, True])
-def test_an_edit_that_denies_the_break_glass_user_everything_is_refused_always(aws: Aws, tmp_path: Path,
+def test_an_edit_that_denies_the_break_glass_user_everything_is_refused_always(fake: FakeAws, tmp_path: Path,
                                                                              ready: bool) -> None:
-    org = seed_for(aws, copy_example(tmp_path / "repo"), break_glass_mfa=None)
+    org = seeded(fake, tmp_path, break_glass_mfa=None)
     break_glass(org, "ready" if ready else "no-mfa")
     run_apply(org.repo(), org.port())
     before = _deny_user_content(org) if ready else None
@@ -199,11 +197,11 @@ def test_an_edit_that_denies_the_break_glass_user_everything_is_refused_always(a
         assert _deny_user_content(org) == before
 
 
-def test_moving_the_jit_account_under_deny_user_waits_for_the_preflight(aws: Aws, tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "repo")
+def test_moving_the_jit_account_under_deny_user_waits_for_the_preflight(fake: FakeAws, tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS)
     deny_user = root / "scps" / "deny-user.yaml"
     deny_user.write_text(deny_user.read_text().replace("targets: [root]", 'targets: ["ou:Workloads"]'))
-    org = seed_for(aws, root, break_glass_mfa=None)
+    org = seeded(fake, tmp_path, break_glass_mfa=None, root=root)
     break_glass(org, "no-mfa")
     assert not run_apply(org.repo(), org.port()).plan.held  # DenyUser does not reach security
     (root / "accounts" / "Security" / "security.yaml").rename(root / "accounts" / "Workloads" / "security.yaml")
@@ -212,15 +210,11 @@ def test_moving_the_jit_account_under_deny_user_waits_for_the_preflight(aws: Aws
     assert [h["change"] for h in plan.held] == ["move account security from ou:Security to ou:Workloads"]
     result = run_apply(org.repo(), org.port())
     assert result.plan.held
-    client = aws.client("organizations")
-    parent = client.list_parents(ChildId=org.ids["security"])["Parents"][0]["Id"]
-    assert client.describe_organizational_unit(OrganizationalUnitId=parent)["OrganizationalUnit"]["Name"] == "Security"
-    enable_break_glass_mfa(aws.url, org.ids["security"], USER, hardware=True)
+    assert fake.ou_name(fake.parent_of(org.ids["security"])) == "Security"
+    fake.enable_break_glass_mfa(org.ids["security"], USER, hardware=True)
     result = run_apply(org.repo(), org.port())
     assert not result.plan.held and [c.op for c in result.applied] == ["move"]
-    parent = client.list_parents(ChildId=org.ids["security"])["Parents"][0]["Id"]
-    assert client.describe_organizational_unit(OrganizationalUnitId=parent)["OrganizationalUnit"]["Name"] == \
-        "Workloads"
+    assert fake.ou_name(fake.parent_of(org.ids["security"])) == "Workloads"
 
 
 ALLOW_LIST = {
@@ -237,11 +231,11 @@ DENY_ONLY = ("  Statement: [{Sid: NoLeaving, Effect: Deny, Action: organizations
              "alerts: {NoLeaving: \"Accounts cannot leave the organization; open an OPS ticket.\"}\n")
 
 
-def test_turning_the_only_allow_deny_only_is_refused_whatever_lint_says(aws: Aws, tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "repo")
+def test_turning_the_only_allow_deny_only_is_refused_whatever_lint_says(fake: FakeAws, tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS)
     for rel, text in ALLOW_LIST.items():
         (root / rel).write_text(text, encoding="utf-8")
-    org = seed_for(aws, root, break_glass_mfa=True)
+    org = seeded(fake, tmp_path, break_glass_mfa=True, root=root)
     run_apply(org.repo(), org.port())
     assert plan_of(org).changes == ()
     (root / ".consolezero.yaml").write_text("severity: {scp-lockout: warning}\n", encoding="utf-8")
@@ -255,15 +249,12 @@ def test_turning_the_only_allow_deny_only_is_refused_whatever_lint_says(aws: Aws
     assert ("refused: update SCP Baseline: content would leave account:log-archive, account:prod-app, "
             "account:sandbox, account:security, account:staging-app, ou:Sandbox, ou:Security, ou:Workloads, "
             "ou:Workloads/NonProd, ou:Workloads/Prod with no SCP that allows anything") in message
-    content = json.loads(aws.client("organizations").describe_policy(PolicyId=next(
-        p["Id"] for p in aws.client("organizations").list_policies(Filter="SERVICE_CONTROL_POLICY")["Policies"]
-        if p["Name"] == "Baseline"))["Policy"]["Content"])
-    assert content["Statement"][0]["Effect"] == "Allow"  # nothing was changed
+    assert _content(org, "Baseline")["Statement"][0]["Effect"] == "Allow"  # nothing was changed
 
 
-def test_an_scp_denying_everything_at_the_root_needs_the_break_glass_exemption(aws: Aws, tmp_path: Path) -> None:
-    root = copy_example(tmp_path / "repo")
-    org = seed_for(aws, root, break_glass_mfa=True)
+def test_an_scp_denying_everything_at_the_root_needs_the_break_glass_exemption(fake: FakeAws, tmp_path: Path) -> None:
+    root = copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS)
+    org = seeded(fake, tmp_path, break_glass_mfa=True, root=root)
     freeze = ("name: Freeze\ntargets: [root]\npolicy:\n  Version: \"2012-10-17\"\n"
               "  Statement: [{Sid: Freeze, Effect: Deny, Action: \"*\", Resource: \"*\"%s}]\n"
               "alerts: {Freeze: \"The organization is frozen during the incident.\"}\n")

@@ -1,4 +1,7 @@
-"""`consolezero census` against the emulator: organizations seeded with IAM users and keys, and one with none."""
+"""`consolezero census`: organizations seeded with IAM users and keys, and one with none.
+
+On the in-memory AWS port (tests/fake_aws.py: credential reports, access keys, MFA devices); the seeded
+organization's census runs on the emulator too (``backend``)."""
 
 from __future__ import annotations
 
@@ -7,32 +10,32 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from aws_helpers import ROOT, Aws, cli_environment, copy_example, seed_for
 from jsonschema import Draft202012Validator
 from typer.testing import CliRunner
 
 from consolezero.breakglass.census import take_census
 from consolezero.cli.app import app
-from consolezero.devtools.seed import DEMO_USERS, seed_iam_users
+from consolezero.devtools.seed import DEMO_USERS
+from fake_aws import FakeAws, seed_repository
+from support import AWS_EXAMPLE_PARTS, ROOT, copy_example
 
 NOW = "2026-12-01T00:00:00Z"
-
-
-@pytest.fixture
-def cli(monkeypatch: pytest.MonkeyPatch, aws: Aws, tmp_path: Path) -> Aws:
-    cli_environment(monkeypatch, tmp_path, aws.url)
-    return aws
 
 
 def run(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
-def seeded(aws: Aws, tmp_path: Path):
-    org = seed_for(aws, copy_example(tmp_path / "repo"), break_glass_mfa=True)
+def example(tmp_path: Path) -> Path:
+    return copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS)
+
+
+def seeded(backend, tmp_path: Path):
+    """The example with the break-glass user (and its MFA device) and the demo's IAM users and keys."""
+    org = backend.seed(example(tmp_path), break_glass_mfa=True)
     now = datetime(2026, 12, 1, tzinfo=UTC)
     for name, users in DEMO_USERS.items():
-        seed_iam_users(aws.url, org.ids[name], users, now)
+        backend.seed_iam_users(org.ids[name], users, now)
     return org
 
 
@@ -51,9 +54,10 @@ class Counting:
         return wrapped
 
 
-def test_census_of_a_seeded_organization(cli: Aws, tmp_path: Path) -> None:
-    org = seeded(cli, tmp_path)
-    result = run("census", str(org.root), "--format", "json", "--now", NOW)
+def test_census_of_a_seeded_organization(backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    org = seeded(backend, tmp_path)
+    aws = backend.cli(monkeypatch, tmp_path)  # --endpoint-url for the emulator
+    result = run("census", str(org.root), "--format", "json", "--now", NOW, *aws)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     schema = json.loads((ROOT / "schemas" / "output" / "census.schema.json").read_text(encoding="utf-8"))
@@ -83,7 +87,7 @@ def test_census_of_a_seeded_organization(cli: Aws, tmp_path: Path) -> None:
     assert alice["password"] and alice["access_keys"] == []
     assert data["summary"] == {"accounts": 6, "users": 5, "break_glass_users": 1, "keys": 4, "active_keys": 4,
                                "keys_used_30d": 2, "keys_unused_90d": 1, "ready_for_deny_user": 3, "unreadable": 0}
-    text = run("census", str(org.root), "--now", NOW)
+    text = run("census", str(org.root), "--now", NOW, *aws)
     assert text.exit_code == 0
     lines = text.stdout.splitlines()
     assert lines[2].split() == ["ACCOUNT", "ID", "USERS", "KEYS", "USED", "30D", "UNUSED", "90D", "READY",
@@ -93,15 +97,17 @@ def test_census_of_a_seeded_organization(cli: Aws, tmp_path: Path) -> None:
     assert ("5 user(s) (1 break-glass), 4 key(s) (4 active), 2 used in the last 30 days, 1 active and unused for 90 "
             "days; ready for DenyUser: 3 of 6 account(s)") in text.stdout
     assert "400 d old, last used 2026-11-29 (s3)" in text.stdout
-    markdown = run("census", str(org.root), "--format", "markdown", "--now", NOW)
+    markdown = run("census", str(org.root), "--format", "markdown", "--now", NOW, *aws)
     assert "| prod-app | " in markdown.stdout and "**3 of 6** account(s) ready for DenyUser" in markdown.stdout
-    failing = run("census", str(org.root), "--fail-on-users", "--now", NOW)
+    failing = run("census", str(org.root), "--fail-on-users", "--now", NOW, *aws)
     assert failing.exit_code == 1
     assert failing.stderr == "consolezero: 4 IAM user(s) other than break-glass remain\n"
 
 
-def test_census_reads_one_report_pair_per_account(aws: Aws, tmp_path: Path) -> None:
-    org = seeded(aws, tmp_path)
+def test_census_reads_one_report_pair_per_account(fake: FakeAws, tmp_path: Path) -> None:
+    from backends import FakeBackend
+
+    org = seeded(FakeBackend(fake), tmp_path)
     port = Counting(org.port())
     census = take_census(port, org.repo().model, workers=3)
     ids = {a.id for a in census.accounts}
@@ -112,8 +118,8 @@ def test_census_reads_one_report_pair_per_account(aws: Aws, tmp_path: Path) -> N
     assert not [n for n, _ in port.calls if n.startswith(("create", "update", "delete", "attach", "detach"))]
 
 
-def test_census_of_an_organization_without_users(cli: Aws, tmp_path: Path) -> None:
-    org = seed_for(cli, copy_example(tmp_path / "repo"), break_glass_mfa=None)  # not even the break-glass user
+def test_census_of_an_organization_without_users(fake_cli: FakeAws, tmp_path: Path) -> None:
+    org = seed_repository(fake_cli, example(tmp_path), break_glass_mfa=None)  # not even the break-glass user
     result = run("census", str(org.root), "--format", "json", "--now", NOW, "--fail-on-users")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -127,8 +133,8 @@ def test_census_of_an_organization_without_users(cli: Aws, tmp_path: Path) -> No
     assert "No IAM users: console zero." in text.stdout
 
 
-def test_the_census_judges_the_break_glass_exemption_with_the_engine(cli: Aws, tmp_path: Path) -> None:
-    org = seed_for(cli, copy_example(tmp_path / "repo"), break_glass_mfa=True)
+def test_the_census_judges_the_break_glass_exemption_with_the_engine(fake_cli: FakeAws, tmp_path: Path) -> None:
+    org = seed_repository(fake_cli, example(tmp_path), break_glass_mfa=True)
     deny_user = org.root / "scps" / "deny-user.yaml"
     deny_user.write_text(deny_user.read_text().replace("user/break-glass/*", "user/brake-glass/*"))
     data = json.loads(run("census", str(org.root), "--format", "json", "--now", NOW).stdout)
