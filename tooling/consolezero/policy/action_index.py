@@ -141,21 +141,18 @@ class ActionIndex:
         self.prefixes = _Sorted(self.prefix_names)
         self.compiled: dict[str, int] = {}
         self.issues: dict[object, object] = {}
-        self.scopes: dict[str, tuple[tuple[int, ...], int]] = {}
-        # the service part ``*``: every service, every action (a table, not a memo: clearing keeps it)
-        self.every_service: tuple[tuple[int, ...], int] = (tuple(range(len(self.infos))), catalog.all_mask)
+        self.scopes: dict[str, tuple[int, ...]] = {}
         self._sorted: _Sorted | None = None
         self._starting: _RangeBits | None = None
         self._ending: _RangeBits | None = None
-        self._lengths: tuple[list[int], list[int]] | None = None
+        self._lengths: tuple[list[int], list[int], bytes] | None = None
         self._text: tuple[str, list[int]] | None = None
         self._lower: list[str] | None = None
         self._sorted_lower: tuple[list[str], list[int], list[int], list[tuple[int, int]]] | None = None
         self._by_name: dict[str, tuple[int, ...]] | None = None
 
     def warm(self) -> ActionIndex:
-        """Build every table now (they are otherwise built on first use), e.g. before forking; the
-        catalog's resource index too."""
+        """Build every table now (else built on first use), the catalog's resource index too."""
         self.sorted  # noqa: B018 - properties that build and keep their table
         self.starting_bits(0, self.size)
         self.ending_bits(0, self.size)
@@ -196,8 +193,7 @@ class ActionIndex:
 
     @property
     def by_name(self) -> dict[str, tuple[int, ...]]:
-        """Each lower-case action name (without its service) with the positions of the actions so named,
-        ascending (``*:PassRole``: one look-up)."""
+        """Each lower-case name (no service) with the positions bearing it, ascending: ``*:PassRole``."""
         if self._by_name is None:
             table: dict[str, list[int]] = {}
             for i, name in enumerate(self.names):
@@ -228,8 +224,9 @@ class ActionIndex:
             self._ending = _RangeBits(self.sorted.rev_pos, self.nbytes)
         return self._ending.bits(lo, hi)
 
-    def length_bits(self, length: int, exact: bool) -> int:
-        """The names of exactly ``length`` characters, or (``exact=False``) of at least ``length``."""
+    @property
+    def lengths(self) -> tuple[list[int], list[int], bytes]:
+        """Bit sets of the names of each length, of at least each length; each length as a byte (max 255)."""
         if self._lengths is None:
             longest = max(map(len, self.names), default=0)
             bufs = [bytearray(self.nbytes) for _ in range(longest + 1)]
@@ -240,8 +237,12 @@ class ActionIndex:
             ge = [0] * (longest + 2)
             for k in range(longest, -1, -1):
                 ge[k] = ge[k + 1] | eq[k]
-            self._lengths = eq, ge
-        eq, ge = self._lengths
+            self._lengths = eq, ge, bytes([min(len(name), 255) for name in self.names])
+        return self._lengths
+
+    def length_bits(self, length: int, exact: bool) -> int:
+        """The names of exactly ``length`` characters, or (``exact=False``) of at least ``length``."""
+        eq, ge, _ = self.lengths
         if exact:
             return eq[length] if length < len(eq) else 0
         return ge[length] if length < len(ge) else 0
@@ -264,7 +265,7 @@ class ActionIndex:
         pos, end = starts[lo], (starts[hi] - 1 if hi < self.size else len(text))
         found: list[int] = []
         inner = act.strip("*")
-        if act.startswith("*") and act.endswith("*") and inner and not re.search(r"[*?]", inner):
+        if act.startswith("*") and act.endswith("*") and inner and "*" not in inner and "?" not in inner:
             at = text.find(inner, pos, end)  # a plain "contains": jump from hit to hit
             while at >= 0:
                 line = bisect_left(starts, at + 1) - 1

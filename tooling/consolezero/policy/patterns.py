@@ -121,8 +121,11 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
         if covered:
             return bits_of(_fits(names, range(lo, hi), lead, tail, length, exact), ix.nbytes)
         return bits_of(_matching(act, names, range(lo, hi)), ix.nbytes)
-    if exact:  # ``?`` only: the few names of exactly that length (one bit set), each tested
-        few = [lo + k for k in iter_bits((ix.length_bits(length, True) >> lo) & ((1 << (hi - lo)) - 1))]
+    if exact and length < 255:  # ``?`` only: the few names of exactly that length, each tested
+        few, find, at = [], ix.lengths[2].find, ix.lengths[2].find(length, lo, hi)
+        while at >= 0:  # a C search per name of that length, over one byte per name
+            few.append(at)
+            at = find(length, at + 1, hi)
         if covered:
             return bits_of(_fits(names, few, lead, tail, length, True), ix.nbytes)
         return bits_of(_matching(act, names, few), ix.nbytes)
@@ -145,16 +148,14 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
     return bits_of(_matching(act, names, candidates), ix.nbytes)
 
 
-def _scope(ix: ActionIndex, svc: str) -> tuple[tuple[int, ...], int]:
-    """The services (positions in ``ix.infos``) a wildcard service part matches, and their actions."""
-    if svc == "*":
-        return ix.every_service
+def _services(ix: ActionIndex, svc: str) -> tuple[int, ...]:
+    """The services (positions in ``ix.infos``, ascending) a wildcard service part matches."""
     hit = ix.scopes.get(svc)
     if hit is not None:
         return hit
-    table, infos = ix.prefixes, ix.infos
+    table = ix.prefixes
     lead, tail, _, _, _ = split_glob(svc)
-    lo, hi = table.starting(lead) if lead else (0, len(infos))
+    lo, hi = table.starting(lead) if lead else (0, len(ix.infos))
     if svc == lead + "*":
         found = sorted(table.fwd_pos[lo:hi])
     else:
@@ -164,29 +165,40 @@ def _scope(ix: ActionIndex, svc: str) -> tuple[tuple[int, ...], int]:
             if rhi - rlo < hi - lo:
                 candidates = table.rev_pos[rlo:rhi]
         found = sorted(_matching(svc, ix.prefix_names, candidates))
-    if found and found[-1] - found[0] == len(found) - 1:  # a run of services (``s3*``): one run of actions
-        mask = range_mask(infos[found[0]].start, infos[found[-1]].end)
-    else:
-        mask = 0
-        for n in found:
-            mask |= infos[n].mask
-    result = ix.scopes[svc] = (tuple(found), mask)
+    result = ix.scopes[svc] = tuple(found)
     return result
+
+
+def _mask(ix: ActionIndex, services: tuple[int, ...]) -> int:
+    """The actions of ``services``."""
+    infos = ix.infos
+    if services and services[-1] - services[0] == len(services) - 1:  # a run of services: one run of actions
+        return range_mask(infos[services[0]].start, infos[services[-1]].end)
+    mask = 0
+    for n in services:
+        mask |= infos[n].mask
+    return mask
 
 
 def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
     """``svc`` has a wildcard: the actions of every service it matches that ``act`` matches."""
-    services, mask = _scope(ix, svc)
-    if not services or act == "*":
-        return mask
+    if svc == "*":  # every service: nothing to cut
+        return ix.catalog.all_mask if act == "*" else _in_any_service(ix, act)
+    services = _services(ix, svc)
+    if not services:
+        return 0
+    if act == "*":
+        return _mask(ix, services)
     if len(services) <= _FEW_SERVICES:
+        infos = ix.infos
+        if "*" not in act and "?" not in act:  # one name: where it is, in those services
+            spans = [(infos[n].start, infos[n].end) for n in services]
+            return bits_of([i for i in ix.by_name.get(act, ()) for a, b in spans if a <= i < b], ix.nbytes)
         bits = 0
         for n in services:
-            info = ix.infos[n]
-            bits |= _in_service(ix, act, info.start, info.end)
+            bits |= _in_service(ix, act, infos[n].start, infos[n].end)
         return bits
-    bits = _in_any_service(ix, act)
-    return bits if svc == "*" else bits & mask  # every service: nothing to cut
+    return _in_any_service(ix, act) & _mask(ix, services)
 
 
 def _in_any_service(ix: ActionIndex, act: str) -> int:
