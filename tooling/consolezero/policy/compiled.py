@@ -147,18 +147,21 @@ class _Group:
                 continue
             full = s.full if cond is True else 0
             if s.allow:
-                af |= full
-                ap |= s.bits
+                af, ap = _or(af, full), _or(ap, s.bits)
             else:
-                df |= full
-                dp |= s.bits
+                df, dp = _or(df, full), _or(dp, s.bits)
         return [af, ap, df, dp]
 
     def resolve(self, outcomes: dict[_Stmt, bool | None]) -> list[int]:
         if not self.dynamic:
             return self.static
         extra = self._fold(self.dynamic, outcomes)
-        return [a | b for a, b in zip(self.static, extra, strict=True)]
+        return [_or(a, b) for a, b in zip(self.static, extra, strict=True)]
+
+
+def _or(a: int, b: int) -> int:
+    """``a | b``, without copying a big int when the other is 0."""
+    return a | b if a and b else a or b
 
 
 def _but(a: int, b: int) -> int:
@@ -167,7 +170,7 @@ def _but(a: int, b: int) -> int:
 
 
 def _allow_deny(af: int, ap: int, df: int, dp: int) -> tuple[int, int]:
-    return _but(af, df | dp), _but(af | ap, df)
+    return _but(af, _or(df, dp)), _but(_or(af, ap), df)
 
 
 class _Pair:

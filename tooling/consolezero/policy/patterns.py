@@ -280,7 +280,10 @@ def compile_actions(catalog: Catalog, patterns: str | Iterable[str]) -> int:
             bits |= compile_action(catalog, pattern)
             continue
         found = get(pattern)
-        bits |= _remember(catalog, ix, pattern) if found is None else found
+        if found is None:
+            found = _remember(catalog, ix, pattern)
+        if found:  # (no copy of a big int for a first pattern, or one matching nothing)
+            bits = bits | found if bits else found
     return bits
 
 

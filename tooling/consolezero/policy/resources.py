@@ -179,7 +179,9 @@ class ResourceIndex:
     def _spread(self, local: dict[str, int]) -> int:
         out = 0
         for prefix, bits in local.items():
-            out |= bits << self.start[prefix]
+            if bits:
+                shifted = bits << self.start[prefix]
+                out = out | shifted if out else shifted
         return out
 
     def scope(self, patterns: tuple[str, ...], bits: int) -> tuple[int, int]:
