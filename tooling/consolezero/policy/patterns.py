@@ -191,9 +191,13 @@ def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
         return _mask(ix, services)
     if len(services) <= _FEW_SERVICES:
         infos = ix.infos
-        if "*" not in act and "?" not in act:  # one name: where it is, in those services
-            spans = [(infos[n].start, infos[n].end) for n in services]
-            return bits_of([i for i in ix.by_name.get(act, ()) for a, b in spans if a <= i < b], ix.nbytes)
+        if "*" not in act and "?" not in act:  # one name: where it is (once at most) in each service
+            positions, found = ix.by_name.get(act, ()), []
+            for n in services:
+                k = bisect_left(positions, infos[n].start)
+                if k < len(positions) and positions[k] < infos[n].end:
+                    found.append(positions[k])
+            return bits_of(found, ix.nbytes)
         bits = 0
         for n in services:
             bits |= _in_service(ix, act, infos[n].start, infos[n].end)
@@ -204,8 +208,12 @@ def _across_services(ix: ActionIndex, svc: str, act: str) -> int:
 def _in_any_service(ix: ActionIndex, act: str) -> int:
     """The actions, of any service, whose name ``act`` matches."""
     table = ix.sorted
-    if _WILD.search(act) is None:  # one name
-        return bits_of(ix.by_name.get(act, ()), ix.nbytes)
+    if _WILD.search(act) is None:  # one name: its positions, or (many services) its run of sorted names
+        positions = ix.by_name.get(act, ())
+        if len(positions) <= 32:
+            return bits_of(positions, ix.nbytes)
+        lo = bisect_left(table.fwd, act)
+        return ix.starting_bits(lo, lo + len(positions))
     lead, tail, length, exact, covered = split_glob(act)
     lo, hi = table.starting(lead) if lead else (0, ix.size)
     if act == lead + "*" or lo == hi:
