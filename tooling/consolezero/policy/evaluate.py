@@ -163,7 +163,7 @@ class Evaluator:
     def identity(self, identity: Sequence[Labeled[Policy]], boundary: Labeled[Policy] | None = None
                  ) -> IdentityHandle:
         """Compile (once) the identity policies of a role and its permissions boundary."""
-        key = (tuple((id(p.policy), p.label) for p in identity),
+        key = (tuple([(id(p.policy), p.label) for p in identity]),
                (id(boundary.policy), boundary.label) if boundary else None)
         handle = self._identities.get(key)
         if handle is None:
@@ -183,7 +183,7 @@ class Evaluator:
             else:
                 levels.append(tuple(level))
                 labels.append("root" if n == 0 else f"SCP level {n}")
-        key = tuple(tuple((id(p.policy), p.label) for p in lv) for lv in levels)
+        key = tuple([tuple([(id(p.policy), p.label) for p in lv]) for lv in levels])
         core = self._chains.get(key)
         if core is None:
             core = self._chains[key] = _Chain([self._group(lv) for lv in levels], self.catalog.all_mask)
