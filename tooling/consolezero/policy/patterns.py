@@ -236,8 +236,8 @@ def _in_any_service(ix: ActionIndex, act: str) -> int:
 def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
     if not pattern.isascii():  # str.lower() maps some non-ASCII letters to ASCII (the Kelvin sign to k)
         return 0
-    p = pattern.lower()
-    if p != pattern:
+    p = pattern if pattern.islower() else pattern.lower()  # (the same object: its hash is known)
+    if p is not pattern and p != pattern:
         hit = ix.compiled.get(p)
         if hit is not None:
             return hit
@@ -331,9 +331,13 @@ def check_action_pattern(catalog: Catalog, pattern: object) -> PatternIssue | No
     if not isinstance(pattern, str) or not pattern:
         return PatternIssue("malformed", str(pattern), "an action must be a non-empty string")
     ix = catalog.action_index
-    bits = ix.compiled.get(pattern)
-    if bits is None:
-        bits = _remember(catalog, ix, pattern)
+    memo = ix.compiled
+    bits = memo.get(pattern)
+    if bits is None:  # (_remember, inline: once per pattern of every policy linted)
+        bits = _compile(catalog, ix, pattern)
+        if len(memo) >= MEMO_LIMIT:
+            memo.clear()
+        memo[pattern] = bits
     if bits:  # it matches something (so it is ASCII): well-formed, known service, known action
         return None
     memo = ix.issues
