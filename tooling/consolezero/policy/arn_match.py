@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .action_index import glob_match
+from .globs import glob_match
 
 PARTITION = "aws"
 _X = "\0"  # a placeholder of an ARN format: any text without a colon

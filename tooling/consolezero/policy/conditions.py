@@ -24,8 +24,8 @@ import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 
-from .action_index import glob_match
 from .document import NEGATED, Condition
+from .globs import glob_match
 
 # A fixed, representative suffix for the role IAM Identity Center creates per permission set. The real
 # suffix is a per-account random hash that cannot be known offline; conditions in our repository match

@@ -20,22 +20,13 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from .action_index import (
-    MEMO_LIMIT,
-    TOP,
-    ActionIndex,
-    bits_of,
-    glob_source,
-    matcher,
-    range_mask,
-    regex_safe,
-    split_glob,
-)
+from .action_index import MEMO_LIMIT, TOP, ActionIndex, bits_of, range_mask
 from .bitsets import action_names as action_names  # re-exported: listing the names of a bit set
 from .bitsets import iter_bits
 from .bitsets import sorted_action_names as sorted_action_names
 from .catalog import Catalog
 from .document import Statement
+from .globs import glob_source, matcher, regex_safe, split_glob
 
 _WILD = re.compile(r"[*?]")
 _PART = re.compile(r"[A-Za-z0-9_.*?-]+")

@@ -17,9 +17,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .action_index import glob_match
 from .conditions import Context, evaluate_conditions
 from .document import Policy, Statement, parse_policy
+from .globs import glob_match
 
 if TYPE_CHECKING:
     from consolezero.core.model import Model, Scp
