@@ -46,16 +46,17 @@ def split_glob(act: str) -> tuple[str, str, int, bool, bool]:
     return lead, tail, len(act) - stars, stars == 0, len(lead) + len(tail) == literal
 
 
-_CHUNK = re.compile(r"[^?]+")
-
-
 def matcher(glob: str) -> Callable[[str], bool]:
     """A test of one (lower-case) name against ``glob`` that compiles no regex: a fixed-length
     comparison of the literal chunks when it has only ``?``, an ordered search of the literal segments
     when it has only ``*``, else :func:`glob_match`."""
     if "*" not in glob:
         size = len(glob)
-        chunks = [(m.start(), m.group()) for m in _CHUNK.finditer(glob)]
+        chunks, at = [], 0  # each run of literal characters, with where it starts
+        for piece in glob.split("?"):
+            if piece:
+                chunks.append((at, piece))
+            at += len(piece) + 1
 
         def fixed(name: str) -> bool:
             if len(name) != size:
