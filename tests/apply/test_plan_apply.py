@@ -39,8 +39,8 @@ def scp_ids(port) -> dict[str, str]:
     return {p.name: p.id for p in port.list_scps()}
 
 
-def test_apply_example_to_empty_organization_then_plan_is_empty(backend, tmp_path: Path) -> None:
-    org = backend.seed(example(tmp_path))
+def test_apply_example_to_empty_organization_then_plan_is_empty(fake_backend, tmp_path: Path) -> None:
+    org = fake_backend.seed(example(tmp_path))
     first = plan_of(org)
     assert not first.errors
     assert ("create", "scp", "DenyUser", "") in ops(first)
