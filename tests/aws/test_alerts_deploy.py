@@ -1,7 +1,7 @@
 """Alerts against the emulator: a denied CloudTrail event put on the central bus reaches the topic's subscriber
 with its message (EventBridge -> SNS -> SQS delivery, which the in-memory fake does not have), and a fault after
-any alert write, then a re-run, converges (every write on the fake, the first, middle and last on the emulator). Plan and apply of the deployment itself run on the in-memory fake:
-tests/alerts/test_alerts_apply.py.
+any alert write, then a re-run, converges (every write on the fake, the first, middle and last on the
+emulator). Plan and apply of the deployment itself run on the in-memory fake: tests/alerts/test_alerts_apply.py.
 
 Both seed ALERTS_PARTS: the example without roles and requests, whose alert writes are the example's, in the
 same order (test_the_alerts_repository_writes_the_alerts_of_the_example checks it on the fake), at half the
