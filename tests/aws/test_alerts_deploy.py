@@ -4,7 +4,7 @@ any alert write, then a re-run, converges (every write on the fake, the first, m
 emulator). Plan and apply of the deployment itself run on the in-memory fake: tests/alerts/test_alerts_apply.py.
 
 Both seed ALERTS_PARTS: the example without roles and requests, whose alert writes are the example's, in the
-same order (test_the_alerts_repository_writes_the_alerts_of_the_example checks it on the fake), at half the
+same order (the emulator fault test checks it on the fake first), at half the
 emulator calls of an apply."""
 
 from __future__ import annotations
