@@ -17,10 +17,12 @@ demo: $(STAMP)
 	$(BIN)/consolezero demo
 
 ## test: ruff, the rule docs check, the workflow checkers, and the whole pytest suite (in parallel)
+# pytest runs with bytecode caching on even where PYTHONDONTWRITEBYTECODE is set: its workers and the CLI
+# subprocesses of the tests would otherwise each compile every module of the package anew (__pycache__ is ignored by git)
 test: $(STAMP) check-workflows
 	$(BIN)/ruff check tooling tests benchmarks
 	$(BIN)/consolezero rules --check-docs docs/rules
-	$(BIN)/python -m pytest -n auto --dist worksteal
+	env -u PYTHONDONTWRITEBYTECODE $(BIN)/python -m pytest -n auto --dist worksteal
 
 ## check-workflows: the GitHub workflows, offline: zizmor and GitHub's workflow schema
 check-workflows: $(STAMP)

@@ -55,6 +55,13 @@ def fake_cli(fake: FakeAws, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> 
     return fake
 
 
+@pytest.fixture
+def fake_backend(fake: FakeAws) -> FakeBackend:
+    """The fake alone, behind the ``backend`` interface: for a test whose emulator run other tests already make
+    (the contract tests apply the example to both; the demo test grants JIT access and deploys alerts on it)."""
+    return FakeBackend(fake)
+
+
 @pytest.fixture(params=["fake", pytest.param("emulator", marks=pytest.mark.slow)])
 def backend(request: pytest.FixtureRequest) -> FakeBackend | EmulatorBackend:
     """The fake, then the emulator: for the few tests that keep the fake honest (see tests/backends.py)."""

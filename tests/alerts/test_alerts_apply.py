@@ -20,8 +20,8 @@ def _alert_changes(plan):
     return [(c.op, c.kind, c.name) for c in plan.changes if c.kind.startswith("alert_")]
 
 
-def test_apply_creates_the_alert_resources_and_a_second_plan_is_empty(backend, tmp_path: Path) -> None:
-    org = backend.seed(copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS))
+def test_apply_creates_the_alert_resources_and_a_second_plan_is_empty(fake_backend, tmp_path: Path) -> None:
+    org = fake_backend.seed(copy_example(tmp_path / "repo", AWS_EXAMPLE_PARTS))
     plan = fresh_plan(org.repo(), org.port())
     changes = _alert_changes(plan)
     assert ("create", "alert_bus", BUS_NAME) in changes

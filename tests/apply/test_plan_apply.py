@@ -39,8 +39,8 @@ def scp_ids(port) -> dict[str, str]:
     return {p.name: p.id for p in port.list_scps()}
 
 
-def test_apply_example_to_empty_organization_then_plan_is_empty(backend, tmp_path: Path) -> None:
-    org = backend.seed(example(tmp_path))
+def test_apply_example_to_empty_organization_then_plan_is_empty(fake_backend, tmp_path: Path) -> None:
+    org = fake_backend.seed(example(tmp_path))
     first = plan_of(org)
     assert not first.errors
     assert ("create", "scp", "DenyUser", "") in ops(first)
@@ -240,8 +240,8 @@ def test_static_credentials_are_refused(fake_org: FakeOrg) -> None:
     assert result.applied
 
 
-def test_deny_user_waits_for_a_verified_break_glass_user(backend, tmp_path: Path) -> None:
-    org = backend.seed(example(tmp_path), break_glass_mfa=None)  # no break-glass user at all
+def test_deny_user_waits_for_a_verified_break_glass_user(fake_backend, tmp_path: Path) -> None:
+    org = fake_backend.seed(example(tmp_path), break_glass_mfa=None)  # no break-glass user at all
     plan = plan_of(org)
     assert ("attach", "attachment", "DenyUser", "root") not in ops(plan)
     assert ("attach", "attachment", "DenyLeaveOrganization", "root") in ops(plan)
@@ -249,10 +249,10 @@ def test_deny_user_waits_for_a_verified_break_glass_user(backend, tmp_path: Path
         ("attach DenyUser to root", "security",
          "its break-glass user break-glass-admin is not ready: user break-glass-admin does not exist")]
     apply(org)
-    backend.seed_break_glass_user(org.ids["security"], "break-glass-admin", "/break-glass/", mfa=False)
+    fake_backend.seed_break_glass_user(org.ids["security"], "break-glass-admin", "/break-glass/", mfa=False)
     plan = plan_of(org)
     assert plan.changes == () and "break-glass-admin is not ready: no MFA device" in plan.held[0]["missing"]
-    backend.enable_break_glass_mfa(org.ids["security"], "break-glass-admin")
+    fake_backend.enable_break_glass_mfa(org.ids["security"], "break-glass-admin")
     plan = plan_of(org)
     others = [w for w in plan.warnings if "no JIT grants" not in w]  # this copy is not a git repository
     assert ops(plan) == [("attach", "attachment", "DenyUser", "root")] and not others and not plan.held

@@ -1,19 +1,26 @@
 """Safe at every step: a fault after each mutating call in turn, then a re-run converges, and no
 root, OU or account is ever seen with zero SCPs (or no Allow) at any point -- checked after every
-mutating call, because moto does not enforce AWS's last-policy rule."""
+mutating call. Every fault point runs on the in-memory fake (which, like AWS, refuses to detach a last
+SCP); every third runs on the emulator too, over real boto3 and HTTP (moto does not enforce the
+last-policy rule: its memory is read after each call), and both make the same number of mutating calls."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from aws_helpers import Aws, FaultyPort, check_emulator_targets, check_every_target_has_an_allow, set_account_ids
+from aws_helpers import Aws, FaultyPort, check_emulator_targets, set_account_ids
 
 from consolezero.apply.executor import StepFailed, run_apply
 from consolezero.core.repository import load_repository
 from consolezero.devtools.seed import seed_emulator
 from consolezero.plan.build import build_plan
 from consolezero.plan.live import read_live
+from fake_aws import FakeAws
+from support import check_every_target_has_an_allow
 
 REGION = "eu-west-1"
 
@@ -110,9 +117,22 @@ def write_state(root: Path, files: dict[str, str], ids: dict[str, str]) -> None:
 
 
 _PORTS: dict[str, object] = {}  # one boto3 session and one port for the module: both are slow to create
+MEMBERS = [("sandbox", "aws+sandbox@example.com"), ("app", "aws+app@example.com")]
 
 
-def fresh(emulator, tmp: Path, state: dict[str, str]) -> tuple[Aws, Path, dict[str, str]]:
+@dataclass
+class Org:
+    """A fresh organization on one backend: its port, the repository, the account ids, and the invariant check
+    that runs after every mutating call (moto's memory read directly; the fake through its port)."""
+
+    port: Any
+    root: Path
+    ids: dict[str, str]
+    check: Callable[[], None]
+
+
+def fresh(emulator, tmp: Path, state: dict[str, str]) -> Org:
+    """The emulator, reset and seeded with the two member accounts and the group."""
     import boto3
 
     from consolezero.integrations.aws.boto import EMULATOR_CREDENTIALS
@@ -121,71 +141,90 @@ def fresh(emulator, tmp: Path, state: dict[str, str]) -> tuple[Aws, Path, dict[s
     if "session" not in _PORTS:
         _PORTS["session"] = boto3.session.Session(region_name="us-east-1", **EMULATOR_CREDENTIALS)
     aws = Aws(url=emulator.url, session=_PORTS["session"])
-    seed = seed_emulator(aws.url, [("sandbox", "aws+sandbox@example.com"), ("app", "aws+app@example.com")],
-                         ["engineers"], REGION)
+    seed = seed_emulator(aws.url, MEMBERS, ["engineers"], REGION)
     ids = {**seed.account_ids, "management": seed.management_id}
     root = tmp / "repo"
     write_state(root, state, ids)
-    return aws, root, ids
-
-
-def shared_port(aws: Aws) -> object:
-    """One port (so one set of boto3 clients) per emulator: client creation is the slow part."""
-    if aws.url not in _PORTS:
+    if aws.url not in _PORTS:  # one port (so one set of boto3 clients) per emulator: client creation is slow
         _PORTS[aws.url] = aws.port()
-    return _PORTS[aws.url]
+    return Org(_PORTS[aws.url], root, ids, check_emulator_targets)
 
 
-def converge(aws: Aws, root: Path, fail_at: int | None) -> tuple[FaultyPort, bool]:
-    port = FaultyPort(shared_port(aws), fail_at=fail_at, check=check_emulator_targets)
+def fresh_fake(tmp: Path, state: dict[str, str]) -> Org:
+    """The same organization in the in-memory fake (which also refuses, as AWS does, to detach a last SCP)."""
+    fake = FakeAws()
+    seed = fake.seed_organization(MEMBERS, ["engineers"])
+    ids = {**seed.account_ids, "management": seed.management_id}
+    root = tmp / "repo"
+    write_state(root, state, ids)
+    return Org(fake, root, ids, lambda: check_every_target_has_an_allow(fake))
+
+
+def converge(org: Org, fail_at: int | None) -> tuple[FaultyPort, bool]:
+    port = FaultyPort(org.port, fail_at=fail_at, check=org.check)
     try:
-        run_apply(load_repository(root), port)
+        run_apply(load_repository(org.root), port)
     except StepFailed as exc:
         assert "InjectedFault" in str(exc.cause)
         return port, True
     return port, False
 
 
-def assert_converged(aws: Aws, root: Path) -> None:
-    repo = load_repository(root)
-    plan = build_plan(repo.model, read_live(shared_port(aws), repo.model))
+def assert_converged(org: Org) -> None:
+    repo = load_repository(org.root)
+    plan = build_plan(repo.model, read_live(org.port, repo.model))
     assert not plan.errors, plan.errors
     assert plan.changes == (), [c.summary for c in plan.changes]
-    check_emulator_targets()
+    org.check()
 
 
-def test_a_fault_after_each_mutating_call_then_a_rerun_converges(emulator, tmp_path: Path) -> None:
-    """Round n: apply state A to a fresh organization with a fault after its nth mutating call, re-run,
-    check A; then the transition to state B (allow-list strategy: FullAWSAccess detached; a new OU and
-    a moved account; SCPs changed, retargeted and deleted; permission sets updated, created and
-    deleted) with a fault after its nth mutating call, re-run, check B. Until no fault is left to inject."""
+def fault_rounds(new_org: Callable[[Path], Org], tmp_path: Path, stride: int) -> dict[str, int]:
+    """Round n (n = 1, 1 + stride, ...): apply state A to a fresh organization with a fault after its nth
+    mutating call, re-run, check A; then the transition to state B (allow-list strategy: FullAWSAccess
+    detached; a new OU and a moved account; SCPs changed, retargeted and deleted; permission sets updated,
+    created and deleted) with a fault after its nth mutating call, re-run, check B. Until no fault is left
+    to inject in either. Returns how many mutating calls each of the two applies makes."""
     steps: dict[str, int] = {}
     n = 1
     while len(steps) < 2:
-        aws, root, ids = fresh(emulator, tmp_path / f"run{n}", STATE_A)
+        org = new_org(tmp_path / f"run{n}")
         for name, state in (("first apply", STATE_A), ("transition", STATE_B)):
             if state is STATE_B:
-                write_state(root, STATE_B, ids)
+                write_state(org.root, STATE_B, org.ids)
             if name in steps:
-                converge(aws, root, None)
+                converge(org, None)
             else:
-                port, failed = converge(aws, root, fail_at=n)
+                port, failed = converge(org, fail_at=n)
                 if failed:
-                    assert not converge(aws, root, None)[1]  # the re-run after the failure
+                    assert not converge(org, None)[1]  # the re-run after the failure
                 else:
-                    assert len(port.calls) == n - 1
-                    steps[name] = n - 1
-            assert_converged(aws, root)
-        n += 1
+                    assert len(port.calls) < n
+                    steps[name] = len(port.calls)
+            assert_converged(org)
+        n += stride
+    return steps
+
+
+def test_a_fault_after_each_mutating_call_then_a_rerun_converges(tmp_path: Path) -> None:
+    """Every fault point, on the in-memory fake (it enforces AWS's last-policy rule; the Allow is checked after
+    every mutating call)."""
+    steps = fault_rounds(lambda tmp: fresh_fake(tmp, STATE_A), tmp_path, stride=1)
     assert steps["first apply"] >= 15 and steps["transition"] >= 20, steps
 
 
-def test_transition_plan_shape(emulator, tmp_path: Path) -> None:
-    aws, root, ids = fresh(emulator, tmp_path, STATE_A)
-    converge(aws, root, None)
-    write_state(root, STATE_B, ids)
-    repo = load_repository(root)
-    plan = build_plan(repo.model, read_live(aws.port(), repo.model))
+def test_a_fault_after_every_third_mutating_call_converges_on_the_emulator(emulator, tmp_path: Path) -> None:
+    """The same rounds over real boto3 and HTTP, a fault at every third point (1, 4, 7, ...), and the same
+    number of mutating calls as on the fake: the exhaustive run above is the emulator's run too."""
+    steps = fault_rounds(lambda tmp: fresh(emulator, tmp, STATE_A), tmp_path, stride=3)
+    assert steps == fault_rounds(lambda tmp: fresh_fake(tmp, STATE_A), tmp_path / "fake", stride=100), steps
+
+
+def test_transition_plan_shape(tmp_path: Path) -> None:
+    org = fresh_fake(tmp_path, STATE_A)
+    converge(org, None)
+    write_state(org.root, STATE_B, org.ids)
+    repo = load_repository(org.root)
+    plan = build_plan(repo.model, read_live(org.port, repo.model))
     got = [(c.op, c.name, c.target) for c in plan.changes]
     assert ("detach", "FullAWSAccess", "ou:Workloads") in got
     assert ("detach", "FullAWSAccess", "account:app") in got
@@ -195,22 +234,22 @@ def test_transition_plan_shape(emulator, tmp_path: Path) -> None:
     assert ("detach", "DenyLeave", "root") in got and ("delete", "DenyLeave", "") in got
     assert ("move", "app", "ou:Workloads/Prod") in got
     assert got[-1] == ("delete", "Old", "")
-    converge(aws, root, None)
-    assert_converged(aws, root)
-    check_every_target_has_an_allow(aws.port())  # the same invariant, over HTTP
+    converge(org, None)
+    assert_converged(org)
+    check_every_target_has_an_allow(org.port)  # the same invariant, read through the port
 
 
-def test_full_aws_access_stays_where_nothing_else_would_allow(emulator, tmp_path: Path) -> None:
-    aws, root, ids = fresh(emulator, tmp_path, STATE_A)
-    converge(aws, root, None)
+def test_full_aws_access_stays_where_nothing_else_would_allow(tmp_path: Path) -> None:
+    org = fresh_fake(tmp_path, STATE_A)
+    converge(org, None)
     no_allow_on_app = {**STATE_B, "scps/allow-all.yaml": STATE_B["scps/allow-all.yaml"].replace(
         ', "account:app"', "")}
-    write_state(root, no_allow_on_app, ids)
-    repo = load_repository(root)
-    plan = build_plan(repo.model, read_live(shared_port(aws), repo.model))
+    write_state(org.root, no_allow_on_app, org.ids)
+    repo = load_repository(org.root)
+    plan = build_plan(repo.model, read_live(org.port, repo.model))
     got = [(c.op, c.name, c.target) for c in plan.changes]
     assert ("detach", "FullAWSAccess", "account:app") not in got
     assert ("detach", "FullAWSAccess", "ou:Workloads") in got
     assert any(w.startswith("FullAWSAccess stays attached to account:app") for w in plan.warnings)
-    converge(aws, root, None)
-    assert_converged(aws, root)
+    converge(org, None)
+    assert_converged(org)

@@ -47,9 +47,9 @@ def add_identity_store_user(org: FakeOrg | Org, name: str) -> str:
                              Name={"GivenName": "Jane", "FamilyName": "Doe"})["UserId"]
 
 
-def test_a_doctored_action_content_is_refused_naming_the_difference(cli_org_on_both: FakeOrg | Org,
+def test_a_doctored_action_content_is_refused_naming_the_difference(cli_org: FakeOrg | Org,
                                                                      tmp_path) -> None:
-    org = cli_org_on_both
+    org = cli_org
     out, saved = _save(org, tmp_path)
     i, change = next((i, c) for i, c in enumerate(saved["changes"]) if c["kind"] == "scp" and c["op"] == "create")
     change["action"]["content"] = json.dumps({"Version": "2012-10-17", "Statement": [

@@ -68,8 +68,8 @@ def test_markdown_plan_puts_document_diffs_in_details(cli_org: FakeOrg) -> None:
     assert "~ update scp DenyUser (content)" in again.stdout, again.stderr
 
 
-def test_stale_saved_plan_is_refused_with_exit_1(cli_org_on_both: FakeOrg | Org, tmp_path) -> None:
-    org = cli_org_on_both
+def test_stale_saved_plan_is_refused_with_exit_1(cli_org: FakeOrg | Org, tmp_path) -> None:
+    org = cli_org
     out = tmp_path / "plan.json"
     assert run("plan", str(org.root), "--out", str(out)).exit_code == 0
     saved = json.loads(out.read_text())

@@ -36,8 +36,8 @@ WARNING = ("Warning: lint finds 1 error; apply refuses to run until it is fixed 
            "letters (no emoji, no typographic dashes or quotes)\n\n")
 
 
-def test_plan_text_opens_with_the_lint_errors(cli_org_on_both: FakeOrg | Org) -> None:
-    env = cli_org_on_both
+def test_plan_text_opens_with_the_lint_errors(cli_org: FakeOrg | Org) -> None:
+    env = cli_org
     em_dash_in_a_description(env.root)
     result = CliRunner().invoke(app, ["plan", str(env.root)])
     assert result.exit_code == 0, result.output

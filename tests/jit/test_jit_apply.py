@@ -82,11 +82,11 @@ def admin_inline(org: Any) -> dict | None:
     return json.loads(text) if text else None
 
 
-def test_grant_applied_then_expired_sessions_ended_then_statement_dropped(backend, tmp_path: Path) -> None:
+def test_grant_applied_then_expired_sessions_ended_then_statement_dropped(fake_backend, tmp_path: Path) -> None:
     from consolezero.access.matrix import AccessMatrix
     from consolezero.access.query import matrix_entries, select
 
-    jit_org = jit_repo(backend.seed, tmp_path)
+    jit_org = jit_repo(fake_backend.seed, tmp_path)
 
     def matrix() -> list:
         m = AccessMatrix(jit_org.repo().model)

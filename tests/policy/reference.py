@@ -51,15 +51,18 @@ def action_matches(pattern: str, action: str) -> bool:
 
 # -- resources ----------------------------------------------------------------------------------------
 def _resource_regex(pattern: str) -> re.Pattern[str]:
+    """``*`` matches within one ``:``-separated part, or anything when it ends the pattern or a part; ``?`` one
+    character. Built from the literal runs between wildcards (one escape per run, not per character)."""
+    parts = re.split(r"([*?])", pattern)  # literal, wildcard, literal, ... (literals may be empty)
     out = []
-    for k, ch in enumerate(pattern):
-        if ch == "*":
-            last = k + 1 == len(pattern) or pattern[k + 1] == ":"
-            out.append(".*" if last else "[^:]*")
-        elif ch == "?":
+    for k, part in enumerate(parts):
+        if part == "*" and k % 2:
+            after = "".join(parts[k + 1:k + 3])[:1]  # the next character: the literal's, or the next wildcard
+            out.append(".*" if after in ("", ":") else "[^:]*")
+        elif part == "?" and k % 2:
             out.append(".")
         else:
-            out.append(re.escape(ch))
+            out.append(re.escape(part))
     return re.compile("".join(out), re.S)
 
 
@@ -74,8 +77,10 @@ def sample_arns(arn_format: str) -> list[str]:
     free = [n for n in dict.fromkeys(names) if n != "Partition"]
 
     def fill(values: Mapping[str, str]) -> str:
-        return re.sub(r"\$\{([^}]*)\}", lambda m: "aws" if m.group(1) == "Partition" else values[m.group(1)],
-                      arn_format)
+        text = arn_format.replace("${Partition}", "aws")
+        for name, value in values.items():
+            text = text.replace(f"${{{name}}}", value)
+        return text
 
     if len(free) <= 2:  # every combination
         combos = [dict(zip(free, values, strict=True)) for values in itertools.product(FILLERS, repeat=len(free))]
@@ -118,14 +123,15 @@ def resource_scope(statement: Mapping[str, Any], service: str, arn_formats: Sequ
         covered = touched = [True]
     else:
         shapes = list(arn_formats) or [f"arn:${{Partition}}:{service}:${{R}}:${{A}}:${{X}}"]
+        regexes = [_resource_regex(p) for p in patterns]  # resource_matches, each pattern translated once here
         covered, touched = [], []
         for fmt in shapes:
             samples = sample_arns(fmt)
-            hit = [any(resource_matches(p, arn) for p in patterns) for arn in samples]
+            hit = [any(r.fullmatch(arn) for r in regexes) for arn in samples]
             shape = _format_regex(fmt)
             covered.append(bool(arn_formats) and all(hit))
-            touched.append(any(hit) or any(shape.fullmatch(x) and resource_matches(p, x)
-                                           for p in patterns for x in _instances(p)))
+            touched.append(any(hit) or any(shape.fullmatch(x) and r.fullmatch(x)
+                                           for p, r in zip(patterns, regexes, strict=True) for x in _instances(p)))
     full, some = all(covered), any(touched)
     if negate:
         return ALWAYS if not some else NEVER if full else SOMETIMES
