@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -66,6 +67,19 @@ def test_accounts_share_evaluations_when_context_does_not_matter() -> None:
         results.add(id(ev.run(ident, chain, Context.for_permission_set(f"{n:012d}", "Admin", "eu-west-1")).access))
     assert len(results) == 1  # the ARN differs per account, but not in the parts DenyUser looks at
     assert ev.distinct_evaluations == 1
+
+
+def test_permission_set_context_knows_what_its_keys_say() -> None:
+    """for_permission_set fills its table of known keys from a copy made once; it is the table the
+    context would build from its principal and ``extra`` (session keys at that moment)."""
+    now = datetime(2026, 3, 4, 5, 6, 7, 890, tzinfo=UTC)
+    for region in ("eu-west-1", None):
+        fast = Context.for_permission_set("123456789012", "Dev", region, now=now)
+        slow = Context(fast.principal_arn, fast.account_id, fast.principal_type, dict(fast.extra))
+        assert fast.known() == slow.known()
+        assert fast.lookup("AWS:CurrentTime") == ("2026-03-04T05:06:07Z",) and fast.lookup("aws:sourcearn") == ()
+    extra = Context.for_permission_set("123456789012", "Dev", now=now, extra={"aws:SourceIp": "10.0.0.1"})
+    assert extra.lookup("aws:sourceip") == ("10.0.0.1",) and extra.lookup("aws:principaltype") == ("AssumedRole",)
 
 
 def test_account_specific_arn_pattern_is_not_shared() -> None:

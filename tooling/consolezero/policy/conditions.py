@@ -119,6 +119,14 @@ def session_keys(now: datetime | None = None) -> dict[str, str | tuple[str, ...]
     return known
 
 
+@functools.cache
+def _session_table() -> dict[str, tuple[str, ...]]:
+    """The keys of :func:`session_keys` but the time, as :meth:`Context.known` holds them (made once)."""
+    keys = dict(SESSION_KEYS)
+    keys.update({k: () for k in ABSENT_KEYS})
+    return {key.lower(): (value,) if isinstance(value, str) else tuple(value) for key, value in keys.items()}
+
+
 class Context:
     """What is known about the principal making requests (None = unknown).
 
@@ -150,7 +158,12 @@ class Context:
         ``now`` (default: the present moment): the principal, and every key of :func:`session_keys`."""
         known = session_keys(now)
         known.update(extra or {})
-        return cls(permission_set_role_arn(account_id, permission_set, region), account_id, "AssumedRole", known)
+        context = cls(permission_set_role_arn(account_id, permission_set, region), account_id, "AssumedRole", known)
+        if not extra:  # the table known() makes, from the constant keys lowered once (one per matrix pair)
+            table = dict(_session_table())
+            table["aws:currenttime"], table["aws:epochtime"] = (known["aws:CurrentTime"],), (known["aws:EpochTime"],)
+            context._known = context._principal(table)
+        return context
 
     def known(self) -> dict[str, tuple[str, ...]]:
         """Every known key (lower-case) with its values."""
@@ -159,16 +172,20 @@ class Context:
             known = {}
             for key, value in self.extra.items():
                 known[key.lower()] = (value,) if isinstance(value, str) else tuple(value)
-            if self.principal_arn:
-                known["aws:principalarn"] = (self.principal_arn,)
-                parts = self.principal_arn.split(":", 5)
-                if self.account_id is None and len(parts) == 6 and parts[4]:
-                    known["aws:principalaccount"] = (parts[4],)
-            if self.account_id:
-                known["aws:principalaccount"] = (self.account_id,)
-            if self.principal_type:
-                known["aws:principaltype"] = (self.principal_type,)
-            self._known = known
+            self._known = known = self._principal(known)
+        return known
+
+    def _principal(self, known: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        """``known`` (the keys of ``extra``, lowered) with the principal's keys, which take precedence."""
+        if self.principal_arn:
+            known["aws:principalarn"] = (self.principal_arn,)
+            parts = self.principal_arn.split(":", 5)
+            if self.account_id is None and len(parts) == 6 and parts[4]:
+                known["aws:principalaccount"] = (parts[4],)
+        if self.account_id:
+            known["aws:principalaccount"] = (self.account_id,)
+        if self.principal_type:
+            known["aws:principaltype"] = (self.principal_type,)
         return known
 
     def lookup(self, key: str) -> tuple[str, ...] | None:
