@@ -290,3 +290,22 @@ def test_turning_an_attached_scp_into_a_deny_user_waits_for_break_glass_too(fake
     plan = plan_of(org)
     assert not any(c.name == "DenyLeaveOrganization" for c in plan.changes)
     assert [h["change"] for h in plan.held] == ["update SCP DenyLeaveOrganization: content"]
+
+
+def test_a_target_the_repository_no_longer_has_stops_apply_before_anything_whatever_lint_says(fake: FakeAws,
+                                                                                             tmp_path: Path) -> None:
+    """The only account of OU Sandbox removed while SCPs and a role still target ou:Sandbox, and lint's
+    unknown-reference silenced: the plan has errors, so apply changes nothing (it used to stop half-way)."""
+    root = example(tmp_path)
+    (root / ".consolezero.yaml").write_text("severity: {unknown-reference: off}\n", encoding="utf-8")
+    org = seed_repository(fake, root)
+    (root / "accounts/Sandbox/sandbox.yaml").unlink()
+    plan = plan_of(org)
+    assert "scps/deny-root-user.yaml: target ou:Sandbox names no OU of the repository (no folder for it under " \
+           "accounts/): nothing is applied" in plan.errors
+    assert "roles/developer.yaml: target ou:Sandbox names no OU of the repository (no folder for it under " \
+           "accounts/): nothing is applied" in plan.errors
+    before = scp_ids(fake)
+    with pytest.raises(PlanErrors, match="target ou:Sandbox names no OU"):
+        apply(org)
+    assert scp_ids(fake) == before == {"FullAWSAccess": "p-FullAWSAccess"}

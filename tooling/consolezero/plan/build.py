@@ -288,6 +288,16 @@ class _PlanBuilder(IdentityCenterDiff):
                             f"{step.OP} {policy} {'to' if attach else 'from'} {label.label}", action=step))
 
 
+def unknown_targets(model: Model) -> list[str]:
+    """SCP and assignment targets that name no OU or account of the repository: plan errors, whatever lint's
+    configuration says (its unknown-reference may be silenced), so that apply never starts a run it cannot finish."""
+    found = [(scp.file, t) for scp in model.scps.values() for t in scp.targets]
+    found += [(role.file, t) for role in model.roles.values() for a in role.assignments for t in a.targets]
+    return [f"{file}: target {t} names no {'OU' if t.kind == 'ou' else 'account'} of the repository "
+            f"(no {'folder' if t.kind == 'ou' else 'account file'} for it under accounts/): nothing is applied"
+            for file, t in found if not model.target_exists(t)]
+
+
 def build_plan(model: Model, live: LiveState, now: datetime | None = None, create_accounts: bool = False,
                grants: Grants | None = None) -> Plan:
     """Compare the declared organization with the live one: the ordered changes, errors and warnings.
@@ -295,6 +305,7 @@ def build_plan(model: Model, live: LiveState, now: datetime | None = None, creat
     ``grants`` (:func:`consolezero.jit.grants.compute_grants`) brings the just-in-time grants active at
     its ``now`` and the sessions of ended ones to end; without it no JIT grant is desired."""
     builder = _PlanBuilder(model, live, create_accounts, grants)
+    builder.errors.extend(unknown_targets(model))
     if grants is not None:
         builder.warnings.extend(grants.warnings)
         builder.errors.extend(grants.errors)
