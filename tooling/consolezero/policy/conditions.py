@@ -287,21 +287,19 @@ def _match_one(base: str, value: str, pattern: str) -> bool | None:
             return ipaddress.ip_address(value) in ipaddress.ip_network(pattern, strict=False)
         except ValueError:
             return None
-    if base.startswith("Numeric"):
-        a, b = _number(value), _number(pattern)
-        if a is None or b is None:
-            return None
-        op = base[len("Numeric"):]
-        return {"Equals": a == b, "LessThan": a < b, "LessThanEquals": a <= b,
-                "GreaterThan": a > b, "GreaterThanEquals": a >= b}.get(op)
-    if base.startswith("Date"):
-        a, b = parse_date(value), parse_date(pattern)
-        if a is None or b is None:
-            return None
-        op = base[len("Date"):]
-        return {"Equals": a == b, "LessThan": a < b, "LessThanEquals": a <= b,
-                "GreaterThan": a > b, "GreaterThanEquals": a >= b}.get(op)
+    for family, read in (("Numeric", _number), ("Date", parse_date)):
+        if base.startswith(family):
+            a, b = read(value), read(pattern)
+            if a is None or b is None:
+                return None
+            compare = _ORDER.get(base[len(family):])
+            return compare(a, b) if compare else None
     return None  # Binary*: not evaluated offline
+
+
+# the comparison of a Numeric or Date operator (without its family and IfExists): value vs the policy's pattern
+_ORDER = {"Equals": operator.eq, "LessThan": operator.lt, "LessThanEquals": operator.le,
+          "GreaterThan": operator.gt, "GreaterThanEquals": operator.ge}
 
 
 def parse_date(text: str) -> float | None:
