@@ -1,6 +1,7 @@
 """Plan and apply the example organization: converge, drift, ownership, staleness.
 
-On the in-memory AWS port (tests/fake_aws.py); the three tests that take ``backend`` run on the emulator too.
+On the in-memory AWS port (tests/fake_aws.py). The port calls they rely on are compared with the emulator's in
+tests/aws/test_fake_contract.py (the example applied to both, then drifted on both).
 """
 
 from __future__ import annotations
@@ -77,8 +78,10 @@ def test_policies_are_minified_and_tagged(fake_org: FakeOrg) -> None:
         assert port.permission_set_tags(instance, arn)[MANAGED_TAG[0]] == MANAGED_TAG[1]
 
 
-def test_drift_content_edit_and_detach_show_in_plan_and_apply_reverts(backend, tmp_path: Path) -> None:
-    org = backend.seed(example(tmp_path))
+def test_drift_content_edit_and_detach_show_in_plan_and_apply_reverts(fake_backend, tmp_path: Path) -> None:
+    """On the fake; the emulator's side (the same edit and detach, then the same live state and plan on both):
+    tests/aws/test_fake_contract.py::test_applying_the_example_leaves_the_same_organization_on_both."""
+    org = fake_backend.seed(example(tmp_path))
     apply(org)
     port = org.port()
     policies = scp_ids(port)

@@ -14,11 +14,10 @@ from typing import Any
 
 from aws_helpers import Aws, copy_example, seed_for
 
-from consolezero.apply.service import make_plan, run_apply
+from consolezero.apply.service import run_apply
 from consolezero.integrations.aws.port import FULL_AWS_ACCESS_ID, AwsError, BoundaryRef
 from consolezero.integrations.aws.waiter import wait_for
 from consolezero.plan.live import LiveState, read_live
-from consolezero.plan.service import PlanOptions
 from fake_aws import FakeAws, seed_repository
 
 MANAGED = {"managed-by": "consolezero"}
@@ -68,35 +67,90 @@ def normalized(value: Any, names: dict[str, str], collections: tuple[type, ...] 
     return value
 
 
-def snapshot(port: Any, root: Path) -> tuple[Any, Any]:
-    """(the live state read as plan reads it, the next plan's changes), both with ids named."""
+def snapshot(port: Any, root: Path) -> tuple[Any, list[str], dict[str, str]]:
+    """(the live state read as plan reads it, with the complete assignment scan; the changes plan makes of it;
+    the names of its ids), ids named. One read of the live state: the plan is built from that same read."""
+    from consolezero.apply.safety import guarded_plan
     from consolezero.core.repository import load_repository
+    from consolezero.jit.grants import repository_grants
 
     repo = load_repository(root)
     live = read_live(port, repo.model, full_assignment_scan=True)
     names = names_of(live)
-    plan = make_plan(repo, port, PlanOptions(full_assignment_scan=True))
-    return normalized(live.to_json(), names), [c.summary for c in plan.changes]
+    plan = guarded_plan(repo.model, live, grants=repository_grants(repo))
+    return normalized(live.to_json(), names), [c.summary for c in plan.changes], names
 
 
-def test_applying_the_example_leaves_the_same_organization_on_both(aws: Aws, tmp_path: Path) -> None:
-    moto = seed_for(aws, copy_example(tmp_path / "moto"))
-    fake = FakeAws()
-    twin = seed_repository(fake, copy_example(tmp_path / "fake"))
-    run_apply(moto.repo(), moto.port())
-    run_apply(twin.repo(), fake)
-    fake.confirm_subscriptions()  # moto confirms an email subscription at once; AWS (and the fake) waits for it
-    live_moto, plan_moto = snapshot(moto.port(), moto.root)
-    live_fake, plan_fake = snapshot(fake, twin.root)
-    assert plan_moto == plan_fake == []
-    # moto runs the service-managed StackSet's template in the management account too (AWS never does, and
-    # the fake runs no template): there the stack's forwarding rule gives apply's target a role
+def without_stack_role(live_moto: Any) -> Any:
+    """moto runs the service-managed StackSet's template in the management account too (AWS never does, and the
+    fake runs no template): there the stack's forwarding rule gives apply's target a role."""
     for rule in live_moto["alerts"]["forwarder"]:
         for target in rule["targets"]:
             assert target.pop("role_arn").endswith(":role/consolezero-alerts-forward-us-east-1")
             target["role_arn"] = None
-    assert live_fake == live_moto
+    return live_moto
+
+
+EDITED = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "iam:CreateUser", "Resource": "*"}]}
+
+
+def drift(port: Any, org: Any, user_id: str) -> None:
+    """What someone does in the console: DenyUser's content edited, DenyLeaveOrganization detached from the root,
+    ReadOnly assigned on prod-app to a user git never names (``user_id``)."""
+    scps = {p.name: p.id for p in port.list_scps()}
+    port.update_scp(scps["DenyUser"], None, json.dumps(EDITED))
+    port.detach_scp(scps["DenyLeaveOrganization"], port.root_id())
+    instance = org.seed.instance_arn
+    readonly = next(arn for arn in port.list_permission_sets(instance)
+                    if port.describe_permission_set(instance, arn).name == "ReadOnly")
+    made = port.start_create_assignment(instance, org.ids["prod-app"], readonly, "USER", user_id)
+    assert port.assignment_creation_status(instance, made.request_id).state == "SUCCEEDED"
+
+
+def declared_assignments(port: Any, org: Any, names: dict[str, str]) -> Any:
+    """What the fast assignment scan reads: the assignments of the principals the repository names."""
+    from consolezero.plan.live import principals_of
+
+    store, instance = org.seed.identity_store_id, org.seed.instance_arn
+    read = []
+    for kind, name in principals_of(org.repo().model):
+        principal = (port.group_id if kind == "GROUP" else port.user_id)(store, name)
+        read.append((kind, name, principal and port.assignments_for_principal(instance, kind, principal)))
+    return normalized(read, names)
+
+
+def test_applying_the_example_leaves_the_same_organization_on_both(aws: Aws, tmp_path: Path) -> None:
+    """The example applied to both, then the same drift made on both: the same live state and the same plan,
+    each time. The drift is the port side of tests/apply/test_plan_apply.py's content edit and detach and of
+    tests/cli/test_gate_cli.py's hand-made assignment that only the complete scan finds (both run on the fake)."""
+    moto = seed_for(aws, copy_example(tmp_path / "moto"))
+    fake = FakeAws()
+    twin = seed_repository(fake, copy_example(tmp_path / "fake"))
+    moto_port = moto.port()
+    run_apply(moto.repo(), moto_port)
+    run_apply(twin.repo(), fake)
+    fake.confirm_subscriptions()  # moto confirms an email subscription at once; AWS (and the fake) waits for it
+    live_moto, plan_moto, _ = snapshot(moto_port, moto.root)
+    live_fake, plan_fake, _ = snapshot(fake, twin.root)
+    assert plan_moto == plan_fake == []
+    assert live_fake == without_stack_role(live_moto)
     assert len(live_fake["policies"]) == 6 and len(live_fake["permission_sets"]) == 3  # it is not empty
+
+    store = aws.client("identitystore")
+    jane = store.create_user(IdentityStoreId=moto.seed.identity_store_id, UserName="jane@example.com",
+                             DisplayName="jane@example.com", Name={"GivenName": "Jane", "FamilyName": "Doe"})["UserId"]
+    drift(moto_port, moto, jane)
+    drift(fake, twin, fake.add_user("jane@example.com"))
+    live_moto, plan_moto, names_moto = snapshot(moto_port, moto.root)
+    live_fake, plan_fake, names_fake = snapshot(fake, twin.root)
+    assert plan_moto == plan_fake == ["update SCP DenyUser: content", "attach DenyLeaveOrganization to root",
+                                      "unassign ReadOnly from user:jane@example.com on account:prod-app"]
+    assert live_fake == without_stack_role(live_moto)
+    assert next(p["content"] for p in live_fake["policies"] if p["name"] == "DenyUser") == EDITED  # as read back
+    # the fast scan reads the declared principals' assignments only: jane's hand-made one is not among them
+    fast = declared_assignments(moto_port, moto, names_moto)
+    assert fast == declared_assignments(fake, twin, names_fake)
+    assert "<account:prod-app>" in json.dumps(fast) and "<user:jane@example.com>" not in json.dumps(fast)
 
 
 def scenario(port: Any, instance: str, store: str, account: str) -> list[Any]:
@@ -233,3 +287,34 @@ def test_where_moto_and_aws_differ_the_fake_follows_aws(aws: Aws) -> None:
     # the permission set ARN: AWS's arn:aws:sso:::permissionSet/ssoins-.../ps-...; moto writes instance/ for it
     assert both(lambda p, s: p.create_permission_set(s.instance_arn, "Arn", "", "PT1H", {}).split("/")[0]) == (
         "arn:aws:sso:::instance", "arn:aws:sso:::permissionSet")
+
+
+def test_the_census_reads_the_same_on_both(aws: Aws, tmp_path: Path) -> None:
+    """The example with its break-glass user and the demo's IAM users and keys on both: the census (credential
+    reports, access keys and their last use, MFA devices, in every account) reads the same. The port side of
+    tests/census/test_census.py's census of a seeded organization (which runs on the fake)."""
+    from datetime import UTC, datetime
+
+    from consolezero.breakglass.census import take_census, to_json
+    from consolezero.devtools.seed import DEMO_USERS, seed_iam_users
+
+    now = datetime(2026, 12, 1, tzinfo=UTC)
+    moto = seed_for(aws, copy_example(tmp_path / "moto"))
+    fake = FakeAws()
+    twin = seed_repository(fake, copy_example(tmp_path / "fake"))
+    for name, users in DEMO_USERS.items():
+        seed_iam_users(aws.url, moto.ids[name], users, now)
+        fake.seed_iam_users(twin.ids[name], users, now)
+
+    def census(port: Any, org: Any) -> Any:
+        data = to_json(take_census(port, org.repo().model, now=now))
+        names = {account_id: f"<account:{name}>" for name, account_id in org.ids.items()}
+        for account in data["accounts"]:
+            for user in account["users"]:
+                assert all(k["id"].startswith("AKIA") for k in user["access_keys"])
+                names.update({k["id"]: f"<key:{user['name']}:{k['created']}>" for k in user["access_keys"]})
+        return normalized(data, names)
+
+    seen = census(moto.port(), moto)
+    assert seen == census(fake, twin)
+    assert seen["summary"]["users"] == 5 and seen["summary"]["keys_used_30d"] == 2  # it is not empty

@@ -1,7 +1,7 @@
 """`consolezero census`: organizations seeded with IAM users and keys, and one with none.
 
-On the in-memory AWS port (tests/fake_aws.py: credential reports, access keys, MFA devices); the seeded
-organization's census runs on the emulator too (``backend``)."""
+On the in-memory AWS port (tests/fake_aws.py: credential reports, access keys, MFA devices); the census read of
+the seeded organization is compared with the emulator's in tests/aws/test_fake_contract.py."""
 
 from __future__ import annotations
 
@@ -54,10 +54,12 @@ class Counting:
         return wrapped
 
 
-def test_census_of_a_seeded_organization(backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    org = seeded(backend, tmp_path)
-    aws = backend.cli(monkeypatch, tmp_path)  # --endpoint-url for the emulator
-    result = run("census", str(org.root), "--format", "json", "--now", NOW, *aws)
+def test_census_of_a_seeded_organization(fake_backend, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """On the fake; the emulator's side (the same organization, users and keys: the same census read):
+    tests/aws/test_fake_contract.py::test_the_census_reads_the_same_on_both."""
+    org = seeded(fake_backend, tmp_path)
+    fake_backend.cli(monkeypatch, tmp_path)  # the CLI reads the fake
+    result = run("census", str(org.root), "--format", "json", "--now", NOW)
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     schema = json.loads((ROOT / "schemas" / "output" / "census.schema.json").read_text(encoding="utf-8"))
@@ -87,7 +89,7 @@ def test_census_of_a_seeded_organization(backend, monkeypatch: pytest.MonkeyPatc
     assert alice["password"] and alice["access_keys"] == []
     assert data["summary"] == {"accounts": 6, "users": 5, "break_glass_users": 1, "keys": 4, "active_keys": 4,
                                "keys_used_30d": 2, "keys_unused_90d": 1, "ready_for_deny_user": 3, "unreadable": 0}
-    text = run("census", str(org.root), "--now", NOW, *aws)
+    text = run("census", str(org.root), "--now", NOW)
     assert text.exit_code == 0
     lines = text.stdout.splitlines()
     assert lines[2].split() == ["ACCOUNT", "ID", "USERS", "KEYS", "USED", "30D", "UNUSED", "90D", "READY",
@@ -97,9 +99,9 @@ def test_census_of_a_seeded_organization(backend, monkeypatch: pytest.MonkeyPatc
     assert ("5 user(s) (1 break-glass), 4 key(s) (4 active), 2 used in the last 30 days, 1 active and unused for 90 "
             "days; ready for DenyUser: 3 of 6 account(s)") in text.stdout
     assert "400 d old, last used 2026-11-29 (s3)" in text.stdout
-    markdown = run("census", str(org.root), "--format", "markdown", "--now", NOW, *aws)
+    markdown = run("census", str(org.root), "--format", "markdown", "--now", NOW)
     assert "| prod-app | " in markdown.stdout and "**3 of 6** account(s) ready for DenyUser" in markdown.stdout
-    failing = run("census", str(org.root), "--fail-on-users", "--now", NOW, *aws)
+    failing = run("census", str(org.root), "--fail-on-users", "--now", NOW)
     assert failing.exit_code == 1
     assert failing.stderr == "consolezero: 4 IAM user(s) other than break-glass remain\n"
 

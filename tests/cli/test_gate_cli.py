@@ -1,12 +1,11 @@
 """No way around the gate, from the command line: a saved plan is a confirmation, nothing outside git survives
-reconcile, lint's refusal in the CLI. The CLI talks to the in-memory AWS port (``cli_org``); the tests that take
-``cli_org_on_both`` run on the emulator too. Credentials refused by who the caller is (STS):
-tests/aws/test_gate_aws.py."""
+reconcile, lint's refusal in the CLI. The CLI talks to the in-memory AWS port (``cli_org``); the port calls the
+reconcile relies on are compared with the emulator's in tests/aws/test_fake_contract.py. Credentials refused by
+who the caller is (STS): tests/aws/test_gate_aws.py."""
 
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -14,40 +13,28 @@ from typer.testing import CliRunner
 from consolezero.cli.app import app
 from fake_aws import FakeOrg
 
-if TYPE_CHECKING:
-    from aws_helpers import Org
-
 
 def run(*args: str):
     return CliRunner().invoke(app, list(args))
 
 
-def _save(org: FakeOrg | Org, tmp_path) -> tuple[object, dict]:
+def _save(org: FakeOrg, tmp_path) -> tuple[object, dict]:
     out = tmp_path / "plan.json"
     result = run("plan", str(org.root), "--out", str(out))
     assert result.exit_code == 0, result.output
     return out, json.loads(out.read_text())
 
 
-def scp_names(org: FakeOrg | Org) -> list[str]:
+def scp_names(org: FakeOrg) -> list[str]:
     return [p.name for p in org.port().list_scps()]
 
 
-def permission_set_arns(org: FakeOrg | Org) -> dict[str, str]:
+def permission_set_arns(org: FakeOrg) -> dict[str, str]:
     port, instance = org.port(), org.seed.instance_arn
     return {port.describe_permission_set(instance, arn).name: arn for arn in port.list_permission_sets(instance)}
 
 
-def add_identity_store_user(org: FakeOrg | Org, name: str) -> str:
-    """A user made in the identity provider (the port has no way to make one); its id."""
-    if isinstance(org, FakeOrg):
-        return org.fake.add_user(name)
-    store = org.aws.client("identitystore")
-    return store.create_user(IdentityStoreId=org.seed.identity_store_id, UserName=name, DisplayName=name,
-                             Name={"GivenName": "Jane", "FamilyName": "Doe"})["UserId"]
-
-
-def test_a_doctored_action_content_is_refused_naming_the_difference(cli_org: FakeOrg | Org,
+def test_a_doctored_action_content_is_refused_naming_the_difference(cli_org: FakeOrg,
                                                                      tmp_path) -> None:
     org = cli_org
     out, saved = _save(org, tmp_path)
@@ -82,12 +69,14 @@ def test_a_plan_file_with_an_unknown_op_is_one_line_exit_1(cli_org: FakeOrg, tmp
     assert "unknown op 'explode'" in result.stderr and "internal error" not in result.stderr
 
 
-def test_the_default_reconcile_removes_a_hand_made_assignment_naming_who_holds_it(
-        cli_org_on_both: FakeOrg | Org) -> None:
-    org = cli_org_on_both
+def test_the_default_reconcile_removes_a_hand_made_assignment_naming_who_holds_it(cli_org: FakeOrg) -> None:
+    """On the fake; the emulator's side (a hand-made assignment to a user git never names: the complete scan finds
+    it and names the user, the fast scan reads past it): tests/aws/test_fake_contract.py::
+    test_applying_the_example_leaves_the_same_organization_on_both."""
+    org = cli_org
     assert run("apply", str(org.root), "--auto-approve").exit_code == 0
     port, instance = org.port(), org.seed.instance_arn
-    jane = add_identity_store_user(org, "jane@example.com")
+    jane = org.fake.add_user("jane@example.com")  # made in the identity provider
     readonly = permission_set_arns(org)["ReadOnly"]
     made = port.start_create_assignment(instance, org.ids["prod-app"], readonly, "USER", jane)  # by hand
     assert port.assignment_creation_status(instance, made.request_id).state == "SUCCEEDED"

@@ -1,22 +1,18 @@
 """`consolezero plan` and `apply` from the command line: formats, exit codes, saved plans, convergence. The CLI
-talks to the in-memory AWS port (``cli_org``); the tests that take ``cli_org_on_both`` run on the emulator too.
-The CLI's credentials and endpoint handling and the demo are tested against the emulator in
-tests/aws/test_cli_plan_apply.py."""
+talks to the in-memory AWS port (``cli_org``). The CLI's credentials and endpoint handling and the demo are tested
+against the emulator in tests/aws/test_cli_plan_apply.py, and the CLI's plan and apply of a seeded organization in
+tests/aws/test_emulator_cli.py."""
 
 from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING
 
 from typer.testing import CliRunner
 
 from consolezero.cli.app import app
 from consolezero.plan.types import KINDS, OPS
 from fake_aws import FakeOrg
-
-if TYPE_CHECKING:
-    from aws_helpers import Org
 
 
 def run(*args: str):
@@ -38,8 +34,11 @@ def test_plan_json_matches_the_contract(cli_org: FakeOrg) -> None:
     assert attach["op"] == "attach" and attach["target"] in ("root", "ou:Sandbox", "ou:Security", "ou:Workloads")
 
 
-def test_detailed_exitcode_then_apply_then_no_changes(cli_org_on_both: FakeOrg | Org) -> None:
-    org = cli_org_on_both
+def test_detailed_exitcode_then_apply_then_no_changes(cli_org: FakeOrg) -> None:
+    """On the fake; on the emulator, the CLI applies a seeded organization and then plans no changes in
+    tests/aws/test_emulator_cli.py, and the example applied leaves the same organization (and an empty plan) on
+    both in tests/aws/test_fake_contract.py."""
+    org = cli_org
     assert run("plan", str(org.root), "--detailed-exitcode").exit_code == 2
     applied = run("apply", str(org.root), "--auto-approve")
     assert applied.exit_code == 0, applied.output
@@ -68,7 +67,7 @@ def test_markdown_plan_puts_document_diffs_in_details(cli_org: FakeOrg) -> None:
     assert "~ update scp DenyUser (content)" in again.stdout, again.stderr
 
 
-def test_stale_saved_plan_is_refused_with_exit_1(cli_org: FakeOrg | Org, tmp_path) -> None:
+def test_stale_saved_plan_is_refused_with_exit_1(cli_org: FakeOrg, tmp_path) -> None:
     org = cli_org
     out = tmp_path / "plan.json"
     assert run("plan", str(org.root), "--out", str(out)).exit_code == 0
