@@ -5,9 +5,10 @@ What runs where:
 - here (tests/aws/): what only real boto3 over HTTP can show -- BotoPort and its error handling, the CLI
   with --endpoint-url, fault injection on the emulator's memory, alerts delivery (EventBridge -> SNS -> SQS),
   the demo's paths -- and test_fake_contract.py, the same scenarios on BotoPort(moto) and on the fake;
-- tests/apply/, tests/jit/, tests/alerts/, tests/census/ (any test taking ``fake`` / ``fake_org`` /
-  ``fake_cli``): plan, apply, JIT, alerts and census logic on tests/fake_aws.py's FakeAws, in memory; a few
-  also run on the emulator (their ``backend`` fixture, tests/backends.py).
+- tests/apply/, tests/cli/, tests/jit/, tests/alerts/, tests/census/ (any test taking ``fake`` / ``fake_org`` /
+  ``fake_cli``): plan, apply, JIT, alerts and census logic on tests/fake_aws.py's FakeAws, in memory; the port
+  calls they rely on are compared on both in test_fake_contract.py, and the JIT identity tests also run on
+  the emulator (their ``backend`` fixture, tests/backends.py).
 
 moto enforces none of AWS's rules (no SCP size limit, no last-policy rule, any session duration,
 instant async steps): the tests check the rules themselves (support.check_every_target_has_an_allow);

@@ -1,8 +1,9 @@
 """Safe at every step: a fault after each mutating call in turn, then a re-run converges, and no
 root, OU or account is ever seen with zero SCPs (or no Allow) at any point -- checked after every
 mutating call. Every fault point runs on the in-memory fake (which, like AWS, refuses to detach a last
-SCP); every third runs on the emulator too, over real boto3 and HTTP (moto does not enforce the
-last-policy rule: its memory is read after each call), and both make the same number of mutating calls."""
+SCP); on the emulator, over real boto3 and HTTP (moto does not enforce the last-policy rule: its memory is
+read after each call), a fault after each kind of mutating call the two applies make, and both backends
+make the same mutating calls, in the same order, before the fault and in the re-run."""
 
 from __future__ import annotations
 
@@ -160,10 +161,18 @@ def fresh_fake(tmp: Path, state: dict[str, str]) -> Org:
     return Org(fake, root, ids, lambda: check_every_target_has_an_allow(fake))
 
 
-def converge(org: Org, fail_at: int | None) -> tuple[FaultyPort, bool]:
+def converge(org: Org, fail_at: int | None, plans: list[list[str]] | None = None) -> tuple[FaultyPort, bool]:
+    """Apply (with a fault after the ``fail_at``th mutating call): the port's record, and whether it failed. The
+    plan it runs goes to ``plans`` (its changes' summaries)."""
     port = FaultyPort(org.port, fail_at=fail_at, check=org.check)
+
+    def confirm(plan: Any) -> bool:
+        if plans is not None:
+            plans.append([c.summary for c in plan.changes])
+        return True
+
     try:
-        run_apply(load_repository(org.root), port)
+        run_apply(load_repository(org.root), port, confirm=confirm)
     except StepFailed as exc:
         assert "InjectedFault" in str(exc.cause)
         return port, True
@@ -178,45 +187,95 @@ def assert_converged(org: Org) -> None:
     org.check()
 
 
-def fault_rounds(new_org: Callable[[Path], Org], tmp_path: Path, stride: int) -> dict[str, int]:
-    """Round n (n = 1, 1 + stride, ...): apply state A to a fresh organization with a fault after its nth
-    mutating call, re-run, check A; then the transition to state B (allow-list strategy: FullAWSAccess
-    detached; a new OU and a moved account; SCPs changed, retargeted and deleted; permission sets updated,
-    created and deleted) with a fault after its nth mutating call, re-run, check B. Until no fault is left
-    to inject in either. Returns how many mutating calls each of the two applies makes."""
-    steps: dict[str, int] = {}
-    n = 1
-    while len(steps) < 2:
-        org = new_org(tmp_path / f"run{n}")
-        for name, state in (("first apply", STATE_A), ("transition", STATE_B)):
-            if state is STATE_B:
-                write_state(org.root, STATE_B, org.ids)
-            if name in steps:
-                converge(org, None)
-            else:
-                port, failed = converge(org, fail_at=n)
-                if failed:
-                    assert not converge(org, None)[1]  # the re-run after the failure
-                else:
-                    assert len(port.calls) < n
-                    steps[name] = len(port.calls)
-            assert_converged(org)
-        n += stride
-    return steps
+PHASES = (("first apply", STATE_A), ("transition", STATE_B))
+
+
+def mutating_calls(org: Org) -> dict[str, list[str]]:
+    """The mutating calls (port method names, in order) of each apply, without a fault."""
+    made = {}
+    for name, state in PHASES:
+        write_state(org.root, state, org.ids)
+        made[name] = converge(org, None)[0].calls
+        assert_converged(org)
+    return made
+
+
+Run = tuple[list[str], list[str]]  # a run's plan (its changes' summaries) and its mutating calls, up to a fault
+
+
+def fault_rounds(new_org: Callable[[Path], Org], tmp_path: Path,
+                 points: dict[str, list[list[int]]]) -> dict[str, list[list[Run]]]:
+    """Round i: apply state A to a fresh organization with a fault after the mutating call ``points["first
+    apply"][i][0]``, re-run (with a fault after the re-run's ``[i][1]``th call, when given, and then again
+    without one), check A; then the transition to state B (allow-list strategy: FullAWSAccess detached; a new OU
+    and a moved account; SCPs changed, retargeted and deleted; permission sets updated, created and deleted)
+    with the faults ``points["transition"][i]``, the same way, check B. An apply whose rounds are used up runs without
+    a fault. Returns each faulted apply's runs, the fault-free re-run last."""
+    runs: dict[str, list[list[Run]]] = {name: [] for name, _ in PHASES}
+    for i in range(max(len(p) for p in points.values())):
+        org = new_org(tmp_path / f"run{i}")
+        for name, state in PHASES:
+            write_state(org.root, state, org.ids)
+            faults = points[name][i] if i < len(points[name]) else []
+            made: list[Run] = []
+            for fail_at in [*faults, None]:
+                plans: list[list[str]] = []
+                port, failed = converge(org, fail_at, plans)
+                assert failed == (fail_at is not None), (name, faults, port.calls)
+                made.append((plans[0] if plans else [], port.calls))  # no plan to confirm: nothing to do
+            if faults:
+                runs[name].append(made)
+                assert_converged(org)
+    return runs
+
+
+def fault_points(calls: dict[str, list[str]]) -> dict[str, list[list[int]]]:
+    """Where the emulator gets a fault: the first and the last mutating call of the first apply, the last of the
+    transition, and in each apply the first call of each kind (port method) no earlier apply has faulted: every
+    kind of mutating call either apply makes gets a fault. Two to a round: the run fails after the first, its
+    re-run (which goes on from where the run stopped) after the second."""
+    points: dict[str, list[list[int]]] = {}
+    faulted: set[str] = set()
+    for name, made in calls.items():
+        picks = {len(made)} | ({1} if not points else set())
+        for n, call in enumerate(made, 1):
+            if call not in faulted:
+                picks.add(n)
+                faulted.add(call)
+        ordered = sorted(picks)
+        points[name] = [[n, *(m - n for m in ordered[i + 1:i + 2])] for i, n in enumerate(ordered) if i % 2 == 0]
+    return points
+
+
+def faulted_calls(runs: dict[str, list[list[Run]]]) -> set[str]:
+    """The kinds of mutating call a fault came right after."""
+    return {calls[-1] for rounds in runs.values() for made in rounds for _, calls in made[:-1]}
 
 
 def test_a_fault_after_each_mutating_call_then_a_rerun_converges(tmp_path: Path) -> None:
     """Every fault point, on the in-memory fake (it enforces AWS's last-policy rule; the Allow is checked after
-    every mutating call)."""
-    steps = fault_rounds(lambda tmp: fresh_fake(tmp, STATE_A), tmp_path, stride=1)
-    assert steps["first apply"] >= 15 and steps["transition"] >= 20, steps
+    every mutating call); one re-run finishes the apply."""
+    calls = mutating_calls(fresh_fake(tmp_path / "clean", STATE_A))
+    assert len(calls["first apply"]) >= 15 and len(calls["transition"]) >= 20, calls
+    runs = fault_rounds(lambda tmp: fresh_fake(tmp, STATE_A), tmp_path,
+                        {name: [[n] for n in range(1, len(made) + 1)] for name, made in calls.items()})
+    for name, made in calls.items():  # up to the fault, the calls of the apply without one
+        assert [faulted[1] for (faulted, _) in runs[name]] == [made[:n] for n in range(1, len(made) + 1)]
+    assert faulted_calls(runs) == {*calls["first apply"], *calls["transition"]}
 
 
-def test_a_fault_after_every_third_mutating_call_converges_on_the_emulator(emulator, tmp_path: Path) -> None:
-    """The same rounds over real boto3 and HTTP, a fault at every third point (1, 4, 7, ...), and the same
-    number of mutating calls as on the fake: the exhaustive run above is the emulator's run too."""
-    steps = fault_rounds(lambda tmp: fresh(emulator, tmp, STATE_A), tmp_path, stride=3)
-    assert steps == fault_rounds(lambda tmp: fresh_fake(tmp, STATE_A), tmp_path / "fake", stride=100), steps
+def test_a_fault_after_each_kind_of_mutating_call_converges_on_the_emulator(emulator, tmp_path: Path) -> None:
+    """The same rounds over real boto3 and HTTP: a fault after each kind of mutating call (the first and last call
+    of each apply among them: :func:`fault_points`), two to a round (one in the run, one in its re-run). Every
+    run plans the same changes and makes the same mutating calls as on the fake, so each fault leaves the
+    emulator where it leaves the fake, and the re-run from there plans what the fake's does (where the exhaustive
+    run above shows that one re-run converges); the last re-run converges on the emulator too."""
+    calls = mutating_calls(fresh_fake(tmp_path / "clean", STATE_A))
+    points = fault_points(calls)
+    runs = fault_rounds(lambda tmp: fresh(emulator, tmp, STATE_A), tmp_path / "emulator", points)
+    assert faulted_calls(runs) == {*calls["first apply"], *calls["transition"]}  # every kind got a fault
+    assert len(faulted_calls(runs)) >= 12 and sum(len(made) - 1 for r in runs.values() for made in r) >= 15
+    assert runs == fault_rounds(lambda tmp: fresh_fake(tmp, STATE_A), tmp_path / "fake", points)
 
 
 def test_transition_plan_shape(tmp_path: Path) -> None:
