@@ -9,7 +9,7 @@ import boto3
 import pytest
 from aws_helpers import Org
 
-from consolezero.apply.executor import ApplyError
+from consolezero.apply.executor import ApplyDeclined, ApplyError
 from consolezero.apply.service import run_apply
 from consolezero.integrations.aws.boto import BotoPort
 
@@ -28,4 +28,7 @@ def test_an_iam_users_session_credentials_are_refused(example_org: Org) -> None:
     port = BotoPort(session=session, endpoint_url=example_org.aws.url, sso_region="eu-west-1")
     with pytest.raises(ApplyError, match=r"refusing to apply as an IAM user \(arn:aws:iam::\d+:user/deploy\)"):
         run_apply(example_org.repo(), port)
-    assert run_apply(example_org.repo(), port, allow_static_credentials=True).applied  # the break-glass exception
+    planned = []  # the break-glass exception: past the check, apply plans and asks to go ahead (declined here)
+    with pytest.raises(ApplyDeclined):
+        run_apply(example_org.repo(), port, allow_static_credentials=True, confirm=lambda plan: planned.append(plan))
+    assert planned[0].changes

@@ -13,10 +13,8 @@ from aws_helpers import Aws, Org, copy_example, seed_for
 
 from consolezero.apply.service import run_apply
 from consolezero.devtools.gitrepo import init_main, merge_branch
-from consolezero.jit.grants import repository_grants
+from consolezero.integrations.aws.boto import BotoPort
 from consolezero.plan.actions import TicketRef
-from consolezero.plan.build import build_plan
-from consolezero.plan.live import read_live
 
 ALICE = "requests/admin/2026-11/alice-prod-app-OPS-1234.yaml"
 
@@ -25,17 +23,7 @@ def t(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-def plan_at(org: Org, now: str):
-    repo = org.repo()
-    return build_plan(repo.model, read_live(org.port(), repo.model), grants=repository_grants(repo, t(now)))
-
-
-def apply_at(org: Org, now: str):
-    return run_apply(org.repo(), org.port(), now=t(now))
-
-
-def alice_assignments(org: Org) -> list[tuple[str, str]]:
-    port = org.port()
+def alice_assignments(org: Org, port: BotoPort) -> list[tuple[str, str]]:
     user_id = port.user_id(org.seed.identity_store_id, "alice@example.com")
     return [(a.account_id, a.permission_set_arn)
             for a in port.assignments_for_principal(org.seed.instance_arn, "USER", user_id)]
@@ -47,20 +35,20 @@ def test_a_grant_under_the_ticket_fallback_alerts_before_it_is_assigned(aws: Aws
     shutil.rmtree(root / "requests")
     org = seed_for(aws, root, users=("alice@example.com",))
     init_main(root, "2026-11-20T09:00:00Z")
-    run_apply(org.repo(), org.port(), now=t("2026-11-20T09:30:00Z"))  # the alerts exist before any grant
+    port = org.port()  # one for the test: a BotoPort keeps clients, never answers
+    run_apply(org.repo(), port, now=t("2026-11-20T09:30:00Z"))  # the alerts exist before any grant
     security = org.ids["security"]
-    port = org.port()
     sqs = port.client(port._at("sqs", security, "us-east-1"))
     queue = sqs.create_queue(QueueName="fallback-alerts")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     port.subscribe(security, "us-east-1", port.topic(security, "us-east-1", "guardrail-alerts").arn, "sqs", queue_arn)
 
     merge_branch(root, "alice-admin", {ALICE: text}, "2026-11-20T10:00:00Z")
-    plan = plan_at(org, "2026-11-20T10:05:00Z")
-    assign = next(c for c in plan.changes if c.op == "assign")
+    assert alice_assignments(org, port) == []
+    applied = run_apply(org.repo(), port, now=t("2026-11-20T10:05:00Z"))
+    assign = next(c for c in applied.plan.changes if c.op == "assign")  # the plan apply ran
     assert assign.action.ticket_fallback == (TicketRef(file=ALICE, ticket="OPS-1234"),)
-    apply_at(org, "2026-11-20T10:05:00Z")
-    assert alice_assignments(org) != []
+    assert assign in applied.applied and alice_assignments(org, port) != []
     messages = sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10, WaitTimeSeconds=1).get("Messages", [])
     bodies = [json.loads(m["Body"])["Message"] for m in messages]
     assert len(bodies) == 1, bodies
