@@ -1,11 +1,11 @@
 """Alerts against the emulator: a denied CloudTrail event put on the central bus reaches the topic's subscriber
 with its message (EventBridge -> SNS -> SQS delivery, which the in-memory fake does not have), and a fault after
-any alert write, then a re-run, converges (every write on the fake, the first, middle and last on the
-emulator). Plan and apply of the deployment itself run on the in-memory fake: tests/alerts/test_alerts_apply.py.
+any alert write, then a re-run, converges (every write on the fake; the first, middle and last on the emulator,
+each in the re-run of the run the fault before stopped). Plan and apply of the deployment itself run on the
+in-memory fake: tests/alerts/test_alerts_apply.py.
 
 Both seed ALERTS_PARTS: the example without roles and requests, whose alert writes are the example's, in the
-same order (the emulator fault test checks it on the fake first), at half the
-emulator calls of an apply."""
+same order (the emulator fault test checks it on the fake first), at half the emulator calls of an apply."""
 
 from __future__ import annotations
 
@@ -75,10 +75,11 @@ ALERT_WRITES = ("create_event_bus", "put_event_bus_policy", "tag_event_resource"
 
 
 class _FailAlertCall:
-    """The port, failing (as if the process died) right after its Nth successful alert write."""
+    """The port, recording its alert writes (named by call, and by rule for a rule's), failing (as if the process
+    died) right after its Nth."""
 
-    def __init__(self, inner, fail_at: int | None) -> None:
-        self._inner, self.fail_at, self.calls = inner, fail_at, 0
+    def __init__(self, inner, fail_at: int | None = None) -> None:
+        self._inner, self.fail_at, self.calls = inner, fail_at, []
 
     def __getattr__(self, name: str):
         attr = getattr(self._inner, name)
@@ -87,69 +88,72 @@ class _FailAlertCall:
 
         def wrapped(*args, **kwargs):
             result = attr(*args, **kwargs)
-            self.calls += 1
-            if self.calls == self.fail_at:
-                raise AwsError("InjectedFault", f"fault after alert write #{self.calls} ({name})", name)
+            self.calls.append(f"{name} {args[3]}" if name in ("put_event_rule", "put_event_targets") else name)
+            if len(self.calls) == self.fail_at:
+                raise AwsError("InjectedFault", f"fault after alert write #{self.fail_at} ({name})", name)
             return result
 
         return wrapped
 
 
 def _alert_writes(parts: tuple[str, ...], dest: Path) -> list[str]:
-    """The alert writes (in order, named by call and rule) of a first apply of the example's ``parts`` on the
-    in-memory fake."""
+    """The alert writes (in order) of a first apply of the example's ``parts`` on the in-memory fake."""
     from fake_aws import FakeAws, seed_repository
-
-    calls: list[str] = []
-
-    class Recording:
-        def __init__(self, inner: FakeAws) -> None:
-            self._inner = inner
-
-        def __getattr__(self, name: str):
-            attr = getattr(self._inner, name)
-            if name not in ALERT_WRITES:
-                return attr
-
-            def wrapped(*args, **kwargs):
-                calls.append(f"{name} {args[3]}" if name in ("put_event_rule", "put_event_targets") else name)
-                return attr(*args, **kwargs)
-
-            return wrapped
 
     fake = FakeAws()
     org = seed_repository(fake, demo.copy_example(ROOT, dest, parts))
-    run_apply(org.repo(), Recording(fake))
-    return calls
+    recording = _FailAlertCall(fake)
+    run_apply(org.repo(), recording)
+    return recording.calls
+
+
+def _runs(org, port, faults: list[int]) -> list[tuple[list[str], list[str]]]:
+    """Apply with a fault after alert write ``faults[0]``, re-run with one after the re-run's ``faults[1]``th,
+    and so on, then re-run without one; the next plan is empty. Each run's plan (its alert changes) and writes."""
+    runs = []
+    for fail_at in [*faults, None]:
+        plans: list = []
+        port_of_run = _FailAlertCall(port, fail_at)
+
+        def confirm(plan, plans: list = plans) -> bool:
+            plans.append(_alert_changes(plan))
+            return True
+
+        if fail_at is None:
+            run_apply(org.repo(), port_of_run, confirm=confirm)
+        else:
+            with pytest.raises(StepFailed, match=f"fault after alert write #{fail_at} "):
+                run_apply(org.repo(), port_of_run, confirm=confirm)
+        runs.append((plans[0] if plans else [], port_of_run.calls))
+    assert fresh_plan(org.repo(), port).changes == (), faults
+    return runs
 
 
 def test_a_fault_at_each_alert_write_then_a_rerun_converges_on_the_fake(tmp_path: Path) -> None:
     """A fault after every one of the alert writes in turn, on the in-memory fake; the re-run finishes the job."""
     from fake_aws import FakeAws, seed_repository
 
-    total = len(_alert_writes(ALERTS_PARTS, tmp_path / "alerts"))
-    for fail_at in range(1, total + 1):
+    writes = _alert_writes(ALERTS_PARTS, tmp_path / "alerts")
+    for fail_at in range(1, len(writes) + 1):
         fake = FakeAws()
         org = seed_repository(fake, alerts_repo(tmp_path / f"run{fail_at}"))
-        with pytest.raises(StepFailed, match=f"fault after alert write #{fail_at} "):
-            run_apply(org.repo(), _FailAlertCall(fake, fail_at))
-        run_apply(org.repo(), fake)
-        assert fresh_plan(org.repo(), fake).changes == (), fail_at
+        _runs(org, fake, [fail_at])
 
 
-def test_a_fault_at_alert_writes_then_a_rerun_converges(aws: Aws, emulator, tmp_path: Path) -> None:
-    # where to inject: ALERTS_PARTS writes the example's alerts, the same calls in the same order (on the fake;
-    # the emulator round with a fault at the last of them, ``total``, shows the emulator makes them all). Every
-    # write is a fault point on the fake (above); here the first, the middle and the last, over real boto3 and HTTP
+def test_a_fault_at_alert_writes_then_a_rerun_converges(aws: Aws, tmp_path: Path) -> None:
+    """Over real boto3 and HTTP: a fault after the first alert write, its re-run's fault after the middle one, that
+    re-run's after the last, then a re-run without one, which converges. ALERTS_PARTS writes the example's alerts,
+    the same calls in the same order (on the fake). Every run plans the same alert changes and makes the same
+    writes as on the fake (whose exhaustive run above shows that one re-run converges after any fault)."""
+    from fake_aws import FakeAws, seed_repository
+
     writes = _alert_writes(ALERTS_PARTS, tmp_path / "alerts")
     assert writes == _alert_writes(EXAMPLE_PARTS, tmp_path / "example")
     total = len(writes)
     assert total >= 30  # bus, policy, topic, policy, 12 rules x 2, subscription, forwarder x 2, StackSet x 2
-    for n, fail_at in enumerate((1, total // 2, total)):
-        emulator.reset()
-        org = seed_for(aws, alerts_repo(tmp_path / f"run{n}"))
-        port = org.port()  # one per round: a BotoPort keeps clients, never answers (so it reads as a new one)
-        with pytest.raises(StepFailed, match=f"fault after alert write #{fail_at} "):
-            run_apply(org.repo(), _FailAlertCall(port, fail_at))
-        run_apply(org.repo(), port)  # the re-run finishes the job
-        assert fresh_plan(org.repo(), port).changes == (), fail_at
+    faults = [1, total // 2 - 1, total - total // 2]  # after the apply's writes 1, total // 2 and total
+    org = seed_for(aws, alerts_repo(tmp_path / "emulator"))
+    runs = _runs(org, org.port(), faults)
+    assert [len(calls) for _, calls in runs] == [*faults, 0]  # none left after the last fault: it was the last
+    fake = FakeAws()
+    assert runs == _runs(seed_repository(fake, alerts_repo(tmp_path / "fake")), fake, faults)
