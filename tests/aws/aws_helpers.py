@@ -77,13 +77,16 @@ class InjectedFault(AwsError):
 
 
 class FaultyPort:
-    """Wraps a port: after the Nth mutating call succeeds, raise (as if the process or network died)."""
+    """Wraps a port: after the Nth mutating call succeeds (or the first for which ``fail_when(calls so far)``
+    holds), raise (as if the process or network died)."""
 
-    def __init__(self, inner: Any, fail_at: int | None = None, check: Callable[[], None] | None = None) -> None:
+    def __init__(self, inner: Any, fail_at: int | None = None, check: Callable[[], None] | None = None,
+                 fail_when: Callable[[list[str]], bool] | None = None) -> None:
         self._inner = inner
         self.fail_at = fail_at
         self.calls: list[str] = []
         self._check = check
+        self._fail_when = fail_when
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._inner, name)
@@ -95,6 +98,8 @@ class FaultyPort:
             self.calls.append(name)
             if self._check is not None:
                 self._check()
+            if self.fail_at is None and self._fail_when is not None and self._fail_when(self.calls):
+                self.fail_at = len(self.calls)
             if self.fail_at is not None and len(self.calls) == self.fail_at:
                 raise InjectedFault(name, self.fail_at)
             return result

@@ -2,8 +2,8 @@
 root, OU or account is ever seen with zero SCPs (or no Allow) at any point -- checked after every
 mutating call. Every fault point runs on the in-memory fake (which, like AWS, refuses to detach a last
 SCP); on the emulator, over real boto3 and HTTP (moto does not enforce the last-policy rule: its memory is
-read after each call), a fault after each kind of mutating call the two applies make, and both backends
-make the same mutating calls, in the same order, before the fault and in the re-run."""
+read after each call), a fault after each kind of mutating call the two applies make, each in the re-run of
+the run the fault before stopped, and every run plans and makes the same mutating calls as on the fake."""
 
 from __future__ import annotations
 
@@ -206,11 +206,11 @@ Run = tuple[list[str], list[str]]  # a run's plan (its changes' summaries) and i
 def fault_rounds(new_org: Callable[[Path], Org], tmp_path: Path,
                  points: dict[str, list[list[int]]]) -> dict[str, list[list[Run]]]:
     """Round i: apply state A to a fresh organization with a fault after the mutating call ``points["first
-    apply"][i][0]``, re-run (with a fault after the re-run's ``[i][1]``th call, when given, and then again
-    without one), check A; then the transition to state B (allow-list strategy: FullAWSAccess detached; a new OU
-    and a moved account; SCPs changed, retargeted and deleted; permission sets updated, created and deleted)
-    with the faults ``points["transition"][i]``, the same way, check B. An apply whose rounds are used up runs without
-    a fault. Returns each faulted apply's runs, the fault-free re-run last."""
+    apply"][i][0]``, re-run (with a fault after the re-run's ``[i][1]``th call, and so on, then without one),
+    check A; then the transition to state B (allow-list strategy: FullAWSAccess detached; a new OU and a moved
+    account; SCPs changed, retargeted and deleted; permission sets updated, created and deleted) with the faults
+    ``points["transition"][i]``, the same way, check B. An apply whose rounds are used up runs without a fault.
+    Returns each faulted apply's runs, the fault-free re-run last."""
     runs: dict[str, list[list[Run]]] = {name: [] for name, _ in PHASES}
     for i in range(max(len(p) for p in points.values())):
         org = new_org(tmp_path / f"run{i}")
@@ -229,21 +229,28 @@ def fault_rounds(new_org: Callable[[Path], Org], tmp_path: Path,
     return runs
 
 
-def fault_points(calls: dict[str, list[str]]) -> dict[str, list[list[int]]]:
-    """Where the emulator gets a fault: the first and the last mutating call of the first apply, the last of the
-    transition, and in each apply the first call of each kind (port method) no earlier apply has faulted: every
-    kind of mutating call either apply makes gets a fault. Two to a round: the run fails after the first, its
-    re-run (which goes on from where the run stopped) after the second."""
-    points: dict[str, list[list[int]]] = {}
+def fault_points(tmp_path: Path) -> dict[str, list[list[int]]]:
+    """Where the emulator's faults go, found on the fake: each apply fails right after its first call of a kind
+    (port method) no fault has come after yet, its re-run likewise, and so on while the re-run makes such a
+    call; then the re-run left fails after its last call. So every kind of mutating call either apply makes
+    gets a fault, as do the first call of the first apply and the last of each. One round: each apply's faults,
+    each counted in the run it stops."""
+    org = fresh_fake(tmp_path, STATE_A)
     faulted: set[str] = set()
-    for name, made in calls.items():
-        picks = {len(made)} | ({1} if not points else set())
-        for n, call in enumerate(made, 1):
-            if call not in faulted:
-                picks.add(n)
-                faulted.add(call)
-        ordered = sorted(picks)
-        points[name] = [[n, *(m - n for m in ordered[i + 1:i + 2])] for i, n in enumerate(ordered) if i % 2 == 0]
+    points: dict[str, list[list[int]]] = {}
+    for name, state in PHASES:
+        write_state(org.root, state, org.ids)
+        chain: list[int] = []
+        while True:
+            port = FaultyPort(org.port, check=org.check, fail_when=lambda calls: calls[-1] not in faulted)
+            try:
+                run_apply(load_repository(org.root), port)
+            except StepFailed:
+                chain.append(len(port.calls))
+                faulted.add(port.calls[-1])
+                continue
+            points[name] = [chain + [len(port.calls)] if port.calls else chain]
+            break
     return points
 
 
@@ -265,16 +272,19 @@ def test_a_fault_after_each_mutating_call_then_a_rerun_converges(tmp_path: Path)
 
 
 def test_a_fault_after_each_kind_of_mutating_call_converges_on_the_emulator(emulator, tmp_path: Path) -> None:
-    """The same rounds over real boto3 and HTTP: a fault after each kind of mutating call (the first and last call
-    of each apply among them: :func:`fault_points`), two to a round (one in the run, one in its re-run). Every
-    run plans the same changes and makes the same mutating calls as on the fake, so each fault leaves the
-    emulator where it leaves the fake, and the re-run from there plans what the fake's does (where the exhaustive
-    run above shows that one re-run converges); the last re-run converges on the emulator too."""
+    """The same over real boto3 and HTTP, in one organization: a fault after each kind of mutating call, and after
+    the first and the last call of each apply (:func:`fault_points`), each in the re-run of the run the fault
+    before stopped. Every run plans the same changes and makes the same mutating calls as on the fake, so each
+    fault leaves the emulator where it leaves the fake, and the re-run from there plans what the fake's does
+    (the exhaustive run above shows that one re-run converges after any single fault); the last re-run
+    converges on the emulator too."""
     calls = mutating_calls(fresh_fake(tmp_path / "clean", STATE_A))
-    points = fault_points(calls)
+    points = fault_points(tmp_path / "points")
     runs = fault_rounds(lambda tmp: fresh(emulator, tmp, STATE_A), tmp_path / "emulator", points)
     assert faulted_calls(runs) == {*calls["first apply"], *calls["transition"]}  # every kind got a fault
     assert len(faulted_calls(runs)) >= 12 and sum(len(made) - 1 for r in runs.values() for made in r) >= 15
+    assert runs["first apply"][0][0][1] == calls["first apply"][:1]  # the first call of the first apply
+    assert [made[-1][1] for made in (runs["first apply"][0], runs["transition"][0])] == [[], []]  # and the last
     assert runs == fault_rounds(lambda tmp: fresh_fake(tmp, STATE_A), tmp_path / "fake", points)
 
 
