@@ -315,7 +315,20 @@ class Emulator:
             response.read()
 
     def stop(self) -> None:
-        self.server.stop()
+        """Stop serving, at once: werkzeug's loop sees the request to stop only when its select() wakes (every
+        0.5 s, or on a connection), so connections wake it until it has stopped."""
+        import socket
+        import threading
+
+        stopping = threading.Thread(target=self.server.stop, daemon=True)
+        stopping.start()
+        address = self.server.get_host_and_port()
+        while stopping.is_alive():
+            try:
+                socket.create_connection(address, timeout=0.2).close()
+            except OSError:
+                pass
+            stopping.join(0.01)
 
 
 class EmulatorError(Exception):
