@@ -42,9 +42,9 @@ def alerts_repo(dest: Path) -> Path:
 
 
 def test_a_denied_event_on_the_bus_reaches_a_subscriber(alerts_org: Org) -> None:
-    run_apply(alerts_org.repo(), alerts_org.port())
+    port = alerts_org.port()  # one for the test: a BotoPort keeps clients, never answers
+    run_apply(alerts_org.repo(), port)
     security = alerts_org.ids["security"]
-    port = alerts_org.port()
     sqs = port.client(port._at("sqs", security, "us-east-1"))
     queue = sqs.create_queue(QueueName="alerts-demo")["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
@@ -66,7 +66,7 @@ def test_a_denied_event_on_the_bus_reaches_a_subscriber(alerts_org: Org) -> None
     assert "iam.amazonaws.com CreateUser (AccessDenied)" in text
     assert "IAM users, access keys and console passwords are not allowed" in text
     # the undeclared SQS subscription is left alone: the next plan is still empty
-    assert _alert_changes(fresh_plan(alerts_org.repo(), alerts_org.port())) == []
+    assert _alert_changes(fresh_plan(alerts_org.repo(), port)) == []
 
 
 ALERT_WRITES = ("create_event_bus", "put_event_bus_policy", "tag_event_resource", "put_event_rule",
