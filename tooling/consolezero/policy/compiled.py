@@ -72,11 +72,18 @@ class _Stmt:
         self.full = full
         self.conditions = st.conditions
         self.overrides = overrides or None
-        fixed = overrides or {}
         # what of the context decides the outcome: the key, and for Arn* operators only the ARN parts
         # the patterns constrain (so every account shares one outcome for "arn:aws:iam::*:user/x")
-        self.specs = tuple(dict.fromkeys([(c.key.lower(), _arn_parts_used(c)) for c in st.conditions
-                                          if c.key.lower() not in fixed])) if st.conditions else ()
+        if st.conditions:
+            fixed = overrides or {}
+            specs = {}
+            for c in st.conditions:
+                key = c.key.lower()
+                if key not in fixed:
+                    specs[(key, _arn_parts_used(c))] = None
+            self.specs: tuple[tuple[str, tuple[tuple[int, ...], bool] | None], ...] = tuple(specs)
+        else:
+            self.specs = ()
         self.memo: dict[object, bool | None] = {}
 
     @property
@@ -107,7 +114,7 @@ def compile_statement(catalog: Catalog, label: str, st: Statement) -> list[_Stmt
         bits = full | partial
     elif full is not bits:
         bits = full
-    if not st.conditions or not any(c.key.lower() == SECURE_TRANSPORT for c in st.conditions):
+    if not st.conditions or all(c.key.lower() != SECURE_TRANSPORT for c in st.conditions):
         return [_Stmt(label, st, bits, full)]
     other = catalog.permission_only_mask
     api = bits ^ (bits & other)
@@ -140,16 +147,23 @@ class _Group:
 
     @staticmethod
     def _fold(items: Iterable[_Stmt], outcomes: dict[_Stmt, bool | None] | None = None) -> list[int]:
-        af = ap = df = dp = 0  # allow full/partial, deny full/partial
-        for s in items:
+        af = ap = df = dp = 0  # allow full/partial, deny full/partial (``x | y`` only when both are set:
+        for s in items:  # no copy of a big int when one is 0)
             cond = outcomes[s] if outcomes is not None and s.conditions else True
             if cond is False:
                 continue
             full = s.full if cond is True else 0
+            bits = s.bits
             if s.allow:
-                af, ap = _or(af, full), _or(ap, s.bits)
+                if full:
+                    af = af | full if af else full
+                if bits:
+                    ap = ap | bits if ap else bits
             else:
-                df, dp = _or(df, full), _or(dp, s.bits)
+                if full:
+                    df = df | full if df else full
+                if bits:
+                    dp = dp | bits if dp else bits
         return [af, ap, df, dp]
 
     def resolve(self, outcomes: dict[_Stmt, bool | None]) -> list[int]:

@@ -108,6 +108,15 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
             return 0
     if act == lead + "*":
         return range_mask(lo, hi)
+    if tail and hi - lo > _FEW // 4:  # the names of the service that end so, when they are fewer
+        tlo, thi = ix.service_ending(tail, a, b)
+        if thi - tlo < hi - lo and thi - tlo <= _FEW:
+            if tlo == thi:
+                return 0
+            candidates = ix.service_rev[1][tlo:thi]
+            if covered:
+                return bits_of(_fits(names, candidates, lead, tail, length, exact), ix.nbytes)
+            return bits_of(_matching(act, names, candidates), ix.nbytes)
     if hi - lo <= _FEW // 4:  # a few names with that lead: test them, no other table to look up
         if covered:
             return bits_of(_fits(names, range(lo, hi), lead, tail, length, exact), ix.nbytes)
@@ -228,16 +237,17 @@ def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
     if not pattern.isascii():  # str.lower() maps some non-ASCII letters to ASCII (the Kelvin sign to k)
         return 0
     p = pattern if pattern.islower() else pattern.lower()  # (the same object: its hash is known)
-    if p is not pattern and p != pattern:
-        hit = ix.compiled.get(p)
-        if hit is not None:
-            return hit
-    if not (ix.plain_names and ("*" in p or "?" in p)):  # (a pattern with a wildcard is no name)
+    wild = "*" in p or "?" in p
+    if not (wild and ix.plain_names):  # (a pattern with a wildcard is no name)
         i = catalog.index.get(p)
         if i is not None:  # an exact name, the commonest case
             return 1 << i
     if p == "*":
         return catalog.all_mask
+    if p is not pattern and p != pattern:  # compiled in another spelling already
+        hit = ix.compiled.get(p)
+        if hit is not None:
+            return hit
     if not _PATTERN.fullmatch(p):  # one colon, both parts non-empty, only the characters IAM allows
         return 0
     svc, _, act = p.partition(":")
