@@ -49,7 +49,7 @@ def bits_of(positions: Iterable[int], nbytes: int) -> int:
                 for i in positions:
                     out |= 1 << (i - low)
                 return out << low
-            if len(positions) <= 8:  # type: ignore[arg-type]
+            if len(positions) <= 12:  # type: ignore[arg-type]  # (a byte array pays from about 16)
                 out = 0
                 for i in positions:
                     out |= 1 << i

@@ -24,6 +24,7 @@ _STRING_OPS = frozenset({"StringEquals", "StringNotEquals", "StringEqualsIgnoreC
                          "StringLike", "StringNotLike"})
 _WILDCARD_OPS = _ARN_OPS | {"StringLike", "StringNotLike"}
 _MEMO_LIMIT = 200_000
+_UNSEEN = object()
 
 
 def _arn_parts_used(cond: Condition) -> tuple[tuple[int, ...], bool] | None:
@@ -95,13 +96,13 @@ class _Stmt:
         specs = self.specs
         signature = context.signature(specs[0]) if len(specs) == 1 else tuple(
             [context.signature(spec) for spec in specs])
-        try:
-            return self.memo[signature]
-        except KeyError:
-            if len(self.memo) > _MEMO_LIMIT:
-                self.memo.clear()
-            value = self.memo[signature] = evaluate_conditions(self.conditions, context, self.overrides)
-            return value
+        memo = self.memo
+        value = memo.get(signature, _UNSEEN)  # (not try/except: a statement compiled afresh always misses)
+        if value is _UNSEEN:
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
+            value = memo[signature] = evaluate_conditions(self.conditions, context, self.overrides)
+        return value  # type: ignore[return-value]
 
 
 def compile_statement(catalog: Catalog, label: str, st: Statement) -> list[_Stmt]:

@@ -114,6 +114,10 @@ class Policy:
     version: str | None = None
     id: str | None = None
 
+    def __init__(self, statements: tuple[Statement, ...], problems: tuple[Problem, ...], version: str | None = None,
+                 id: str | None = None) -> None:  # noqa: A002 - the field's name
+        self.__dict__.update(statements=statements, problems=problems, version=version, id=id)  # (as Statement)
+
 
 def clear_caches() -> None:
     """Nothing to forget: condition operators are read from a table of the IAM language (kept)."""
@@ -216,15 +220,22 @@ def _conditions(block: object, path: Path, problems: list[Problem]) -> tuple[Con
             if not isinstance(key, str) or not key:
                 problems.append(Problem(key_path, f"condition key must be a string, got {key!r}"))
                 continue
-            items = raw if isinstance(raw, list) else [raw]
-            values: list[str] = []
-            for j, v in enumerate(items):
-                text = _value_text(v)
-                if text is None:
-                    where = key_path + (j,) if isinstance(raw, list) else key_path
-                    problems.append(Problem(where, f"condition values must be strings, numbers or booleans, got {v!r}"))
-                else:
-                    values.append(text)
+            if raw.__class__ is str:  # the commonest case: one string
+                values: tuple[str, ...] | list[str] = (raw,)
+            else:
+                items = raw if isinstance(raw, list) else [raw]
+                values = []
+                for j, v in enumerate(items):
+                    if v.__class__ is str:
+                        values.append(v)
+                        continue
+                    text = _value_text(v)
+                    if text is None:
+                        where = key_path + (j,) if isinstance(raw, list) else key_path
+                        problems.append(Problem(where, f"condition values must be strings, numbers or booleans, "
+                                                       f"got {v!r}"))
+                    else:
+                        values.append(text)
             if isinstance(raw, list) and not raw:
                 problems.append(Problem(key_path, "condition values must not be empty"))
             out.append(Condition(  # (positional, in the order of Condition's fields)

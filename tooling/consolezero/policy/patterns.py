@@ -118,9 +118,15 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
                 return bits_of(_fits(names, candidates, lead, tail, length, exact), ix.nbytes)
             return bits_of(_matching(act, names, candidates), ix.nbytes)
     if hi - lo <= _FEW // 4:  # a few names with that lead: test them, no other table to look up
+        few: list[int] | range = range(lo, hi)
+        if exact and length < 255:  # ``?`` only: those of that length (a byte each, no name read)
+            lens = ix.lengths[2]
+            few = [i for i in few if lens[i] == length]
+            if not few:
+                return 0
         if covered:
-            return bits_of(_fits(names, range(lo, hi), lead, tail, length, exact), ix.nbytes)
-        return bits_of(_matching(act, names, range(lo, hi)), ix.nbytes)
+            return bits_of(_fits(names, few, lead, tail, length, exact), ix.nbytes)
+        return bits_of(_matching(act, names, few), ix.nbytes)
     if exact and length < 255:  # ``?`` only: the few names of exactly that length, each tested
         few, find, at = [], ix.lengths[2].find, ix.lengths[2].find(length, lo, hi)
         while at >= 0:  # a C search per name of that length, over one byte per name
@@ -342,10 +348,8 @@ def check_action_pattern(catalog: Catalog, pattern: object) -> PatternIssue | No
     if bits:  # it matches something (so it is ASCII): well-formed, known service, known action
         return None
     memo = ix.issues
-    try:
+    if pattern in memo:
         return memo[pattern]  # type: ignore[return-value]
-    except KeyError:
-        pass
     issue = _check(catalog, pattern)
     if len(memo) >= MEMO_LIMIT:
         memo.clear()
