@@ -25,6 +25,7 @@ _STRING_OPS = frozenset({"StringEquals", "StringNotEquals", "StringEqualsIgnoreC
 _WILDCARD_OPS = _ARN_OPS | {"StringLike", "StringNotLike"}
 _MEMO_LIMIT = 200_000
 _UNSEEN = object()
+_NO_MEMO: dict = {}  # (shared by every compiled part without conditions: never written, as never asked)
 
 
 def _arn_parts_used(cond: Condition) -> tuple[tuple[int, ...], bool] | None:
@@ -85,7 +86,7 @@ class _Stmt:
             self.specs: tuple[tuple[str, tuple[tuple[int, ...], bool] | None], ...] = tuple(specs)
         else:
             self.specs = ()
-        self.memo: dict[object, bool | None] = {}
+        self.memo: dict[object, bool | None] | None = None  # made on first use: by conditional ones only
 
     @property
     def scoped(self) -> bool:
@@ -97,6 +98,8 @@ class _Stmt:
         signature = context.signature(specs[0]) if len(specs) == 1 else tuple(
             [context.signature(spec) for spec in specs])
         memo = self.memo
+        if memo is None:
+            memo = self.memo = {}
         value = memo.get(signature, _UNSEEN)  # (not try/except: a statement compiled afresh always misses)
         if value is _UNSEEN:
             if len(memo) > _MEMO_LIMIT:
@@ -208,12 +211,17 @@ class _Dynamic:
 
     def __init__(self, dynamic: tuple[_Stmt, ...]) -> None:
         self.dynamic = dynamic
-        self.specs = tuple(dict.fromkeys([spec for s in dynamic for spec in s.specs])) if dynamic else ()
-        self.principal_specs = tuple([spec for spec in self.specs if spec[0] in PRINCIPAL_KEYS])
-        self.by_signature: dict[object, _Pair] = {}
-        self.by_principal: dict[object, _Pair] = {}
-        self.by_outcomes: dict[tuple[bool | None, ...], _Pair] = {}
-        self.static: _Pair | None = None if dynamic else self.compute({})  # the answer, when no condition
+        if dynamic:
+            self.specs = tuple(dict.fromkeys([spec for s in dynamic for spec in s.specs]))
+            self.principal_specs = tuple([spec for spec in self.specs if spec[0] in PRINCIPAL_KEYS])
+            self.by_signature: dict[object, _Pair] = {}
+            self.by_principal: dict[object, _Pair] = {}
+            self.by_outcomes: dict[tuple[bool | None, ...], _Pair] = {}
+            self.static: _Pair | None = None
+        else:  # the answer, when no condition (and no memo: nothing else is ever asked)
+            self.specs = self.principal_specs = ()
+            self.by_signature = self.by_principal = self.by_outcomes = _NO_MEMO
+            self.static = self.compute(_NO_MEMO)
 
     def result(self, context: Context) -> _Pair:
         if self.static is not None:

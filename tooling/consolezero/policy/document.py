@@ -38,6 +38,10 @@ _QUALIFIERS = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 _SID = re.compile(r"[A-Za-z0-9]*")
 _TOP_KEYS, _STATEMENT_KEYS = frozenset(TOP_KEYS), frozenset(STATEMENT_KEYS)
 _ABSENT = object()
+# immutable values every parsed policy would otherwise make afresh (and keep, while it is kept): the
+# commonest element, and the paths of the first statements
+_STAR = ("*",)
+_PATHS = tuple(("Statement", i) for i in range(32))
 
 Path = tuple[str | int, ...]
 
@@ -179,7 +183,7 @@ def _strings(value: object, statement: Path, problems: list[Problem], what: str)
             if "" not in out:
                 return out
     elif value.__class__ is str and value:
-        return (value,)
+        return _STAR if value == "*" else (value,)
     path = statement + (what,)
     items = value if isinstance(value, list) else [value]
     out: list[str] = []
@@ -312,7 +316,7 @@ def parse_policy(doc: object) -> Policy:
         if not raw:
             problems.append(Problem(("Statement",), "Statement must not be empty"))
         for i, item in enumerate(raw):
-            st = _statement(i, item, ("Statement", i), problems)
+            st = _statement(i, item, _PATHS[i] if i < len(_PATHS) else ("Statement", i), problems)
             statements += [st] if st else []
     elif isinstance(raw, Mapping):
         st = _statement(0, raw, ("Statement",), problems)

@@ -162,6 +162,8 @@ class Evaluator:
         return compiled
 
     def _group(self, policies: Iterable[Labeled[Policy]]) -> _Group:
+        if policies.__class__ in (list, tuple) and len(policies) == 1:  # type: ignore[arg-type]
+            return _Group(self.compile(policies[0]))  # type: ignore[index]  # (its tuple, not a copy)
         return _Group([s for p in policies for s in self.compile(p)])
 
     def identity(self, identity: Sequence[Labeled[Policy]], boundary: Labeled[Policy] | None = None
