@@ -151,19 +151,28 @@ class _Group:
 
     @staticmethod
     def _fold(items: Iterable[_Stmt], outcomes: dict[_Stmt, bool | None] | None = None) -> list[int]:
-        af = ap = df = dp = 0  # allow full/partial, deny full/partial (``x | y`` only when both are set:
-        for s in items:  # no copy of a big int when one is 0)
+        """[allow full, allow partial, deny full, deny partial]. A statement's ``full`` lies within its
+        ``bits``, so each full set lies within its partial one; while they are equal (statements on
+        every resource, no condition left open: the common case) they are one object, made once."""
+        af = ap = df = dp = 0  # (``x | y`` only when both are set: no copy of a big int when one is 0)
+        for s in items:
             cond = outcomes[s] if outcomes is not None and s.conditions else True
             if cond is False:
                 continue
             full = s.full if cond is True else 0
             bits = s.bits
             if s.allow:
+                if full is bits and af is ap:
+                    af = ap = af | bits if af else bits
+                    continue
                 if full:
                     af = af | full if af else full
                 if bits:
                     ap = ap | bits if ap else bits
             else:
+                if full is bits and df is dp:
+                    df = dp = df | bits if df else bits
+                    continue
                 if full:
                     df = df | full if df else full
                 if bits:
@@ -173,8 +182,11 @@ class _Group:
     def resolve(self, outcomes: dict[_Stmt, bool | None]) -> list[int]:
         if not self.dynamic:
             return self.static
-        extra = self._fold(self.dynamic, outcomes)
-        return [_or(a, b) for a, b in zip(self.static, extra, strict=True)]
+        (af, ap, df, dp), (xf, xp, yf, yp) = self.static, self._fold(self.dynamic, outcomes)
+        allow = _or(af, xf)
+        deny = _or(df, yf)
+        return [allow, allow if af is ap and xf is xp else _or(ap, xp), deny,
+                deny if df is dp and yf is yp else _or(dp, yp)]
 
 
 def _or(a: int, b: int) -> int:
@@ -188,7 +200,10 @@ def _but(a: int, b: int) -> int:
 
 
 def _allow_deny(af: int, ap: int, df: int, dp: int) -> tuple[int, int]:
-    return _but(af, _or(df, dp)), _but(_or(af, ap), df)
+    """(certain, possible): allowed in full and denied nowhere; allowed somewhere and not denied in full.
+    (``af`` lies within ``ap`` and ``df`` within ``dp``: see :meth:`_Group._fold`.)"""
+    certain = _but(af, dp)
+    return certain, certain if af is ap and df is dp else _but(ap, df)
 
 
 class _Pair:
@@ -272,10 +287,10 @@ class _Chain(_Dynamic):
     def compute(self, outcomes: dict[_Stmt, bool | None]) -> _Pair:
         certain = possible = self.all_mask
         deny_full = deny_part = 0
-        for group in self.levels:
+        for group in self.levels:  # (af within ap, df within dp: see _Group._fold)
             af, ap, df, dp = group.resolve(outcomes)
             certain &= af
-            possible &= af | ap
+            possible &= ap
             deny_full |= df
             deny_part |= dp
-        return _Pair(_but(certain, deny_full | deny_part), _but(possible, deny_full))
+        return _Pair(_but(certain, deny_part), _but(possible, deny_full))

@@ -226,6 +226,9 @@ class Evaluator:
         if access is None:
             if cap is None:
                 access = Access(ident.certain, ident.possible)
+            elif ident.certain is ident.possible and cap.certain is cap.possible:  # (one set: see _Group._fold)
+                both = ident.certain & cap.certain
+                access = Access(both, both)
             else:
                 access = Access(ident.certain & cap.certain, ident.possible & cap.possible)
             self._access[key] = access
