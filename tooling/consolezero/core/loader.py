@@ -57,9 +57,10 @@ class Document:
     """One YAML file: its data as plain Python values, and where each node stands.
 
     Positions are looked up when asked for (a finding, a rule that needs a line), by walking the
-    composed node graph along the path: building the values records no position per node, and the
-    graph itself is composed again from the text on the first look-up (most files have no finding,
-    and keeping every graph alive costs memory and garbage-collector walks).
+    composed node graph along the path: building the values records no position per node, and only the
+    graphs of the last few documents loaded or looked at are kept; any other is composed again from the
+    text on its first look-up (most files have no finding, and keeping every graph alive costs memory and
+    garbage-collector walks).
     """
 
     file: str  # repository-relative, forward slashes
@@ -86,10 +87,14 @@ class Document:
             except (yaml.YAMLError, RecursionError):  # pragma: no cover - it composed once already
                 self.composed = False
                 return None
-            _RECENT.append(self)
-            if len(_RECENT) > _KEEP_GRAPHS:
-                _RECENT.popleft()._forget()
+            self._remember()
         return self._node
+
+    def _remember(self) -> None:
+        """Keep this document's graph among the last few looked at; forget the oldest."""
+        _RECENT.append(self)
+        if len(_RECENT) > _KEEP_GRAPHS:
+            _RECENT.popleft()._forget()
 
     def _forget(self) -> None:
         self._node = None
@@ -335,7 +340,7 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
         doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *deep_line(text, MAX_DEPTH)))
         return doc
     doc.ok = True
-    doc._node = None  # composed again if a position is asked for
+    doc._remember()  # kept while it is among the last few loaded or looked at; composed again after that
     return doc
 
 
