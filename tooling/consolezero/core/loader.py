@@ -79,8 +79,7 @@ class Document:
         default_factory=dict, repr=False, compare=False)
 
     def _root(self) -> Any:
-        """The composed root node: composed again from the text when asked for, and kept for the few
-        documents asked about last (a node graph costs far more memory than the values)."""
+        """The composed root node (composed again from the text if it was forgotten)."""
         if self._node is None and self.composed:
             try:
                 self._node = _compose(self.text)
@@ -90,8 +89,7 @@ class Document:
             self._remember()
         return self._node
 
-    def _remember(self) -> None:
-        """Keep this document's graph among the last few looked at; forget the oldest."""
+    def _remember(self) -> None:  # a graph costs far more memory than the values: only the last few are kept
         _RECENT.append(self)
         if len(_RECENT) > _KEEP_GRAPHS:
             _RECENT.popleft()._forget()
@@ -350,8 +348,6 @@ def _compose(text: str) -> Any:
         return loader.get_single_node()
     finally:
         loader.dispose()
-
-
 
 
 def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,
