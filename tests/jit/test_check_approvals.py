@@ -51,6 +51,13 @@ def _run(example: Path, url: str, *extra: str) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.fixture(autouse=True)
+def _no_retry_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The command's Jira client pauses RETRY_PAUSE (0.5 s) between its two attempts at a tracker that answers 5xx
+    (tests/jit/test_jira.py checks the pause); here the attempts are counted, not waited for."""
+    monkeypatch.setattr("consolezero.integrations.jira.RETRY_PAUSE", 0.0)
+
+
 @pytest.fixture
 def pr_repo(example: Path) -> Path:
     (example / FILE).parent.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import time
 import pytest
 
 from consolezero.core.model import Jit, Request, Role, TicketsConfig
-from consolezero.integrations.jira import JiraClient, auth_header, make_client
+from consolezero.integrations.jira import RETRY_PAUSE, JiraClient, auth_header, make_client
 from consolezero.jit.tickets import TicketState, classify, verdict
 from http_stubs import DONE, IN_PROGRESS, NOT_FOUND, Route, jira_path, stub_server
 
@@ -47,9 +47,11 @@ def test_refused_credentials_are_a_configuration_error(status: int) -> None:
 
 
 def test_server_error_is_retried_once_then_down() -> None:
+    paused: list[float] = []
     with stub_server({jira_path("OPS-1"): Route(500, {"errorMessages": ["Internal server error"]})}) as stub:
-        answer = _client(stub.url).issue_status("OPS-1")
+        answer = JiraClient(stub.url, timeout=2.0, auth=None, sleep=paused.append).issue_status("OPS-1")
     assert stub.count("/rest/api/2/issue/OPS-1") == 2
+    assert paused == [RETRY_PAUSE] == [0.5]  # one pause, between the two attempts
     state = classify(answer, TICKETS)
     assert state.kind == "down" and "2 attempts" in state.detail
 

@@ -171,6 +171,35 @@ def test_outside_git_and_in_a_shallow_clone_there_are_no_grants_and_one_warning(
     assert "cannot check that merged requests are unchanged" in findings[0].message
 
 
+def test_outside_git_is_known_without_starting_git_and_says_what_git_would(tmp_path: Path, repo: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    from consolezero.core import gitrev
+    from consolezero.jit import history
+
+    plain = copy_example(tmp_path / "plain")
+    (repo / "sub").mkdir()
+    worktree_like = tmp_path / "linked"
+    worktree_like.mkdir()
+    (worktree_like / ".git").write_text("gitdir: /nowhere\n", encoding="utf-8")  # a linked work tree's .git file
+    assert gitrev.outside_any_git(plain) and gitrev.outside_any_git(plain / "accounts")
+    assert not gitrev.outside_any_git(repo / "sub") and not gitrev.outside_any_git(worktree_like)
+    monkeypatch.setenv("GIT_DIR", str(repo / ".git"))  # git would use it wherever it runs
+    assert not gitrev.outside_any_git(plain)
+    monkeypatch.delenv("GIT_DIR")
+    skipped = read_history(plain).problem
+    started: list[tuple[str, ...]] = []
+    real_git = history._git
+
+    def asked(cwd: Path, *args: str) -> str:
+        started.append(args)
+        return real_git(cwd, *args)
+
+    monkeypatch.setattr(history, "_git", asked)
+    assert read_history(plain).problem == skipped and started == []
+    monkeypatch.setattr(history, "outside_any_git", lambda _: False)  # git asked after all: the same answer
+    assert read_history(plain).problem == skipped and len(started) == 1
+
+
 def test_ineligible_requests_grant_nothing_and_say_why(repo: Path) -> None:
     merge_branch(repo, "bad", {
         "requests/readonly/2026-11/ro.yaml": request(role="ReadOnly"),

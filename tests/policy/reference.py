@@ -23,6 +23,7 @@ docs/engine.md): two statements that each apply "sometimes" are not combined int
 from __future__ import annotations
 
 import fnmatch
+import functools
 import ipaddress
 import itertools
 import re
@@ -50,6 +51,9 @@ def action_matches(pattern: str, action: str) -> bool:
 
 
 # -- resources ----------------------------------------------------------------------------------------
+# The helpers below depend on their string argument alone: memoized, so that a property run translates each
+# pattern and samples each ARN format once (the reference stays the same plain code).
+@functools.cache
 def _resource_regex(pattern: str) -> re.Pattern[str]:
     """``*`` matches within one ``:``-separated part, or anything when it ends the pattern or a part; ``?`` one
     character. Built from the literal runs between wildcards (one escape per run, not per character)."""
@@ -70,7 +74,8 @@ def resource_matches(pattern: str, arn: str) -> bool:
     return _resource_regex(pattern).fullmatch(arn) is not None
 
 
-def sample_arns(arn_format: str) -> list[str]:
+@functools.cache
+def sample_arns(arn_format: str) -> tuple[str, ...]:
     """Concrete ARNs of one format: every combination of fillers for up to two placeholders; for more,
     every placeholder with the same filler, then each one alone varied."""
     names = re.findall(r"\$\{([^}]*)\}", arn_format)
@@ -84,18 +89,19 @@ def sample_arns(arn_format: str) -> list[str]:
 
     if len(free) <= 2:  # every combination
         combos = [dict(zip(free, values, strict=True)) for values in itertools.product(FILLERS, repeat=len(free))]
-        return list(dict.fromkeys(fill(c) for c in combos))
+        return tuple(dict.fromkeys(fill(c) for c in combos))
     out = [fill(dict.fromkeys(free, f)) for f in FILLERS]
     for name in free:
         for f in FILLERS:
             out.append(fill({n: (f if n == name else "x") for n in free}))
-    return list(dict.fromkeys(out))
+    return tuple(dict.fromkeys(out))
 
 
 def _only_stars(pattern: str) -> bool:
     return bool(pattern) and set(pattern) == {"*"}
 
 
+@functools.cache
 def _format_regex(arn_format: str) -> re.Pattern[str]:
     """Every ARN of a format: ${Partition} is aws, any other placeholder any text without a colon."""
     parts = re.split(r"(\$\{[^}]*\})", arn_format)

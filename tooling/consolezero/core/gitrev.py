@@ -16,6 +16,7 @@ leaves the repository, points to nothing or loops is not read, with a warning fo
 
 from __future__ import annotations
 
+import os
 import subprocess
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -46,6 +47,18 @@ def run_git(cwd: Path, *args: str, stdin: bytes | None = None) -> bytes:
         message = done.stderr.decode("utf-8", "replace").strip().splitlines()
         raise GitError(message[-1] if message else f"git {args[0]} failed")
     return done.stdout
+
+
+def outside_any_git(path: Path) -> bool:
+    """True when git could find no repository for ``path``: no ``.git`` in it or any folder above it, and no
+    GIT_DIR in the environment. Then a git command there can only fail, so callers skip starting one."""
+    if os.environ.get("GIT_DIR"):
+        return False
+    try:
+        here = path.resolve()
+    except OSError:
+        return False
+    return not any((folder / ".git").exists() for folder in (here, *here.parents))
 
 
 def head_commit(path: Path) -> str | None:

@@ -57,9 +57,10 @@ class Document:
     """One YAML file: its data as plain Python values, and where each node stands.
 
     Positions are looked up when asked for (a finding, a rule that needs a line), by walking the
-    composed node graph along the path: building the values records no position per node, and the
-    graph itself is composed again from the text on the first look-up (most files have no finding,
-    and keeping every graph alive costs memory and garbage-collector walks).
+    composed node graph along the path: building the values records no position per node, and only the
+    graphs of the last few documents loaded or looked at are kept; any other is composed again from the
+    text on its first look-up (most files have no finding, and keeping every graph alive costs memory and
+    garbage-collector walks).
     """
 
     file: str  # repository-relative, forward slashes
@@ -78,18 +79,20 @@ class Document:
         default_factory=dict, repr=False, compare=False)
 
     def _root(self) -> Any:
-        """The composed root node: composed again from the text when asked for, and kept for the few
-        documents asked about last (a node graph costs far more memory than the values)."""
+        """The composed root node (composed again from the text if it was forgotten)."""
         if self._node is None and self.composed:
             try:
                 self._node = _compose(self.text)
             except (yaml.YAMLError, RecursionError):  # pragma: no cover - it composed once already
                 self.composed = False
                 return None
-            _RECENT.append(self)
-            if len(_RECENT) > _KEEP_GRAPHS:
-                _RECENT.popleft()._forget()
+            self._remember()
         return self._node
+
+    def _remember(self) -> None:  # a graph costs far more memory than the values: only the last few are kept
+        _RECENT.append(self)
+        if len(_RECENT) > _KEEP_GRAPHS:
+            _RECENT.popleft()._forget()
 
     def _forget(self) -> None:
         self._node = None
@@ -335,7 +338,7 @@ def load_text(file: str, text: str, max_nodes: int = DEFAULT_MAX_NODES) -> Docum
         doc.problems.append(LoadProblem("yaml-syntax", "YAML nests too deeply to read", *deep_line(text, MAX_DEPTH)))
         return doc
     doc.ok = True
-    doc._node = None  # composed again if a position is asked for
+    doc._remember()  # kept while it is among the last few loaded or looked at; composed again after that
     return doc
 
 
@@ -345,8 +348,6 @@ def _compose(text: str) -> Any:
         return loader.get_single_node()
     finally:
         loader.dispose()
-
-
 
 
 def load_file(root: Any, relative: str, max_bytes: int = DEFAULT_MAX_BYTES,

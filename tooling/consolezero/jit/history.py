@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from consolezero.core.gitrev import GitError, run_git
+from consolezero.core.gitrev import GitError, outside_any_git, run_git
 
 REQUESTS_DIR = "requests"
 MAIN_REF_ENV = "CONSOLEZERO_MAIN_REF"
@@ -86,6 +86,8 @@ def read_history(root: Path | str, main_ref: str | None = None) -> History:
     """The history of ``requests/`` on main's first-parent line, for the repository at ``root``."""
     root = Path(root)
     where = "JIT grants start when a request reaches main, read from git history"
+    if outside_any_git(root):  # what git would answer, without starting it
+        return History(problem=f"{root} is not inside a git repository: no JIT grants ({where})")
     try:
         top_prefix = _git(root, "rev-parse", "--show-toplevel", "--show-prefix", "--is-shallow-repository",
                           "--show-object-format").split("\n")

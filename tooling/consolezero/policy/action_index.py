@@ -49,7 +49,7 @@ def bits_of(positions: Iterable[int], nbytes: int) -> int:
                 for i in positions:
                     out |= 1 << (i - low)
                 return out << low
-            if len(positions) <= 8:  # type: ignore[arg-type]
+            if len(positions) <= 12:  # type: ignore[arg-type]  # (a byte array pays from about 16)
                 out = 0
                 for i in positions:
                     out |= 1 << i
@@ -154,6 +154,7 @@ class ActionIndex:
         self._lower: list[str] | None = None
         self._sorted_lower: tuple[list[str], list[int], list[int], list[tuple[int, int]]] | None = None
         self._by_name: dict[str, tuple[int, ...]] | None = None
+        self._service_rev: tuple[list[str], list[int]] | None = None
 
     def warm(self) -> ActionIndex:
         """Build every table now (else built on first use), the catalog's resource index too."""
@@ -164,6 +165,7 @@ class ActionIndex:
         self.text  # noqa: B018
         self.sorted_lower  # noqa: B018
         self.by_name  # noqa: B018
+        self.service_rev  # noqa: B018
         self.catalog.resource_index  # noqa: B018 - the ARN formats of the catalog (see .resources)
         return self
 
@@ -204,6 +206,28 @@ class ActionIndex:
                 table.setdefault(name, []).append(i)
             self._by_name = {name: tuple(found) for name, found in table.items()}
         return self._by_name
+
+    @property
+    def service_rev(self) -> tuple[list[str], list[int]]:
+        """Each service's names reversed and sorted, in the service's own positions (the names of the
+        service at ``[start, end)`` take the same range), with the positions they came from: the names of
+        one service that end with a tail are one run (``s3:*Object``)."""
+        if self._service_rev is None:
+            backwards = [name[::-1] for name in self.names]
+            rev, pos = backwards[:], list(range(self.size))
+            for info in self.infos:
+                order = sorted(range(info.start, info.end), key=backwards.__getitem__)
+                rev[info.start : info.end] = [backwards[i] for i in order]
+                pos[info.start : info.end] = order
+            self._service_rev = rev, pos
+        return self._service_rev
+
+    def service_ending(self, tail: str, a: int, b: int) -> tuple[int, int]:
+        """The range of :attr:`service_rev` (within the service at ``[a, b)``) whose names end with ``tail``."""
+        rev = self.service_rev[0]
+        key = tail[::-1]
+        lo = bisect_left(rev, key, a, b)
+        return lo, bisect_left(rev, key + TOP, lo, b)
 
     @property
     def lower_actions(self) -> list[str]:

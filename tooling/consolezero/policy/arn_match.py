@@ -130,25 +130,28 @@ def _crossing(ps: list[str], ts: list[str], meets: Callable[[str, str], bool]) -
     first = 0  # an opening segment without "*" equal to the template's aligns one to one: skip those
     while first < nps and first < nts and ps[first] == ts[first] and "*" not in ps[first]:
         first += 1
-    memo: dict[int, bool] = {}
+    return _align(first, first, False, ps, ts, meets, {})
 
-    def go(i: int, j: int, star: bool) -> bool:
-        if i == nps or j == nts:
-            return i == nps and j == nts
-        key = (i * nts + j) * 2 + star
-        found = memo.get(key)
-        if found is not None:
-            return found
-        seg = "*" + ps[i] if star else ps[i]
-        found = False
-        if seg == "*" or seg == ts[j] or meets(seg, ts[j]):
-            found = go(i + 1, j + 1, False)
-            if not found and seg.endswith("*"):
-                found = i + 1 == nps or any(go(i + 1, k, True) for k in range(j + 1, nts))
-        memo[key] = found
+
+def _align(i: int, j: int, star: bool, ps: list[str], ts: list[str], meets: Callable[[str, str], bool],
+           memo: dict[int, bool]) -> bool:
+    """Can ``ps[i:]`` (``star``: after a ``*`` run on from the segment before) align with ``ts[j:]``?
+    (Not a closure: one that calls itself is a cycle that only the garbage collector frees.)"""
+    nps, nts = len(ps), len(ts)
+    if i == nps or j == nts:
+        return i == nps and j == nts
+    key = (i * nts + j) * 2 + star
+    found = memo.get(key)
+    if found is not None:
         return found
-
-    return go(first, first, False)
+    seg = "*" + ps[i] if star else ps[i]
+    found = False
+    if seg == "*" or seg == ts[j] or meets(seg, ts[j]):
+        found = _align(i + 1, j + 1, False, ps, ts, meets, memo)
+        if not found and seg.endswith("*"):
+            found = i + 1 == nps or any(_align(i + 1, k, True, ps, ts, meets, memo) for k in range(j + 1, nts))
+    memo[key] = found
+    return found
 
 
 def _literal_in(text: str, ts: str) -> bool:

@@ -24,6 +24,8 @@ _STRING_OPS = frozenset({"StringEquals", "StringNotEquals", "StringEqualsIgnoreC
                          "StringLike", "StringNotLike"})
 _WILDCARD_OPS = _ARN_OPS | {"StringLike", "StringNotLike"}
 _MEMO_LIMIT = 200_000
+_UNSEEN = object()
+_NO_MEMO: dict = {}  # (shared by every compiled part without conditions: never written, as never asked)
 
 
 def _arn_parts_used(cond: Condition) -> tuple[tuple[int, ...], bool] | None:
@@ -72,12 +74,19 @@ class _Stmt:
         self.full = full
         self.conditions = st.conditions
         self.overrides = overrides or None
-        fixed = overrides or {}
         # what of the context decides the outcome: the key, and for Arn* operators only the ARN parts
         # the patterns constrain (so every account shares one outcome for "arn:aws:iam::*:user/x")
-        self.specs = tuple(dict.fromkeys([(c.key.lower(), _arn_parts_used(c)) for c in st.conditions
-                                          if c.key.lower() not in fixed])) if st.conditions else ()
-        self.memo: dict[object, bool | None] = {}
+        if st.conditions:
+            fixed = overrides or {}
+            specs = {}
+            for c in st.conditions:
+                key = c.key.lower()
+                if key not in fixed:
+                    specs[(key, _arn_parts_used(c))] = None
+            self.specs: tuple[tuple[str, tuple[tuple[int, ...], bool] | None], ...] = tuple(specs)
+        else:
+            self.specs = ()
+        self.memo: dict[object, bool | None] | None = None  # made on first use: by conditional ones only
 
     @property
     def scoped(self) -> bool:
@@ -88,13 +97,15 @@ class _Stmt:
         specs = self.specs
         signature = context.signature(specs[0]) if len(specs) == 1 else tuple(
             [context.signature(spec) for spec in specs])
-        try:
-            return self.memo[signature]
-        except KeyError:
-            if len(self.memo) > _MEMO_LIMIT:
-                self.memo.clear()
-            value = self.memo[signature] = evaluate_conditions(self.conditions, context, self.overrides)
-            return value
+        memo = self.memo
+        if memo is None:
+            memo = self.memo = {}
+        value = memo.get(signature, _UNSEEN)  # (not try/except: a statement compiled afresh always misses)
+        if value is _UNSEEN:
+            if len(memo) > _MEMO_LIMIT:
+                memo.clear()
+            value = memo[signature] = evaluate_conditions(self.conditions, context, self.overrides)
+        return value  # type: ignore[return-value]
 
 
 def compile_statement(catalog: Catalog, label: str, st: Statement) -> list[_Stmt]:
@@ -107,7 +118,7 @@ def compile_statement(catalog: Catalog, label: str, st: Statement) -> list[_Stmt
         bits = full | partial
     elif full is not bits:
         bits = full
-    if not st.conditions or not any(c.key.lower() == SECURE_TRANSPORT for c in st.conditions):
+    if not st.conditions or all(c.key.lower() != SECURE_TRANSPORT for c in st.conditions):
         return [_Stmt(label, st, bits, full)]
     other = catalog.permission_only_mask
     api = bits ^ (bits & other)
@@ -140,23 +151,42 @@ class _Group:
 
     @staticmethod
     def _fold(items: Iterable[_Stmt], outcomes: dict[_Stmt, bool | None] | None = None) -> list[int]:
-        af = ap = df = dp = 0  # allow full/partial, deny full/partial
+        """[allow full, allow partial, deny full, deny partial]. A statement's ``full`` lies within its
+        ``bits``, so each full set lies within its partial one; while they are equal (statements on
+        every resource, no condition left open: the common case) they are one object, made once."""
+        af = ap = df = dp = 0  # (``x | y`` only when both are set: no copy of a big int when one is 0)
         for s in items:
             cond = outcomes[s] if outcomes is not None and s.conditions else True
             if cond is False:
                 continue
             full = s.full if cond is True else 0
+            bits = s.bits
             if s.allow:
-                af, ap = _or(af, full), _or(ap, s.bits)
+                if full is bits and af is ap:
+                    af = ap = af | bits if af else bits
+                    continue
+                if full:
+                    af = af | full if af else full
+                if bits:
+                    ap = ap | bits if ap else bits
             else:
-                df, dp = _or(df, full), _or(dp, s.bits)
+                if full is bits and df is dp:
+                    df = dp = df | bits if df else bits
+                    continue
+                if full:
+                    df = df | full if df else full
+                if bits:
+                    dp = dp | bits if dp else bits
         return [af, ap, df, dp]
 
     def resolve(self, outcomes: dict[_Stmt, bool | None]) -> list[int]:
         if not self.dynamic:
             return self.static
-        extra = self._fold(self.dynamic, outcomes)
-        return [_or(a, b) for a, b in zip(self.static, extra, strict=True)]
+        (af, ap, df, dp), (xf, xp, yf, yp) = self.static, self._fold(self.dynamic, outcomes)
+        allow = _or(af, xf)
+        deny = _or(df, yf)
+        return [allow, allow if af is ap and xf is xp else _or(ap, xp), deny,
+                deny if df is dp and yf is yp else _or(dp, yp)]
 
 
 def _or(a: int, b: int) -> int:
@@ -170,7 +200,10 @@ def _but(a: int, b: int) -> int:
 
 
 def _allow_deny(af: int, ap: int, df: int, dp: int) -> tuple[int, int]:
-    return _but(af, _or(df, dp)), _but(_or(af, ap), df)
+    """(certain, possible): allowed in full and denied nowhere; allowed somewhere and not denied in full.
+    (``af`` lies within ``ap`` and ``df`` within ``dp``: see :meth:`_Group._fold`.)"""
+    certain = _but(af, dp)
+    return certain, certain if af is ap and df is dp else _but(ap, df)
 
 
 class _Pair:
@@ -193,12 +226,17 @@ class _Dynamic:
 
     def __init__(self, dynamic: tuple[_Stmt, ...]) -> None:
         self.dynamic = dynamic
-        self.specs = tuple(dict.fromkeys([spec for s in dynamic for spec in s.specs])) if dynamic else ()
-        self.principal_specs = tuple([spec for spec in self.specs if spec[0] in PRINCIPAL_KEYS])
-        self.by_signature: dict[object, _Pair] = {}
-        self.by_principal: dict[object, _Pair] = {}
-        self.by_outcomes: dict[tuple[bool | None, ...], _Pair] = {}
-        self.static: _Pair | None = None if dynamic else self.compute({})  # the answer, when no condition
+        if dynamic:
+            self.specs = tuple(dict.fromkeys([spec for s in dynamic for spec in s.specs]))
+            self.principal_specs = tuple([spec for spec in self.specs if spec[0] in PRINCIPAL_KEYS])
+            self.by_signature: dict[object, _Pair] = {}
+            self.by_principal: dict[object, _Pair] = {}
+            self.by_outcomes: dict[tuple[bool | None, ...], _Pair] = {}
+            self.static: _Pair | None = None
+        else:  # the answer, when no condition (and no memo: nothing else is ever asked)
+            self.specs = self.principal_specs = ()
+            self.by_signature = self.by_principal = self.by_outcomes = _NO_MEMO
+            self.static = self.compute(_NO_MEMO)
 
     def result(self, context: Context) -> _Pair:
         if self.static is not None:
@@ -249,10 +287,10 @@ class _Chain(_Dynamic):
     def compute(self, outcomes: dict[_Stmt, bool | None]) -> _Pair:
         certain = possible = self.all_mask
         deny_full = deny_part = 0
-        for group in self.levels:
+        for group in self.levels:  # (af within ap, df within dp: see _Group._fold)
             af, ap, df, dp = group.resolve(outcomes)
             certain &= af
-            possible &= af | ap
+            possible &= ap
             deny_full |= df
             deny_part |= dp
-        return _Pair(_but(certain, deny_full | deny_part), _but(possible, deny_full))
+        return _Pair(_but(certain, deny_part), _but(possible, deny_full))

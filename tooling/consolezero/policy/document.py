@@ -38,6 +38,10 @@ _QUALIFIERS = {"forallvalues": "ForAllValues", "foranyvalue": "ForAnyValue"}
 _SID = re.compile(r"[A-Za-z0-9]*")
 _TOP_KEYS, _STATEMENT_KEYS = frozenset(TOP_KEYS), frozenset(STATEMENT_KEYS)
 _ABSENT = object()
+# immutable values every parsed policy would otherwise make afresh (and keep, while it is kept): the
+# commonest element, and the paths of the first statements
+_STAR = ("*",)
+_PATHS = tuple(("Statement", i) for i in range(32))
 
 Path = tuple[str | int, ...]
 
@@ -62,6 +66,12 @@ class Condition:
     if_exists: bool = False
     set_qualifier: str | None = None
 
+    def __init__(self, operator: str, key: str, values: tuple[str, ...], path: Path, base_operator: str | None,
+                 if_exists: bool = False, set_qualifier: str | None = None) -> None:
+        # (frozen: one update of __dict__, not one object.__setattr__ per field as the generated __init__)
+        self.__dict__.update(operator=operator, key=key, values=values, path=path, base_operator=base_operator,
+                             if_exists=if_exists, set_qualifier=set_qualifier)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -83,6 +93,16 @@ class Statement:
     conditions: tuple[Condition, ...]
     path: Path
 
+    def __init__(self, index: int, sid: str | None, effect: str | None, actions: tuple[str, ...] | None,
+                 not_actions: tuple[str, ...] | None, resources: tuple[str, ...] | None,
+                 not_resources: tuple[str, ...] | None, principal_present: bool, conditions: tuple[Condition, ...],
+                 path: Path) -> None:
+        # (frozen: one update of __dict__ for the ten fields, made for every statement parsed, at less than
+        # half the cost of the generated __init__'s ten object.__setattr__ calls)
+        self.__dict__.update(index=index, sid=sid, effect=effect, actions=actions, not_actions=not_actions,
+                             resources=resources, not_resources=not_resources,
+                             principal_present=principal_present, conditions=conditions, path=path)
+
     @property
     def name(self) -> str:
         """The Sid, or ``Statement[i]`` when there is none."""
@@ -97,6 +117,10 @@ class Policy:
     problems: tuple[Problem, ...]
     version: str | None = None
     id: str | None = None
+
+    def __init__(self, statements: tuple[Statement, ...], problems: tuple[Problem, ...], version: str | None = None,
+                 id: str | None = None) -> None:  # noqa: A002 - the field's name
+        self.__dict__.update(statements=statements, problems=problems, version=version, id=id)  # (as Statement)
 
 
 def clear_caches() -> None:
@@ -159,7 +183,7 @@ def _strings(value: object, statement: Path, problems: list[Problem], what: str)
             if "" not in out:
                 return out
     elif value.__class__ is str and value:
-        return (value,)
+        return _STAR if value == "*" else (value,)
     path = statement + (what,)
     items = value if isinstance(value, list) else [value]
     out: list[str] = []
@@ -200,15 +224,22 @@ def _conditions(block: object, path: Path, problems: list[Problem]) -> tuple[Con
             if not isinstance(key, str) or not key:
                 problems.append(Problem(key_path, f"condition key must be a string, got {key!r}"))
                 continue
-            items = raw if isinstance(raw, list) else [raw]
-            values: list[str] = []
-            for j, v in enumerate(items):
-                text = _value_text(v)
-                if text is None:
-                    where = key_path + (j,) if isinstance(raw, list) else key_path
-                    problems.append(Problem(where, f"condition values must be strings, numbers or booleans, got {v!r}"))
-                else:
-                    values.append(text)
+            if raw.__class__ is str:  # the commonest case: one string
+                values: tuple[str, ...] | list[str] = (raw,)
+            else:
+                items = raw if isinstance(raw, list) else [raw]
+                values = []
+                for j, v in enumerate(items):
+                    if v.__class__ is str:
+                        values.append(v)
+                        continue
+                    text = _value_text(v)
+                    if text is None:
+                        where = key_path + (j,) if isinstance(raw, list) else key_path
+                        problems.append(Problem(where, f"condition values must be strings, numbers or booleans, "
+                                                       f"got {v!r}"))
+                    else:
+                        values.append(text)
             if isinstance(raw, list) and not raw:
                 problems.append(Problem(key_path, "condition values must not be empty"))
             out.append(Condition(  # (positional, in the order of Condition's fields)
@@ -285,7 +316,7 @@ def parse_policy(doc: object) -> Policy:
         if not raw:
             problems.append(Problem(("Statement",), "Statement must not be empty"))
         for i, item in enumerate(raw):
-            st = _statement(i, item, ("Statement", i), problems)
+            st = _statement(i, item, _PATHS[i] if i < len(_PATHS) else ("Statement", i), problems)
             statements += [st] if st else []
     elif isinstance(raw, Mapping):
         st = _statement(0, raw, ("Statement",), problems)

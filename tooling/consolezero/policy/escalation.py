@@ -273,7 +273,7 @@ def escalations(access: Access, catalog: Catalog) -> tuple[EscalationHit, ...]:
         return hit[1]
     project = _projection(catalog)
     possible = project(access.possible)
-    certain = project(access.certain) if possible else 0
+    certain = (possible if access.certain is access.possible else project(access.certain)) if possible else 0
     key = (id(catalog), certain, possible)
     out = _BY_PROJECTION.get(key)
     if out is None:

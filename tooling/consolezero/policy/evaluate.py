@@ -56,6 +56,9 @@ class Access:
     certain: int
     possible: int
 
+    def __init__(self, certain: int, possible: int) -> None:
+        self.__dict__.update(certain=certain, possible=possible)  # (frozen: faster than object.__setattr__)
+
     @property
     def fenced(self) -> int:
         return self.possible ^ (self.possible & self.certain)
@@ -144,6 +147,7 @@ class Evaluator:
         self._identities: dict[tuple[object, ...], IdentityHandle] = {}
         self._chains: dict[tuple[object, ...], _Chain] = {}
         self._access: dict[tuple[_Pair, _Pair | None], Access] = {}
+        self._last_chain: tuple[tuple[ScpLevel, ...], ChainHandle] | None = None
 
     def compile(self, labeled: Labeled[Policy]) -> tuple[_Stmt, ...]:
         key = (id(labeled.policy), labeled.label)
@@ -158,6 +162,8 @@ class Evaluator:
         return compiled
 
     def _group(self, policies: Iterable[Labeled[Policy]]) -> _Group:
+        if policies.__class__ in (list, tuple) and len(policies) == 1:  # type: ignore[arg-type]
+            return _Group(self.compile(policies[0]))  # type: ignore[index]  # (its tuple, not a copy)
         return _Group([s for p in policies for s in self.compile(p)])
 
     def identity(self, identity: Sequence[Labeled[Policy]], boundary: Labeled[Policy] | None = None
@@ -174,6 +180,21 @@ class Evaluator:
 
     def chain(self, scp_levels: Sequence[ScpLevel | Sequence[Labeled[Policy]]]) -> ChainHandle:
         """Compile (once per distinct set of policies) the SCP path, root first."""
+        last = self._last_chain  # the same ScpLevel objects as last time (a run evaluating many policies
+        if last is not None and scp_levels.__class__ in (list, tuple) and len(last[0]) == len(scp_levels):
+            for a, b in zip(last[0], scp_levels, strict=True):  # noqa: SIM110 - a hot path: no generator
+                if a is not b:
+                    break
+            else:  # under one path): the handle of last time
+                return last[1]
+        handle = self._chain(scp_levels)
+        # kept for frozen levels holding tuples only: nothing in them can change while they are the same
+        if scp_levels.__class__ in (list, tuple) and all(
+                level.__class__ is ScpLevel and level.policies.__class__ is tuple for level in scp_levels):
+            self._last_chain = (tuple(scp_levels), handle)
+        return handle
+
+    def _chain(self, scp_levels: Sequence[ScpLevel | Sequence[Labeled[Policy]]]) -> ChainHandle:
         levels: list[tuple[Labeled[Policy], ...]] = []
         labels: list[str] = []
         for n, level in enumerate(scp_levels):
@@ -205,6 +226,9 @@ class Evaluator:
         if access is None:
             if cap is None:
                 access = Access(ident.certain, ident.possible)
+            elif ident.certain is ident.possible and cap.certain is cap.possible:  # (one set: see _Group._fold)
+                both = ident.certain & cap.certain
+                access = Access(both, both)
             else:
                 access = Access(ident.certain & cap.certain, ident.possible & cap.possible)
             self._access[key] = access

@@ -108,10 +108,25 @@ def _in_service(ix: ActionIndex, act: str, a: int, b: int) -> int:
             return 0
     if act == lead + "*":
         return range_mask(lo, hi)
+    if tail and hi - lo > _FEW // 4:  # the names of the service that end so, when they are fewer
+        tlo, thi = ix.service_ending(tail, a, b)
+        if thi - tlo < hi - lo and thi - tlo <= _FEW:
+            if tlo == thi:
+                return 0
+            candidates = ix.service_rev[1][tlo:thi]
+            if covered:
+                return bits_of(_fits(names, candidates, lead, tail, length, exact), ix.nbytes)
+            return bits_of(_matching(act, names, candidates), ix.nbytes)
     if hi - lo <= _FEW // 4:  # a few names with that lead: test them, no other table to look up
+        few: list[int] | range = range(lo, hi)
+        if exact and length < 255:  # ``?`` only: those of that length (a byte each, no name read)
+            lens = ix.lengths[2]
+            few = [i for i in few if lens[i] == length]
+            if not few:
+                return 0
         if covered:
-            return bits_of(_fits(names, range(lo, hi), lead, tail, length, exact), ix.nbytes)
-        return bits_of(_matching(act, names, range(lo, hi)), ix.nbytes)
+            return bits_of(_fits(names, few, lead, tail, length, exact), ix.nbytes)
+        return bits_of(_matching(act, names, few), ix.nbytes)
     if exact and length < 255:  # ``?`` only: the few names of exactly that length, each tested
         few, find, at = [], ix.lengths[2].find, ix.lengths[2].find(length, lo, hi)
         while at >= 0:  # a C search per name of that length, over one byte per name
@@ -228,16 +243,17 @@ def _compile(catalog: Catalog, ix: ActionIndex, pattern: str) -> int:
     if not pattern.isascii():  # str.lower() maps some non-ASCII letters to ASCII (the Kelvin sign to k)
         return 0
     p = pattern if pattern.islower() else pattern.lower()  # (the same object: its hash is known)
-    if p is not pattern and p != pattern:
-        hit = ix.compiled.get(p)
-        if hit is not None:
-            return hit
-    if not (ix.plain_names and ("*" in p or "?" in p)):  # (a pattern with a wildcard is no name)
+    wild = "*" in p or "?" in p
+    if not (wild and ix.plain_names):  # (a pattern with a wildcard is no name)
         i = catalog.index.get(p)
         if i is not None:  # an exact name, the commonest case
             return 1 << i
     if p == "*":
         return catalog.all_mask
+    if p is not pattern and p != pattern:  # compiled in another spelling already
+        hit = ix.compiled.get(p)
+        if hit is not None:
+            return hit
     if not _PATTERN.fullmatch(p):  # one colon, both parts non-empty, only the characters IAM allows
         return 0
     svc, _, act = p.partition(":")
@@ -332,10 +348,8 @@ def check_action_pattern(catalog: Catalog, pattern: object) -> PatternIssue | No
     if bits:  # it matches something (so it is ASCII): well-formed, known service, known action
         return None
     memo = ix.issues
-    try:
+    if pattern in memo:
         return memo[pattern]  # type: ignore[return-value]
-    except KeyError:
-        pass
     issue = _check(catalog, pattern)
     if len(memo) >= MEMO_LIMIT:
         memo.clear()

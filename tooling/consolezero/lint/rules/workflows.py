@@ -116,13 +116,22 @@ def workflow_static_credentials(ctx: LintContext) -> Iterator[Hit]:
 # --- workflow-oidc-missing ---------------------------------------------------------------------
 
 
-def _permissions(wf: Workflow, job: Mapping, jpath: Path) -> tuple[Any, str]:
-    """The job's effective token permissions (a job's own block replaces the workflow's)."""
+def _permissions(wf: Workflow, job: Mapping, jpath: Path) -> tuple[Any, Path | None]:
+    """The job's effective token permissions (a job's own block replaces the workflow's), and where they are
+    written (None: GitHub's default permissions)."""
     if "permissions" in job:
-        return job["permissions"], f"its permissions (line {wf.line((*jpath, 'permissions'))})"
+        return job["permissions"], (*jpath, "permissions")
     if "permissions" in wf.data:
-        return wf.data["permissions"], f"the workflow's permissions (line {wf.line(('permissions',))})"
-    return None, "the default token permissions (no permissions: block)"
+        return wf.data["permissions"], ("permissions",)
+    return None, None
+
+
+def _permissions_source(wf: Workflow, path: Path | None) -> str:
+    """Where the permissions come from, in words (the line is looked up only for a finding)."""
+    if path is None:
+        return "the default token permissions (no permissions: block)"
+    whose = "the workflow's" if path == ("permissions",) else "its"
+    return f"{whose} permissions (line {wf.line(path)})"
 
 
 def _grants_id_token(permissions: Any) -> bool:
@@ -172,8 +181,9 @@ def workflow_oidc_missing(ctx: LintContext) -> Iterator[Hit]:
                             break
             if need is None:
                 continue
-            permissions, source = _permissions(wf, job, jpath)
+            permissions, written = _permissions(wf, job, jpath)
             if not _grants_id_token(permissions):
+                source = _permissions_source(wf, written)
                 yield Hit(need[0], f"job {name!r} {need[1]}, but {source} do not grant id-token: write, so it "
                                    "gets no OIDC token; add id-token: write to the job's permissions")
 
