@@ -29,8 +29,10 @@ def test_static_keys_are_refused(cli_env: Org, monkeypatch: pytest.MonkeyPatch) 
     result = run("apply", str(cli_env.root), "--auto-approve")
     assert result.exit_code == 1
     assert "long-term access key (AKIA...)" in result.stderr
-    result = run("apply", str(cli_env.root), "--auto-approve", "--allow-static-credentials")
-    assert result.exit_code == 0, result.output
+    # the break-glass exception: past the check, apply plans and asks to go ahead (no terminal here: it stops)
+    result = run("apply", str(cli_env.root), "--allow-static-credentials")
+    assert result.exit_code == 1 and "long-term access key" not in result.stderr, result.output
+    assert "to add" in result.stdout and "apply needs a confirmation" in result.stderr, result.output
 
 
 def test_unreachable_endpoint_is_one_clear_line(monkeypatch: pytest.MonkeyPatch, example_org: Org) -> None:

@@ -98,7 +98,7 @@ def test_a_stock_moto_server_names_the_api_it_lacks(tmp_path: Path, monkeypatch:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
                 break
             except OSError:
-                time.sleep(0.2)
+                time.sleep(0.05)
         _env(tmp_path, url, monkeypatch)
         from consolezero.devtools.seed import seed_emulator
 
