@@ -120,11 +120,17 @@ def resource_scope(statement: Mapping[str, Any], service: str, arn_formats: Sequ
     when some ARN of it may match (a sample does, or a pattern matches an ARN of that shape). An action
     without resource types is covered only by ``*``, touched by a pattern naming an ARN of its service."""
     if "Resource" in statement:
-        patterns, negate = [str(p) for p in _as_list(statement["Resource"])], False
+        patterns, negate = tuple(str(p) for p in _as_list(statement["Resource"])), False
     elif "NotResource" in statement:
-        patterns, negate = [str(p) for p in _as_list(statement["NotResource"])], True
+        patterns, negate = tuple(str(p) for p in _as_list(statement["NotResource"])), True
     else:
         return ALWAYS
+    return _scope(patterns, negate, service, tuple(arn_formats))
+
+
+@functools.cache
+def _scope(patterns: tuple[str, ...], negate: bool, service: str, arn_formats: tuple[str, ...]) -> str:
+    """resource_scope of the patterns (memoized: a statement is asked about many actions of a service)."""
     if any(_only_stars(p) for p in patterns):
         covered = touched = [True]
     else:
