@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -17,6 +17,8 @@ from consolezero.policy.conditions import (
     evaluate_condition,
     evaluate_conditions,
     permission_set_role_arn,
+    session_keys,
+    time_keys,
 )
 from consolezero.policy.document import parse_policy
 from consolezero.policy.evaluate import Evaluator, Labeled, ScpLevel, UnknownActionError, evaluate
@@ -42,6 +44,28 @@ def test_permission_set_arn() -> None:
     assert ctx.lookup("aws:PrincipalType") == ("AssumedRole",)
     assert ctx.lookup("aws:SourceIp") is None
     assert Context(principal_arn=arn).lookup("aws:PrincipalAccount") == ("123456789012",)
+
+
+@pytest.mark.parametrize("now", [
+    datetime(2026, 11, 20, 10, 5, 7, 999_999),  # naive: UTC; the microseconds never round up
+    datetime(2026, 1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=5))),  # shown in UTC: the day before
+    datetime(1969, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC),  # before the epoch: the second it falls in
+])
+def test_time_keys_and_the_session_of_one_second(now: datetime) -> None:
+    utc = (now if now.tzinfo else now.replace(tzinfo=UTC)).astimezone(UTC)
+    assert time_keys(now) == {"aws:CurrentTime": utc.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                              "aws:EpochTime": str(int(utc.timestamp()))}
+    one = Context.for_permission_set("123456789012", "Admin", "eu-west-1", now)
+    other = Context.for_permission_set("210987654321", "Dev", None, now)
+    spelled = Context(one.principal_arn, "123456789012", "AssumedRole", session_keys(now))  # known() built anew
+    assert one.known() == spelled.known() and one.extra == spelled.extra
+    assert other.lookup("aws:PrincipalAccount") == ("210987654321",)  # the second's table is copied per context
+    assert one.lookup("aws:PrincipalAccount") == ("123456789012",)
+    with pytest.raises(TypeError):
+        one.extra["aws:CurrentTime"] = "later"  # type: ignore[index]  # shared by the contexts of that second
+    extra = Context.for_permission_set("123456789012", "Admin", None, now, {"aws:MultiFactorAuthPresent": "true"})
+    assert extra.lookup("aws:multifactorauthpresent") == ("true",) and extra.lookup("aws:EpochTime") == (
+        str(int(utc.timestamp())),)
 
 
 def test_decide_unknown_action() -> None:

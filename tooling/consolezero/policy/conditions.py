@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import math
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from types import MappingProxyType
 
 from .document import NEGATED, Condition
 from .globs import glob_match
@@ -104,27 +106,36 @@ def permission_set_role_arn(account_id: str, permission_set: str, region: str | 
 
 def time_keys(now: datetime) -> dict[str, str]:
     """``aws:CurrentTime`` and ``aws:EpochTime`` at ``now`` (naive = UTC)."""
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=UTC)
-    now = now.astimezone(UTC)
-    return {"aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"), "aws:EpochTime": str(int(now.timestamp()))}
+    current, epoch = _time_strings(now)
+    return {"aws:CurrentTime": current, "aws:EpochTime": epoch}
+
+
+def _time_strings(now: datetime) -> tuple[str, str]:
+    stamp = (now if now.tzinfo else now.replace(tzinfo=UTC)).timestamp()
+    return _second(math.floor(stamp), int(stamp))
+
+
+@functools.lru_cache(maxsize=8)
+def _second(floor: int, whole: int) -> tuple[str, str]:
+    """The two time keys of one second (a matrix asks for the same second thousands of times)."""
+    return datetime.fromtimestamp(floor, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), str(whole)
 
 
 def session_keys(now: datetime | None = None) -> dict[str, str | tuple[str, ...]]:
     """Every key known in a person's Identity Center session at ``now`` (default: the present moment),
     absent keys as ``()``: what :meth:`Context.for_permission_set` adds to ``extra``."""
-    known: dict[str, str | tuple[str, ...]] = dict(SESSION_KEYS)
-    known.update(time_keys(now or datetime.now(UTC)))
-    known.update({k: () for k in ABSENT_KEYS})
-    return known
+    return dict(_session_at(_time_strings(now or datetime.now(UTC)))[0])
 
 
-@functools.cache
-def _session_table() -> dict[str, tuple[str, ...]]:
-    """The keys of :func:`session_keys` but the time, as :meth:`Context.known` holds them (made once)."""
-    keys = dict(SESSION_KEYS)
+@functools.lru_cache(maxsize=8)
+def _session_at(time: tuple[str, str]) -> tuple[Mapping[str, str | tuple[str, ...]], dict[str, tuple[str, ...]]]:
+    """The session keys at one second: as ``extra`` holds them (read-only, shared by the contexts of that
+    second), and as :meth:`Context.known` holds them (lower-case keys, tuples of values: copied per context)."""
+    keys: dict[str, str | tuple[str, ...]] = dict(SESSION_KEYS)
+    keys["aws:CurrentTime"], keys["aws:EpochTime"] = time
     keys.update({k: () for k in ABSENT_KEYS})
-    return {key.lower(): (value,) if isinstance(value, str) else tuple(value) for key, value in keys.items()}
+    table = {key.lower(): (value,) if isinstance(value, str) else tuple(value) for key, value in keys.items()}
+    return MappingProxyType(keys), table
 
 
 class Context:
@@ -156,13 +167,12 @@ class Context:
                            ) -> Context:
         """The context of a person using ``permission_set`` in ``account_id`` (an assumed SSO role), at
         ``now`` (default: the present moment): the principal, and every key of :func:`session_keys`."""
-        known = session_keys(now)
-        known.update(extra or {})
-        context = cls(permission_set_role_arn(account_id, permission_set, region), account_id, "AssumedRole", known)
-        if not extra:  # the table known() makes, from the constant keys lowered once (one per matrix pair)
-            table = dict(_session_table())
-            table["aws:currenttime"], table["aws:epochtime"] = (known["aws:CurrentTime"],), (known["aws:EpochTime"],)
-            context._known = context._principal(table)
+        keys, table = _session_at(_time_strings(now or datetime.now(UTC)))
+        arn = permission_set_role_arn(account_id, permission_set, region)
+        if extra:
+            return cls(arn, account_id, "AssumedRole", {**keys, **extra})
+        context = cls(arn, account_id, "AssumedRole", keys)
+        context._known = context._principal(dict(table))  # what known() would make (one per matrix pair)
         return context
 
     def known(self) -> dict[str, tuple[str, ...]]:
@@ -239,7 +249,9 @@ def _pick(value: str, parts: tuple[int, ...], strict: bool) -> object:
 
 
 def clear_caches() -> None:
-    """Forget the compiled condition-value helpers."""
+    """Forget the compiled condition-value helpers and the session keys of recent seconds."""
+    _second.cache_clear()
+    _session_at.cache_clear()
     _getter.cache_clear()
     _arn_match.cache_clear()
     _like.cache_clear()
