@@ -154,30 +154,23 @@ class _Group:
         """[allow full, allow partial, deny full, deny partial]. A statement's ``full`` lies within its
         ``bits``, so each full set lies within its partial one; while they are equal (statements on
         every resource, no condition left open: the common case) they are one object, made once."""
-        af = ap = df = dp = 0  # (``x | y`` only when both are set: no copy of a big int when one is 0)
+        sets = [0, 0, 0, 0]  # allow full, allow partial, deny full, deny partial
         for s in items:
             cond = outcomes[s] if outcomes is not None and s.conditions else True
             if cond is False:
                 continue
             full = s.full if cond is True else 0
             bits = s.bits
-            if s.allow:
-                if full is bits and af is ap:
-                    af = ap = af | bits if af else bits
-                    continue
-                if full:
-                    af = af | full if af else full
-                if bits:
-                    ap = ap | bits if ap else bits
-            else:
-                if full is bits and df is dp:
-                    df = dp = df | bits if df else bits
-                    continue
-                if full:
-                    df = df | full if df else full
-                if bits:
-                    dp = dp | bits if dp else bits
-        return [af, ap, df, dp]
+            i = 0 if s.allow else 2
+            f, p = sets[i], sets[i + 1]  # (``x | y`` only when both are set: no copy of a big int when one is 0)
+            if full is bits and f is p:
+                sets[i] = sets[i + 1] = f | bits if f else bits
+                continue
+            if full:
+                sets[i] = f | full if f else full
+            if bits:
+                sets[i + 1] = p | bits if p else bits
+        return sets
 
     def resolve(self, outcomes: dict[_Stmt, bool | None]) -> list[int]:
         if not self.dynamic:
