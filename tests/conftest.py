@@ -2,7 +2,7 @@
 
 AWS in the tests (what runs where):
 - ``fake`` / ``fake_org``: :class:`fake_aws.FakeAws`, the AWS port in memory (no HTTP, strict about AWS's
-  rules; see tests/fake_aws.py). Plan and apply logic is tested on it: tests/apply/, tests/cli/, tests/plan/.
+  rules; see tests/fake_aws/). Plan and apply logic is tested on it: tests/apply/, tests/cli/, tests/plan/.
 - ``emulator`` (one moto server per session) and, in tests/aws/, ``aws`` / ``example_org``: real boto3 over
   HTTP. For what only the emulator can show -- BotoPort itself, the CLI's endpoint handling, fault
   injection, the demo -- and the contract tests that keep the fake honest (tests/aws/test_fake_contract.py).

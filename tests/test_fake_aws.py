@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 import json
 import re
@@ -12,7 +13,7 @@ import pytest
 from consolezero.apply.service import make_plan, run_apply
 from consolezero.integrations.aws.port import FULL_AWS_ACCESS_ID, AwsError, AwsPort, BoundaryRef
 from fake_aws import FakeAws, FakeOrg, seed_repository
-from support import AWS_EXAMPLE_PARTS, copy_example
+from support import AWS_EXAMPLE_PARTS, ROOT, copy_example
 
 DENY = json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:*", "Resource": "*"}]})
 
@@ -32,6 +33,16 @@ def test_fake_defines_every_port_method_with_the_same_parameters() -> None:
               if [(p.name, p.default) for p in sig.parameters.values()]
               != [(p.name, p.default) for p in inspect.signature(getattr(FakeAws, name)).parameters.values()]}
     assert differ == {}
+
+
+def test_the_fake_keeps_the_package_module_rules() -> None:
+    """The fake is held to the package's rule: modules of at most 400 lines, each saying what it holds."""
+    modules = sorted((ROOT / "tests" / "fake_aws").glob("*.py"))
+    assert len(modules) > 5
+    lines = {p.name: len(p.read_text(encoding="utf-8").splitlines()) for p in modules}
+    assert {name: n for name, n in lines.items() if n > 400} == {}
+    undocumented = [p.name for p in modules if not ast.get_docstring(ast.parse(p.read_text(encoding="utf-8")))]
+    assert undocumented == []
 
 
 def test_ids_look_like_aws_and_are_deterministic(fake_org: FakeOrg) -> None:

@@ -1,7 +1,7 @@
 """Alert deployment applied: plan shows each resource, apply creates them, a second plan is empty; a new region
 or subscriber updates the deployment.
 
-On the in-memory AWS port (tests/fake_aws.py); on the emulator, the contract test applies the example's alerts
+On the in-memory AWS port (tests/fake_aws/); on the emulator, the contract test applies the example's alerts
 to both (tests/aws/test_fake_contract.py) and the demo deploys them (tests/aws/test_cli_plan_apply.py). Delivery
 (a denied event on the bus reaching a subscriber) and fault injection stay on the emulator:
 tests/aws/test_alerts_deploy.py."""

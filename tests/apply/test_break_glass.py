@@ -1,6 +1,6 @@
 """The way out: apply's break-glass preflight, held-back changes and their exit code, and the invariants
 apply judges on the organization as it will be (whatever lint's configuration says). On the in-memory AWS
-port (tests/fake_aws.py); the CLI reaches it through the ``fake_cli`` fixture."""
+port (tests/fake_aws/); the CLI reaches it through the ``fake_cli`` fixture."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Plan and apply the example organization: converge, drift, ownership, staleness.
 
-On the in-memory AWS port (tests/fake_aws.py). The port calls they rely on are compared with the emulator's in
+On the in-memory AWS port (tests/fake_aws/). The port calls they rely on are compared with the emulator's in
 tests/aws/test_fake_contract.py (the example applied to both, then drifted on both).
 """
 

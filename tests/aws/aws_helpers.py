@@ -2,7 +2,7 @@
 
 moto enforces none of AWS's rules (no SCP size limit, no last-policy rule, any session duration,
 instant async steps): these tests check the rules themselves (support.check_every_target_has_an_allow,
-FaultyPort's invariant check). The in-memory fake (tests/fake_aws.py) enforces them.
+FaultyPort's invariant check). The in-memory fake (tests/fake_aws/) enforces them.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ What runs where:
   with --endpoint-url, fault injection on the emulator's memory, alerts delivery (EventBridge -> SNS -> SQS),
   the demo's paths -- and test_fake_contract.py, the same scenarios on BotoPort(moto) and on the fake;
 - tests/apply/, tests/cli/, tests/jit/, tests/alerts/, tests/census/ (any test taking ``fake`` / ``fake_org`` /
-  ``fake_cli``): plan, apply, JIT, alerts and census logic on tests/fake_aws.py's FakeAws, in memory; the port
+  ``fake_cli``): plan, apply, JIT, alerts and census logic on the FakeAws of tests/fake_aws/, in memory; the port
   calls they rely on are compared on both in test_fake_contract.py, and the JIT identity tests also run on
   the emulator (their ``backend`` fixture, tests/backends.py).
 

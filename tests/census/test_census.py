@@ -1,7 +1,7 @@
 """`consolezero census`: organizations seeded with IAM users and keys, and one with none.
 
-On the in-memory AWS port (tests/fake_aws.py: credential reports, access keys, MFA devices); the census read of
-the seeded organization is compared with the emulator's in tests/aws/test_fake_contract.py."""
+On the in-memory AWS port (tests/fake_aws/identity_store_iam.py: credential reports, access keys, MFA devices);
+the census read of the seeded organization is compared with the emulator's in tests/aws/test_fake_contract.py."""
 
 from __future__ import annotations
 

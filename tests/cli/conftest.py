@@ -1,5 +1,5 @@
 """`consolezero plan` / `apply` from the command line, their output, exit codes and the gate on saved plans:
-the CLI talks to the in-memory AWS port (tests/fake_aws.py) through ``cli_org``. The port calls these flows
+the CLI talks to the in-memory AWS port (tests/fake_aws/) through ``cli_org``. The port calls these flows
 rely on are compared with the emulator's in tests/aws/test_fake_contract.py; what only the emulator can show
 (credentials read from the environment, --endpoint-url, the emulator command, the demo) stays in tests/aws/.
 

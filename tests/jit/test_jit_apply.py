@@ -1,7 +1,7 @@
 """JIT grants applied: apply creates the assignment, a reconcile after expiry removes it and adds the
 session-ending statement, a later reconcile drops it; the engine reads the statement; the flood limit.
 
-On the in-memory AWS port (tests/fake_aws.py); on the emulator, the demo grants, expires and drops a JIT grant
+On the in-memory AWS port (tests/fake_aws/); on the emulator, the demo grants, expires and drops a JIT grant
 (tests/aws/test_cli_plan_apply.py). The ticket-fallback alert's delivery (EventBridge -> SNS -> a queue) is
 tested on the emulator: tests/aws/test_jit_fallback_alert.py."""
 

@@ -1,7 +1,7 @@
 """check-approvals' Identity Store check: the user exists and is in a group of the role's jit assignments that
 covers the account (read through the AWS port, as the plan role would).
 
-On the in-memory AWS port (tests/fake_aws.py); the group check and the CLI run on the emulator too (``backend``)."""
+On the in-memory AWS port (tests/fake_aws/); the group check and the CLI run on the emulator too (``backend``)."""
 
 from __future__ import annotations
 
