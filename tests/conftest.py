@@ -11,6 +11,7 @@ AWS in the tests (what runs where):
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -83,3 +84,24 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "emulator" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.slow)
+
+
+# -- the garbage collector: each worker imports every test module and builds ~1,600 items that live to the end
+@pytest.hookimpl(hookwrapper=True)
+def pytest_collection(session: pytest.Session) -> Iterator[None]:
+    """No cyclic collection while the test modules are imported and collected (nothing made then is garbage);
+    what exists after it is frozen, so later collections never walk it again (about 0.35 s less per worker)."""
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.freeze()
+        gc.enable()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run is over and reported: the process ends without walking its heap for garbage (a worker that
+    loaded moto and boto3 took about 0.9 s more to exit)."""
+    gc.disable()
+    gc.freeze()
